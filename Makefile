@@ -1,0 +1,39 @@
+# Shelter Bridge: the two quickstart commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+
+.PHONY: run test install install-test lint bench browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+install: $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+
+install-test: $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+
+## Set up, migrate, load demo data (once) and serve on SQLite.
+run: install
+	$(BIN)/flask --app placement db upgrade
+	$(BIN)/flask --app placement demo --if-empty
+	@echo "Shelter Bridge is running at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(BIN)/flask --app placement run --host $(HOST) --port $(PORT)
+
+## Set up and run the whole suite, on SQLite and on PostgreSQL.
+test: install-test
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: install-test
+	$(BIN)/ruff check .
+
+bench: install
+	$(BIN)/python -m optimizer bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache
