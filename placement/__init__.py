@@ -1,0 +1,78 @@
+"""Shelter Bridge: the Flask application factory. Wiring only."""
+
+from pathlib import Path
+
+from flask import Flask
+
+from . import config, errors
+from .auth import access
+from .database import configure_engine
+from .extensions import bootstrap, csrf, db, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    test_config = test_config or {}
+    app = Flask(
+        __name__,
+        instance_path=test_config.get("INSTANCE_PATH"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.from_mapping(config.from_environment(app.instance_path, test_config))
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    errors.init_app(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every mapped class, for migrations and relationships)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_engine(db.engine)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to continue."
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "strong"
+    login_manager.user_loader(_load_user)
+    # The role check runs before CSRF so that a forbidden POST is a 403 whatever it carries.
+    access.init_app(app)
+    csrf.init_app(app)
+    bootstrap.init_app(app)
+
+
+def _load_user(token: str):
+    from sqlalchemy import select
+
+    from .auth.models import User
+
+    user = db.session.scalar(select(User).where(User.session_token == token))
+    return user if user is not None and user.active else None
+
+
+def _register_blueprints(app: Flask) -> None:
+    from . import home
+    from .admin.views import bp as admin_bp
+    from .auth.views import bp as auth_bp
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(home.bp)
+    app.register_blueprint(admin_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from .auth.cli import users_cli
+    from .demo import demo_command
+
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_command)

@@ -1,0 +1,101 @@
+"""Admins manage accounts: create, change role, deactivate or reactivate, reset password."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.access import roles
+from ..auth.cli import create_user
+from ..auth.forms import ConfirmForm, EditUserForm, NewUserForm, ResetPasswordForm
+from ..auth.models import Role, User
+from ..database import unit_of_work
+from ..extensions import db
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+def get_user_or_404(user_id: int) -> User:
+    return db.session.get(User, user_id) or abort(404)
+
+
+def render_users(form: NewUserForm, status: int = 200):
+    users = db.session.scalars(select(User).order_by(User.role, User.email)).all()
+    return render_template(
+        "admin/users.html", users=users, form=form, confirm=ConfirmForm()
+    ), status
+
+
+@bp.route("/users", methods=["GET"])
+@roles(Role.ADMIN)
+def users():
+    return render_users(NewUserForm())
+
+
+@bp.route("/users", methods=["POST"])
+@roles(Role.ADMIN)
+def create():
+    form = NewUserForm()
+    if form.validate_on_submit():
+        try:
+            with unit_of_work():
+                user = create_user(form.email.data, Role(form.role.data), form.password.data)
+        except ValueError:
+            form.email.errors.append("An account with this email already exists.")
+        else:
+            flash(f"Created {user.role.label.lower()} account {user.email}.", "success")
+            return redirect(url_for("admin.users"))
+    return render_users(form, 400)
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit(user_id: int):
+    user = get_user_or_404(user_id)
+    form = EditUserForm(role=user.role.value)
+    if form.validate_on_submit():
+        if user.id == current_user.id and form.role.data != Role.ADMIN.value:
+            flash("You cannot remove your own admin role; ask another admin.", "warning")
+            return redirect(url_for("admin.edit", user_id=user.id))
+        with unit_of_work():
+            user.role = Role(form.role.data)
+            user.end_all_sessions()  # the new role takes effect at the next sign-in
+        flash(f"{user.email} is now {user.role.label.lower()}.", "success")
+        return redirect(url_for("admin.users"))
+    status = 400 if form.errors else 200
+    return render_template(
+        "admin/edit_user.html", user=user, form=form,
+        reset_form=ResetPasswordForm(), confirm=ConfirmForm(),
+    ), status
+
+
+@bp.route("/users/<int:user_id>/password", methods=["POST"])
+@roles(Role.ADMIN)
+def reset_password(user_id: int):
+    user = get_user_or_404(user_id)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        with unit_of_work():
+            user.set_password(form.password.data)
+        flash(f"New password set for {user.email}; their sessions have ended.", "success")
+        return redirect(url_for("admin.users"))
+    return render_template(
+        "admin/edit_user.html", user=user, form=EditUserForm(role=user.role.value),
+        reset_form=form, confirm=ConfirmForm(),
+    ), 400
+
+
+@bp.route("/users/<int:user_id>/active", methods=["POST"])
+@roles(Role.ADMIN)
+def toggle_active(user_id: int):
+    user = get_user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if user.id == current_user.id:
+        flash("You cannot deactivate your own account.", "warning")
+        return redirect(url_for("admin.users"))
+    with unit_of_work():
+        user.active = not user.active
+        user.end_all_sessions()
+    state = "reactivated" if user.active else "deactivated"
+    flash(f"{user.email} {state}.", "success")
+    return redirect(url_for("admin.users"))

@@ -1,0 +1,70 @@
+"""Deny by default: every view states which roles may use it.
+
+`@roles(Role.COORDINATOR)` or `@public` mark a view; the check runs before every request
+(before CSRF, so a forbidden POST answers 403 whatever its token). A view that declares
+nothing answers 403 to everyone, so a forgotten declaration fails closed.
+"""
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, abort, current_app, request
+from flask_login import current_user
+
+from ..extensions import login_manager
+from .models import Role
+
+F = TypeVar("F", bound=Callable)
+
+PUBLIC = frozenset({"public"})
+ALL_ROLES = frozenset(Role)
+# Endpoints served by extensions (static files); they carry no data.
+EXEMPT_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+
+
+def roles(*allowed: Role) -> Callable[[F], F]:
+    if not allowed:
+        raise ValueError("name at least one role")
+
+    def mark(view: F) -> F:
+        view.allowed_roles = frozenset(allowed)
+        return view
+
+    return mark
+
+
+def public(view: F) -> F:
+    view.allowed_roles = PUBLIC
+    return view
+
+
+def signed_in(view: F) -> F:
+    """Any signed-in role (the home page, the account page)."""
+    view.allowed_roles = ALL_ROLES
+    return view
+
+
+def allowed_roles(endpoint: str) -> frozenset | None:
+    view = current_app.view_functions.get(endpoint)
+    return getattr(view, "allowed_roles", None)
+
+
+def enforce_roles():
+    endpoint = request.endpoint
+    if endpoint is None or endpoint in EXEMPT_ENDPOINTS:
+        return None  # 404/405 or a static file
+    allowed = allowed_roles(endpoint)
+    if allowed is None:
+        current_app.logger.error("view %s declares no roles: denied", endpoint)
+        abort(403)
+    if allowed is PUBLIC:
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if current_user.role not in allowed:
+        abort(403)
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(enforce_roles)

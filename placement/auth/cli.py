@@ -1,0 +1,80 @@
+"""`flask --app placement users ...`: accounts from the command line (the first admin)."""
+
+import secrets
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+from sqlalchemy import select
+
+from ..database import unit_of_work
+from ..extensions import db
+from .models import Role, User
+
+users_cli = AppGroup("users", help="Create and manage accounts.")
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(15)  # 20 characters, ~120 bits
+
+
+def create_user(email: str, role: Role, password: str) -> User:
+    """Flushes a new account; the caller commits."""
+    email = User.normalize_email(email)
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        raise ValueError(f"an account for {email} already exists")
+    user = User(email=email, role=role)
+    user.set_password(password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option(
+    "--role", required=True, type=click.Choice([r.value for r in Role]), help="The account's role."
+)
+@click.option(
+    "--generate-password", "generate", is_flag=True,
+    help="Generate a strong password and print it once, instead of prompting.",
+)
+def create_command(email: str, role: str, generate: bool) -> None:
+    """Create an account with EMAIL and ROLE; prompts for the password unless told to
+    generate one."""
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if generate:
+        password = generate_password()
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if len(password) < minimum:
+            raise click.ClickException(f"the password needs at least {minimum} characters")
+    try:
+        with unit_of_work():
+            user = create_user(email, Role(role), password)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Created {user.role.value} account {user.email}.")
+    if generate:
+        click.echo(f"Password (shown once): {password}")
+
+
+@users_cli.command("list")
+def list_command() -> None:
+    """List accounts with their role and status."""
+    for user in db.session.scalars(select(User).order_by(User.email)):
+        status = "active" if user.active else "deactivated"
+        click.echo(f"{user.email}\t{user.role.value}\t{status}")
+
+
+@users_cli.command("deactivate")
+@click.argument("email")
+def deactivate_command(email: str) -> None:
+    """Deactivate an account and end all its sessions."""
+    with unit_of_work():
+        user = db.session.scalar(select(User).where(User.email == User.normalize_email(email)))
+        if user is None:
+            raise click.ClickException(f"no account for {email}")
+        user.active = False
+        user.end_all_sessions()
+    click.echo(f"Deactivated {user.email}.")

@@ -1,0 +1,60 @@
+from flask import current_app
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, SubmitField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
+
+from .models import Role
+
+ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
+
+
+def password_policy(_form, field) -> None:
+    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if len(field.data or "") < minimum:
+        raise ValidationError(f"Use at least {minimum} characters; a short phrase works well.")
+
+
+class LoginForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Length(max=254)])
+    password = PasswordField("Password", validators=[DataRequired(), Length(max=1024)])
+    submit = SubmitField("Sign in")
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Current password", validators=[DataRequired()])
+    new_password = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=1024), password_policy]
+    )
+    confirm = PasswordField(
+        "Repeat the new password",
+        validators=[DataRequired(), EqualTo("new_password", message="The two entries differ.")],
+    )
+    submit = SubmitField("Change password")
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
+    password = PasswordField(
+        "Initial password", validators=[DataRequired(), Length(max=1024), password_policy]
+    )
+    submit = SubmitField("Create account")
+
+
+class EditUserForm(FlaskForm):
+    role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
+    submit = SubmitField("Save role")
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(
+        "New password", validators=[DataRequired(), Length(max=1024), password_policy]
+    )
+    submit = SubmitField("Set password")
+
+
+class ConfirmForm(FlaskForm):
+    """An empty form: a button whose POST carries the CSRF token."""
+
+    submit = SubmitField("Confirm")

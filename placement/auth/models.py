@@ -1,0 +1,89 @@
+"""Accounts. A user has exactly one role; there are no default accounts anywhere."""
+
+import enum
+import secrets
+from contextlib import suppress
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy import Enum, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partners.base import Base, utcnow
+
+_hasher = PasswordHasher()
+
+
+class Role(enum.StrEnum):
+    ADVOCATE = "advocate"
+    COORDINATOR = "coordinator"
+    DONOR = "donor"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        return self.value.capitalize()
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, Base):
+    __tablename__ = "user"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(
+        Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e])
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    # The login cookie carries this token, not the id: rotating it (logout, password change,
+    # deactivation) ends every session of the account at once.
+    session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_login_at: Mapped[datetime | None]
+
+    @staticmethod
+    def normalize_email(email: str) -> str:
+        return email.strip().lower()
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+        self.end_all_sessions()
+
+    def check_password(self, password: str) -> bool:
+        try:
+            _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+        if _hasher.check_needs_rehash(self.password_hash):
+            self.password_hash = _hasher.hash(password)
+        return True
+
+    def end_all_sessions(self) -> None:
+        self.session_token = new_session_token()
+
+    # Flask-Login
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+def dummy_password_check() -> None:
+    """Spend the time of a real check so that an unknown e-mail answers as slowly as a
+    wrong password (no user enumeration by timing)."""
+    with suppress(VerificationError):
+        _hasher.verify(_DUMMY_HASH, "not the password")
+
+
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))

@@ -1,0 +1,90 @@
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from sqlalchemy import select
+
+from partners.base import utcnow
+
+from ..database import unit_of_work
+from ..extensions import db
+from .access import public, signed_in
+from .forms import ChangePasswordForm, ConfirmForm, LoginForm
+from .models import User, dummy_password_check
+
+bp = Blueprint("auth", __name__)
+
+GENERIC_LOGIN_ERROR = "That email and password do not match an active account."
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a local path: never redirect a signed-in user to another site."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ord(ch) < 32 for ch in target):  # browsers read "/\\x" as "//x"
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("home.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        email = User.normalize_email(form.email.data)
+        user = db.session.scalar(select(User).where(User.email == email))
+        if user is None:
+            dummy_password_check()
+        with unit_of_work():
+            ok = user is not None and user.active and user.check_password(form.password.data)
+            if ok:
+                user.last_login_at = utcnow()
+        if ok:
+            next_url = safe_next(request.args.get("next"))
+            session.clear()  # a fresh session at login: nothing carried over from before
+            login_user(user)
+            return redirect(next_url or url_for("home.index"))
+        flash(GENERIC_LOGIN_ERROR, "danger")
+    status = 200
+    if request.method == "POST":
+        status = 400 if form.errors else 401
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@signed_in
+def logout():
+    with unit_of_work():
+        current_user.end_all_sessions()
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET"])
+@signed_in
+def account():
+    return render_template(
+        "auth/account.html", form=ChangePasswordForm(), logout_form=ConfirmForm()
+    )
+
+
+@bp.route("/account/password", methods=["POST"])
+@signed_in
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        if current_user.check_password(form.current_password.data):
+            with unit_of_work():
+                current_user.set_password(form.new_password.data)
+            login_user(current_user)  # this browser stays signed in; all others are out
+            flash("Password changed. Other devices have been signed out.", "success")
+            return redirect(url_for("auth.account"))
+        form.current_password.errors.append("That is not your current password.")
+    return render_template("auth/account.html", form=form, logout_form=ConfirmForm()), 400

@@ -1,0 +1,57 @@
+"""Configuration from the environment, with safe defaults for the single-machine quick start."""
+
+import os
+import secrets
+from pathlib import Path
+
+
+def instance_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
+    """Return a secret kept in the instance folder, generating it on first use.
+
+    Never a key written in the code: a fresh install gets its own random key, kept across
+    restarts so that sessions survive them.
+    """
+    path = Path(instance_path) / name
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(nbytes)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value)
+    return value
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept the common `postgres://` and `postgresql://` spellings; use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
+    """Settings read from the environment, then `overrides` (the factory's test_config)."""
+    overrides = overrides or {}
+    database_url = os.environ.get("DATABASE_URL") or (
+        "sqlite:///" + str(Path(instance_path) / "shelter-bridge.sqlite3")
+    )
+    settings = {
+        "SECRET_KEY": overrides.get("SECRET_KEY")
+        or os.environ.get("SECRET_KEY")
+        or instance_secret(instance_path, "secret_key"),
+        "SQLALCHEMY_DATABASE_URI": normalize_database_url(database_url),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "BOOTSTRAP_SERVE_LOCAL": True,
+        "WTF_CSRF_TIME_LIMIT": None,  # the session bounds the token's life; see issue on forms
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PASSWORD_MIN_LENGTH": 12,
+    }
+    settings.update(overrides)
+    url = settings["SQLALCHEMY_DATABASE_URI"]
+    settings["SQLALCHEMY_DATABASE_URI"] = normalize_database_url(url)
+    return settings

@@ -1,0 +1,196 @@
+"""`flask --app placement demo`: realistic, fictional demo data and one login per role."""
+
+import random
+from datetime import date, timedelta
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, select
+
+from partners.geo import locate
+from partners.models import (
+    Donor,
+    DonorKind,
+    Hotel,
+    LoyaltyProgram,
+    PointsLot,
+    Policy,
+    Shelter,
+)
+
+from .auth.cli import create_user, generate_password
+from .auth.models import Role, User
+from .database import unit_of_work
+from .extensions import db
+from .requests.models import DangerZone, Gender, HousingRequest, Priority
+
+LOGINS_FILE = "demo-logins.txt"
+
+# Published terms (domain brief): months of inactivity before points lapse, and Wyndham's
+# four-year cap on any point's age.
+PROGRAMS = [
+    ("choice", "Choice Privileges", 18, None, "6,000-35,000 points a night."),
+    ("ihg", "IHG One Rewards", 12, None, "Dynamic pricing; 4th night free for some members."),
+    ("marriott", "Marriott Bonvoy", 24, None, "Dynamic pricing; 5th night free on points."),
+    ("wyndham", "Wyndham Rewards", 18, 48, "Fixed tiers 7,500 / 15,000 / 30,000; one room."),
+]
+
+# (ZIP, shelter name, policy, pets, accessible, max_stay, capacity, nonbinary, same_gender)
+SHELTERS = [
+    ("20001", "Harbor House", Policy.WOMEN, False, True, 30, 12, True, False),
+    ("20019", "Anacostia Family Center", Policy.FAMILY, False, True, 60, 20, False, False),
+    ("20910", "Silver Spring Youth Haven", Policy.YOUTH, False, False, 21, 8, False, False),
+    ("22204", "Arlington Bridge Shelter", Policy.ANY, False, True, 14, 16, False, False),
+    ("20740", "College Park Safe House", Policy.WOMEN, False, False, 30, 4, False, True),
+    ("77002", "Bayou Women's Refuge", Policy.WOMEN, False, True, 45, 18, True, False),
+    ("77506", "Pasadena Family Shelter", Policy.FAMILY, False, True, 30, 24, False, False),
+    ("77379", "Spring Youth Shelter", Policy.YOUTH, False, True, 21, 10, False, False),
+    ("77449", "Katy Men's Center", Policy.MEN, False, False, 30, 14, False, False),
+    ("30303", "Peachtree Women's Shelter", Policy.WOMEN, False, True, 30, 15, True, False),
+    ("30032", "Decatur Family House", Policy.FAMILY, False, True, 45, 18, False, False),
+    ("30060", "Marietta Open Door", Policy.ANY, False, False, 14, 10, False, False),
+]
+
+# (ZIP, hotel name, program code, room capacity, pets, accessible, rooms per night, points)
+HOTELS = [
+    ("20005", "Downtown Suites Washington", "marriott", 4, True, True, 2, 35000),
+    ("22202", "Crystal City Inn", "ihg", 4, False, True, 3, 25000),
+    ("20852", "Rockville Comfort Lodge", "choice", 4, True, False, 2, 12000),
+    ("20774", "Largo Days Hotel", "wyndham", 4, False, True, 2, 15000),
+    ("77002", "Houston Center Residence", "marriott", 4, False, True, 2, 30000),
+    ("77054", "Medical Center Express", "ihg", 4, True, True, 3, 20000),
+    ("77060", "Greenspoint Quality Inn", "choice", 5, False, False, 2, 9000),
+    ("77598", "Webster Super Stay", "wyndham", 4, True, False, 2, 7500),
+    ("30303", "Centennial Park Courtyard", "marriott", 4, False, True, 2, 32000),
+    ("30337", "Airport Holiday Lodge", "ihg", 4, False, True, 3, 18000),
+    ("30080", "Smyrna Sleep Inn", "choice", 4, True, False, 2, 10000),
+    ("30058", "Lithonia Travelodge", "wyndham", 4, False, False, 2, 7500),
+]
+
+DONORS = [
+    ("Northwind Logistics", DonorKind.COMPANY, [("marriott", 400000), ("ihg", 250000)]),
+    ("A. Rivera", DonorKind.PERSON, [("choice", 60000), ("wyndham", 45000)]),
+    ("Blue Heron Foundation", DonorKind.COMPANY, [("marriott", 150000), ("wyndham", 90000)]),
+]
+
+
+def add_months(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, 28))
+
+
+def load_demo(today: date, rng: random.Random) -> dict[str, str]:
+    """Flush the demo world; return {email: password} of the demo accounts."""
+    logins = {}
+    accounts = {}
+    for role in Role:
+        email = f"{role.value}@demo.shelter-bridge.org"
+        password = generate_password()
+        accounts[role] = create_user(email, role, password)
+        logins[email] = password
+
+    programs = {}
+    for code, name, months, max_age, notes in PROGRAMS:
+        programs[code] = LoyaltyProgram(
+            code=code, name=name, inactivity_months=months, max_age_months=max_age, notes=notes
+        )
+        db.session.add(programs[code])
+
+    for zip_code, name, policy, pets, accessible, max_stay, capacity, nb, same in SHELTERS:
+        place = locate(zip_code)
+        db.session.add(Shelter(
+            name=name, policy=policy, pets=pets, accessible=accessible, max_stay=max_stay,
+            capacity=capacity, accepts_nonbinary=nb, same_gender=same,
+            zip_code=zip_code, city=place.city, state=place.state, lat=place.lat, lon=place.lon,
+            address=f"{rng.randint(100, 9999)} {rng.choice(['Oak', 'Elm', 'Maple', 'Cedar'])} St",
+            intake_contact="Intake desk, 24/7 line on file with coordinators",
+        ))
+
+    for zip_code, name, code, room_capacity, pets, accessible, rooms, points in HOTELS:
+        place = locate(zip_code)
+        db.session.add(Hotel(
+            name=name, program=programs[code], room_capacity=room_capacity, pets=pets,
+            accessible=accessible, rooms_per_night=rooms, standard_points=points,
+            zip_code=zip_code, city=place.city, state=place.state, lat=place.lat, lon=place.lon,
+        ))
+
+    for index, (name, kind, lots) in enumerate(DONORS):
+        donor = Donor(name=name, kind=kind, user_id=accounts[Role.DONOR].id if index == 0 else None)
+        db.session.add(donor)
+        for code, points in lots:
+            received = today - timedelta(days=rng.randint(20, 200))
+            months = programs[code].max_age_months or programs[code].inactivity_months
+            months = min(months, programs[code].inactivity_months)
+            donor.lots.append(PointsLot(
+                program=programs[code], points=points, received_on=received,
+                expires_on=add_months(received, months),
+            ))
+
+    advocate = accounts[Role.ADVOCATE]
+    for spec in demo_requests(today):
+        zones = spec.pop("zones", [])
+        where = locate(spec.pop("where"))
+        request = HousingRequest(
+            created_by_id=advocate.id, location_label=where.label, lat=where.lat, lon=where.lon,
+            **spec,
+        )
+        for label, miles in zones:
+            zone = locate(label)
+            request.danger_zones.append(
+                DangerZone(label=zone.label, lat=zone.lat, lon=zone.lon, miles=miles)
+            )
+        db.session.add(request)
+    db.session.flush()
+    return logins
+
+
+def demo_requests(today: date) -> list[dict]:
+    tomorrow = today + timedelta(days=1)
+    return [
+        # A mother with two children and a dog: only a pet-friendly hotel can take them.
+        dict(adults=1, children=2, gender=Gender.FEMALE, pets=1, where="20002", max_miles=30,
+             earliest=today, latest=today, nights=5, priority=Priority.CRITICAL,
+             zones=[("21201", 20)]),
+        # A woman alone, tonight: a women's shelter bed.
+        dict(adults=1, children=0, gender=Gender.FEMALE, where="Houston, TX", max_miles=25,
+             earliest=today, latest=today, nights=7, priority=Priority.CRITICAL),
+        # A man in a wheelchair within 24 hours.
+        dict(adults=1, children=0, gender=Gender.MALE, accessible=True, where="30309",
+             max_miles=20, earliest=today, latest=tomorrow, nights=3, priority=Priority.HIGH),
+        # Far from every partner, unable to travel: no place can take this request.
+        dict(adults=2, children=1, gender=Gender.FEMALE, where="59001", max_miles=15,
+             earliest=today, latest=tomorrow, nights=4, priority=Priority.HIGH),
+        # A family, a few days from now.
+        dict(adults=2, children=3, gender=Gender.FEMALE, where="77099", max_miles=40,
+             earliest=today + timedelta(days=2), latest=today + timedelta(days=4), nights=10,
+             priority=Priority.NORMAL),
+    ]
+
+
+@click.command("demo")
+@click.option("--if-empty", is_flag=True, help="Do nothing (but show the logins) if data exists.")
+@with_appcontext
+def demo_command(if_empty: bool) -> None:
+    """Fill an empty database with fictional demo data and print one login per role."""
+    logins_path = Path(current_app.instance_path) / LOGINS_FILE
+    if db.session.scalar(select(func.count(User.id))):
+        if if_empty:
+            click.echo("The database already has data; demo logins:")
+            if logins_path.exists():
+                click.echo(logins_path.read_text())
+            return
+        raise click.ClickException(
+            "the database is not empty; the demo loads only into an empty one"
+        )
+    with unit_of_work():
+        logins = load_demo(date.today(), random.Random(2026))
+    text = "\n".join(f"  {email}  password: {password}" for email, password in logins.items())
+    # Kept beside the database so `make run` can show them again; demo accounts only.
+    logins_path.write_text(text + "\n")
+    logins_path.chmod(0o600)
+    click.echo("Demo data loaded: 12 shelters, 12 hotels, 4 loyalty programs, 3 donors,")
+    click.echo("5 pending requests. Demo logins (one per role):")
+    click.echo(text)

@@ -1,0 +1,40 @@
+"""Error pages: a clear message, never a traceback or request details."""
+
+from flask import Flask, render_template
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+MESSAGES = {
+    400: "The form could not be read. Please go back and try again.",
+    403: "Your account does not have access to this page.",
+    404: "There is nothing at this address.",
+    405: "This page cannot be used that way.",
+    413: "That upload is too large.",
+    429: "Too many attempts. Please wait a moment and try again.",
+    500: "Something went wrong on our side. Nothing you entered was lost; please try again.",
+}
+
+
+def render_error(code: int, message: str | None = None):
+    message = message or MESSAGES.get(code, "The request could not be completed.")
+    return render_template("error.html", code=code, message=message), code
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(_error):
+        return render_error(
+            400,
+            "Your form expired or was sent from another page. Go back, reload, and send it "
+            "again; what you typed is still in the form.",
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return render_error(error.code or 500)
+
+    @app.errorhandler(500)
+    def server_error(_error):
+        # Only unexpected errors land here; they are logged by Flask with the traceback on
+        # the server side and the person sees a plain message.
+        return render_error(500)

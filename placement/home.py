@@ -1,0 +1,88 @@
+"""Each role's home page: the first thing a person sees after signing in."""
+
+from flask import Blueprint, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from partners.models import Donor, Hotel, LoyaltyProgram, PointsLot, Shelter
+
+from .auth.access import public, roles
+from .auth.models import Role
+from .extensions import db
+from .requests.models import HousingRequest, RequestStatus
+
+bp = Blueprint("home", __name__)
+
+# What each role sees in the navigation bar; later features append their pages here.
+NAVIGATION: dict[Role, list[tuple[str, str]]] = {
+    Role.ADVOCATE: [("home.advocate", "My requests")],
+    Role.COORDINATOR: [("home.coordinator", "Queue")],
+    Role.DONOR: [("home.donor", "My donations")],
+    Role.ADMIN: [("admin.users", "Accounts")],
+}
+
+HOME_ENDPOINT = {
+    Role.ADVOCATE: "home.advocate",
+    Role.COORDINATOR: "home.coordinator",
+    Role.DONOR: "home.donor",
+    Role.ADMIN: "admin.users",
+}
+
+
+@bp.route("/")
+@public
+def index():
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login"))
+    return redirect(url_for(HOME_ENDPOINT[current_user.role]))
+
+
+@bp.route("/advocate")
+@roles(Role.ADVOCATE)
+def advocate():
+    my_requests = db.session.scalars(
+        select(HousingRequest)
+        .where(HousingRequest.created_by_id == current_user.id)
+        .order_by(HousingRequest.created_at.desc())
+    ).all()
+    return render_template("home/advocate.html", requests=my_requests)
+
+
+@bp.route("/coordinator")
+@roles(Role.COORDINATOR)
+def coordinator():
+    pending = db.session.scalars(
+        select(HousingRequest).where(HousingRequest.status == RequestStatus.PENDING)
+    ).all()
+    pending.sort(key=lambda r: (r.priority.rank, r.earliest, r.created_at))
+    counts = {
+        "shelters": db.session.scalar(select(func.count(Shelter.id))),
+        "hotels": db.session.scalar(select(func.count(Hotel.id))),
+    }
+    return render_template("home/coordinator.html", pending=pending, counts=counts)
+
+
+@bp.route("/donor")
+@roles(Role.DONOR)
+def donor():
+    me = db.session.scalar(select(Donor).where(Donor.user_id == current_user.id))
+    given = []
+    if me is not None:
+        given = db.session.execute(
+            select(LoyaltyProgram.name, func.sum(PointsLot.points), func.count(PointsLot.id))
+            .join(PointsLot.program)
+            .where(PointsLot.donor_id == me.id)
+            .group_by(LoyaltyProgram.name)
+            .order_by(LoyaltyProgram.name)
+        ).all()
+    return render_template("home/donor.html", donor=me, given=given)
+
+
+@bp.app_context_processor
+def navigation():
+    def nav_links() -> list[tuple[str, str]]:
+        if not current_user.is_authenticated:
+            return []
+        return NAVIGATION[current_user.role]
+
+    return {"nav_links": nav_links}

@@ -1,0 +1,104 @@
+"""Crisis housing requests. No names, phones or addresses: a generated case code identifies
+each request."""
+
+import enum
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partners.base import Base, utcnow
+from partners.models import enum_column
+
+# Crockford's alphabet: no I, L, O or U, so a code read over the phone is not misheard.
+CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_case_code() -> str:
+    body = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    return f"SB-{body[:4]}-{body[4:]}"
+
+
+class Gender(enum.StrEnum):
+    FEMALE = "female"
+    MALE = "male"
+    NONBINARY = "nonbinary"
+
+
+class Priority(enum.StrEnum):
+    CRITICAL = "critical"  # tonight
+    HIGH = "high"  # within 24 hours
+    NORMAL = "normal"
+
+    @property
+    def rank(self) -> int:
+        return {"critical": 0, "high": 1, "normal": 2}[self.value]
+
+
+class RequestStatus(enum.StrEnum):
+    PENDING = "pending"
+    PLACED = "placed"
+    UNPLACEABLE = "unplaceable"
+    WITHDRAWN = "withdrawn"
+    CLOSED = "closed"
+
+
+class HousingRequest(Base):
+    __tablename__ = "housing_request"
+    __table_args__ = (
+        CheckConstraint("adults >= 0 AND children >= 0", name="counts_not_negative"),
+        CheckConstraint("adults + children >= 1", name="party_not_empty"),
+        CheckConstraint("pets >= 0", name="pets_not_negative"),
+        CheckConstraint("nights >= 1", name="nights_positive"),
+        CheckConstraint("latest >= earliest", name="window_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_case_code)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    adults: Mapped[int]
+    children: Mapped[int] = mapped_column(default=0)
+    gender: Mapped[Gender] = mapped_column(enum_column(Gender, "party_gender"))
+    pets: Mapped[int] = mapped_column(default=0)
+    service_animal: Mapped[bool] = mapped_column(default=False)
+    accessible: Mapped[bool] = mapped_column(default=False)
+    # Where the person is now, as coarse as a ZIP code or city; purged after retention.
+    location_label: Mapped[str | None] = mapped_column(String(120))
+    lat: Mapped[float | None]
+    lon: Mapped[float | None]
+    max_miles: Mapped[int | None]
+    earliest: Mapped[date]
+    latest: Mapped[date]
+    nights: Mapped[int]
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, "request_priority"))
+    status: Mapped[RequestStatus] = mapped_column(
+        enum_column(RequestStatus, "request_status"), default=RequestStatus.PENDING, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    danger_zones: Mapped[list["DangerZone"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan"
+    )
+
+    @property
+    def persons(self) -> int:
+        return self.adults + self.children
+
+
+class DangerZone(Base):
+    """A place the person must stay away from (where the trafficker operates)."""
+
+    __tablename__ = "danger_zone"
+    __table_args__ = (CheckConstraint("miles > 0", name="radius_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("housing_request.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(120))
+    lat: Mapped[float]
+    lon: Mapped[float]
+    miles: Mapped[int]
+
+    request: Mapped[HousingRequest] = relationship(back_populates="danger_zones")

@@ -1,0 +1,83 @@
+"""Deny by default, checked over every route the app has.
+
+The walk visits every rule and every method with real record ids (other users' records
+included) as each role and as an anonymous visitor. A new route with an argument this file
+does not know fails the walk until someone says which record it should point at.
+"""
+
+import pytest
+from flask import Blueprint
+
+from placement.auth.access import EXEMPT_ENDPOINTS, PUBLIC
+from placement.auth.models import Role
+
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+
+
+@pytest.fixture
+def records(make_user):
+    """One real record per kind of id a URL can carry, owned by someone else."""
+    someone_else = make_user(Role.ADVOCATE, email="someone.else@example.org")
+    return {"user_id": someone_else.id}
+
+
+def walk(app, records):
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint in EXEMPT_ENDPOINTS:
+            continue
+        unknown = set(rule.arguments) - set(records)
+        assert not unknown, f"{rule.rule}: tell test_access which record {unknown} names"
+        url = rule.build({name: records[name] for name in rule.arguments})[1]
+        allowed = getattr(app.view_functions[rule.endpoint], "allowed_roles", None)
+        for method in sorted(rule.methods - SKIPPED_METHODS):
+            yield rule.endpoint, method, url, allowed
+
+
+def test_every_view_declares_who_may_use_it(app, records):
+    undeclared = [e for e, _m, _u, allowed in walk(app, records) if allowed is None]
+    assert undeclared == []
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_everywhere_but_public_pages(app, records):
+    client = app.test_client()
+    checked = 0
+    for endpoint, method, url, allowed in walk(app, records):
+        if allowed is PUBLIC:
+            continue
+        response = client.open(url, method=method)
+        assert response.status_code == 302, (endpoint, method)
+        assert response.headers["Location"].startswith("/login"), (endpoint, method)
+        checked += 1
+    assert checked >= 5
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_is_refused_wherever_it_does_not_belong(app, records, make_user, login, role):
+    client = login(make_user(role))
+    refused = allowed_here = 0
+    for endpoint, method, url, allowed in walk(app, records):
+        if endpoint == "auth.logout":
+            continue  # would end the session the walk runs in; its rule is checked above
+        response = client.open(url, method=method)
+        if allowed is PUBLIC or role in allowed:
+            assert response.status_code != 403, (endpoint, method)
+            assert response.status_code < 500, (endpoint, method)
+            allowed_here += 1
+        else:
+            assert response.status_code == 403, (endpoint, method, response.status_code)
+            refused += 1
+    assert allowed_here >= 2 and refused >= 1
+
+
+def test_a_view_that_declares_nothing_is_denied_to_everyone(app, make_user, login):
+    bp = Blueprint("forgotten", __name__)
+
+    @bp.route("/forgotten")
+    def forgotten():
+        return "should never be seen"
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    assert client.get("/forgotten").status_code == 403
+    login_client = login(make_user(Role.ADMIN))
+    assert login_client.get("/forgotten").status_code == 403

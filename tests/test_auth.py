@@ -1,0 +1,132 @@
+from sqlalchemy import select
+
+from placement.auth.models import Role, User
+from placement.extensions import db
+from tests.conftest import PASSWORD
+
+
+def test_login_page_is_public(client):
+    response = client.get("/login")
+    assert response.status_code == 200
+    assert 'name="email"' in response.text and "<label" in response.text
+
+
+def test_each_role_lands_on_its_home_page(client, make_user, login):
+    homes = {
+        Role.ADVOCATE: "My requests",
+        Role.COORDINATOR: "Pending requests",
+        Role.DONOR: "Your donations",
+        Role.ADMIN: "Accounts",
+    }
+    for role, heading in homes.items():
+        user = make_user(role)
+        login(user)
+        page = client.get("/", follow_redirects=True)
+        assert page.status_code == 200
+        assert heading in page.text
+        client.post("/logout")
+
+
+def test_a_wrong_password_and_an_unknown_email_get_the_same_answer(client, make_user):
+    user = make_user(Role.COORDINATOR)
+    wrong = client.post("/login", data={"email": user.email, "password": "not it at all"})
+    unknown = client.post("/login", data={"email": "nobody@example.org", "password": "x" * 12})
+    assert wrong.status_code == unknown.status_code == 401
+    assert "do not match an active account" in wrong.text
+    assert wrong.text.replace(user.email, "") == unknown.text.replace("nobody@example.org", "")
+
+
+def test_a_deactivated_account_cannot_sign_in(client, make_user):
+    user = make_user(Role.ADVOCATE, active=False)
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 401
+
+
+def test_email_is_matched_without_regard_to_case(client, make_user):
+    user = make_user(Role.ADVOCATE, email="Case.Worker@Example.org")
+    assert user.email == "case.worker@example.org"
+    data = {"email": "CASE.worker@example.ORG", "password": PASSWORD}
+    response = client.post("/login", data=data)
+    assert response.status_code == 302
+
+
+def test_logout_ends_the_session(client, make_user, login):
+    login(make_user(Role.ADVOCATE))
+    assert client.get("/advocate").status_code == 200
+    assert client.post("/logout").status_code == 302
+    response = client.get("/advocate")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_logout_ends_every_session_of_the_account(app, make_user):
+    user = make_user(Role.ADVOCATE)
+    laptop, phone = app.test_client(), app.test_client()
+    for device in (laptop, phone):
+        device.post("/login", data={"email": user.email, "password": PASSWORD})
+        assert device.get("/advocate").status_code == 200
+    laptop.post("/logout")
+    assert phone.get("/advocate").status_code == 302
+
+
+def test_deactivation_ends_sessions_at_once(client, make_user, login):
+    user = make_user(Role.ADVOCATE)
+    login(user)
+    user.active = False
+    user.end_all_sessions()
+    db.session.commit()
+    assert client.get("/advocate").status_code == 302
+
+
+def test_login_redirects_only_to_local_paths(client, make_user):
+    user = make_user(Role.COORDINATOR)
+    data = {"email": user.email, "password": PASSWORD}
+    for outside in ("https://evil.example/x", "//evil.example/x", "/\\evil.example", "x/y"):
+        response = client.post("/login", query_string={"next": outside}, data=data)
+        assert response.headers["Location"] == "/", outside
+        client.post("/logout")
+    inside = client.post("/login", query_string={"next": "/coordinator"}, data=data)
+    assert inside.headers["Location"] == "/coordinator"
+
+
+def test_change_password_keeps_this_browser_and_ends_the_others(app, make_user, login, client):
+    user = make_user(Role.DONOR)
+    other = app.test_client()
+    other.post("/login", data={"email": user.email, "password": PASSWORD})
+    login(user)
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "a much longer new phrase",
+        "confirm": "a much longer new phrase",
+    })
+    assert response.status_code == 302
+    assert client.get("/donor").status_code == 200
+    assert other.get("/donor").status_code == 302
+    stored = db.session.scalar(select(User).where(User.id == user.id))
+    db.session.refresh(stored)
+    assert stored.check_password("a much longer new phrase")
+
+
+def test_change_password_rejects_a_short_one_and_keeps_the_old(client, make_user, login):
+    user = make_user(Role.DONOR)
+    login(user)
+    response = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "short", "confirm": "short",
+    })
+    assert response.status_code == 400
+    assert "at least 12 characters" in response.text
+    db.session.refresh(user)
+    assert user.check_password(PASSWORD)
+
+
+def test_passwords_are_stored_as_argon2_hashes(make_user):
+    user = make_user(Role.ADMIN)
+    assert user.password_hash.startswith("$argon2id$")
+    assert PASSWORD not in user.password_hash
+
+
+def test_forms_require_a_csrf_token(app, make_user):
+    app.config["WTF_CSRF_ENABLED"] = True
+    user = make_user(Role.ADVOCATE)
+    client = app.test_client()
+    response = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "form expired" in response.text
