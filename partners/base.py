@@ -4,9 +4,10 @@ It lives in `partners/` because `partners/` must not import `placement/`; the Fl
 hands this base to Flask-SQLAlchemy so that both see one metadata.
 """
 
+import enum
 from datetime import UTC, datetime
 
-from sqlalchemy import MetaData
+from sqlalchemy import Enum, MetaData
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints from the first migration on: Alembic can then drop and alter them by
@@ -27,3 +28,8 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """Timezone-aware now in UTC; stored as naive UTC so SQLite and PostgreSQL agree."""
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def enum_column(enum_type: type[enum.Enum], name: str) -> Enum:
+    """Store an enum by its value (readable in SQL and stable across renames of members)."""
+    return Enum(enum_type, name=name, values_callable=lambda e: [m.value for m in e])

@@ -8,8 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from partners.base import Base, utcnow
-from partners.models import enum_column
+from partners.base import Base, enum_column, utcnow
 
 # Crockford's alphabet: no I, L, O or U, so a code read over the phone is not misheard.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
