@@ -7,7 +7,7 @@ the Flask app.
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String, Text
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
@@ -68,3 +68,78 @@ class PointsLot(Base):
 
     donor: Mapped[Donor] = relationship(back_populates="lots")
     program: Mapped[LoyaltyProgram] = relationship()
+
+
+class Account(enum.StrEnum):
+    """Where a lot's points are. Every transaction moves points between these, per lot."""
+
+    DONATED = "donated"  # the outside world: goes negative as points come in
+    AVAILABLE = "available"
+    HELD = "held"  # reserved by an approved stay
+    SPENT = "spent"
+    EXPIRED = "expired"
+
+
+class TxnKind(enum.StrEnum):
+    DONATION = "donation"
+    HOLD = "hold"
+    RELEASE = "release"
+    SPEND = "spend"
+    EXPIRY = "expiry"
+
+
+class LedgerTransaction(Base):
+    """One balanced posting: its entries sum to zero. Never updated or deleted."""
+
+    __tablename__ = "ledger_transaction"
+    __table_args__ = (
+        CheckConstraint("nights IS NULL OR nights >= 1", name="nights_positive"),
+        CheckConstraint("persons IS NULL OR persons >= 1", name="persons_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[TxnKind] = mapped_column(enum_column(TxnKind, "ledger_txn_kind"))
+    program_id: Mapped[int] = mapped_column(ForeignKey("loyalty_program.id"), index=True)
+    # A retried request carries the same key and posts nothing new.
+    idempotency_key: Mapped[str | None] = mapped_column(String(100), unique=True)
+    # The booking this posting is for, as an opaque reference (partners/ knows no bookings).
+    booking_ref: Mapped[str | None] = mapped_column(String(64), index=True)
+    # For a spend: what the points paid for, the only stay facts donors' reports use.
+    nights: Mapped[int | None]
+    persons: Mapped[int | None]
+    memo: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+    entries: Mapped[list["LedgerEntry"]] = relationship(back_populates="transaction")
+
+
+class LedgerEntry(Base):
+    """A signed amount on one lot's account.
+
+    `seq` numbers the entries of each (lot, account) and `balance_after` is the running sum;
+    the unique (lot, account, seq) and the CHECK on `balance_after` are the database's
+    backstop: two writers that both read the same balance cannot both append after it, and no
+    account but DONATED can go below zero. The balance itself is always the sum of amounts.
+    """
+
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        UniqueConstraint("lot_id", "account", "seq"),
+        CheckConstraint("amount <> 0", name="amount_not_zero"),
+        CheckConstraint(
+            "account = 'donated' OR balance_after >= 0", name="balance_not_negative"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    transaction_id: Mapped[int] = mapped_column(
+        ForeignKey("ledger_transaction.id"), index=True
+    )
+    lot_id: Mapped[int] = mapped_column(ForeignKey("points_lot.id"), index=True)
+    account: Mapped[Account] = mapped_column(enum_column(Account, "ledger_account"))
+    amount: Mapped[int] = mapped_column(BigInteger)
+    seq: Mapped[int]
+    balance_after: Mapped[int] = mapped_column(BigInteger)
+
+    transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
+    lot: Mapped[PointsLot] = relationship()

@@ -10,12 +10,12 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from partners.geo import locate
+from partners.ledger import donate
 from partners.models import (
     Donor,
     DonorKind,
     Hotel,
     LoyaltyProgram,
-    PointsLot,
     Policy,
     Shelter,
 )
@@ -76,12 +76,6 @@ DONORS = [
 ]
 
 
-def add_months(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, 28))
-
-
 def load_demo(today: date, rng: random.Random) -> dict[str, str]:
     """Flush the demo world; return {email: password} of the demo accounts."""
     logins = {}
@@ -98,6 +92,7 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
             code=code, name=name, inactivity_months=months, max_age_months=max_age, notes=notes
         )
         db.session.add(programs[code])
+    db.session.flush()
 
     for zip_code, name, policy, pets, accessible, max_stay, capacity, nb, same in SHELTERS:
         place = locate(zip_code)
@@ -120,14 +115,10 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
     for index, (name, kind, lots) in enumerate(DONORS):
         donor = Donor(name=name, kind=kind, user_id=accounts[Role.DONOR].id if index == 0 else None)
         db.session.add(donor)
+        db.session.flush()
         for code, points in lots:
             received = today - timedelta(days=rng.randint(20, 200))
-            months = programs[code].max_age_months or programs[code].inactivity_months
-            months = min(months, programs[code].inactivity_months)
-            donor.lots.append(PointsLot(
-                program=programs[code], points=points, received_on=received,
-                expires_on=add_months(received, months),
-            ))
+            donate(db.session, donor.id, programs[code], points, received)
 
     advocate = accounts[Role.ADVOCATE]
     for spec in demo_requests(today):

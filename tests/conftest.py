@@ -173,3 +173,6 @@ def pytest_terminal_summary(terminalreporter):
         f"PostgreSQL runs: {_postgres_runs['passed']} passed, "
         f"{_postgres_runs['not_passed']} not passed"
     )
+
+
+from tests.points_factories import make_donor, make_lot, make_program  # noqa: E402, F401
