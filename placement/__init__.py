@@ -64,10 +64,11 @@ def _register_blueprints(app: Flask) -> None:
     from . import home
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .donors.views import bp as donors_bp
+    from .points.views import bp as points_bp
 
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(admin_bp)
+    for blueprint in (auth_bp, home.bp, admin_bp, donors_bp, points_bp):
+        app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:

@@ -1,7 +1,7 @@
 """`flask --app placement demo`: realistic, fictional demo data and one login per role."""
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
@@ -10,7 +10,7 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
 from partners.geo import locate
-from partners.ledger import donate
+from partners.ledger import available_points, donate, hold_points, spend_hold
 from partners.models import (
     Donor,
     DonorKind,
@@ -70,9 +70,9 @@ HOTELS = [
 ]
 
 DONORS = [
-    ("Northwind Logistics", DonorKind.COMPANY, [("marriott", 400000), ("ihg", 250000)]),
-    ("A. Rivera", DonorKind.PERSON, [("choice", 60000), ("wyndham", 45000)]),
-    ("Blue Heron Foundation", DonorKind.COMPANY, [("marriott", 150000), ("wyndham", 90000)]),
+    ("Northwind Logistics", DonorKind.COMPANY, [("marriott", 2_500_000), ("ihg", 1_200_000)]),
+    ("A. Rivera", DonorKind.PERSON, [("choice", 250_000), ("wyndham", 120_000)]),
+    ("Blue Heron Foundation", DonorKind.COMPANY, [("marriott", 500_000), ("wyndham", 300_000)]),
 ]
 
 
@@ -117,8 +117,9 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
         db.session.add(donor)
         db.session.flush()
         for code, points in lots:
-            received = today - timedelta(days=rng.randint(20, 200))
+            received = today - timedelta(days=rng.randint(200, 330))
             donate(db.session, donor.id, programs[code], points, received)
+    past_stays(today, rng, programs)
 
     advocate = accounts[Role.ADVOCATE]
     for spec in demo_requests(today):
@@ -136,6 +137,26 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
         db.session.add(request)
     db.session.flush()
     return logins
+
+
+def past_stays(today: date, rng: random.Random, programs: dict) -> None:
+    """Hotel stays that ended over the last six months, paid with donated points, so that
+    donors' dashboards have something to show."""
+    # Spend at most a third of each program's points: the planner needs the rest.
+    budget = {p.id: available_points(db.session, p.id, today) // 3 for p in programs.values()}
+    for i in range(120):
+        program = programs[rng.choice(["marriott", "marriott", "ihg", "choice", "wyndham"])]
+        nights = rng.randint(2, 6)
+        cost = nights * 7_500
+        if cost > budget[program.id]:
+            continue
+        budget[program.id] -= cost
+        ref = f"demo-past-{i}"
+        hold_points(db.session, program.id, cost, ref, today - timedelta(days=200))
+        txn = spend_hold(db.session, ref, nights=nights, persons=rng.randint(1, 4))
+        txn.created_at = datetime.combine(
+            today - timedelta(days=rng.randint(1, 180)), datetime.min.time()
+        )
 
 
 def demo_requests(today: date) -> list[dict]:

@@ -4,7 +4,7 @@ from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
-from partners.models import Donor, Hotel, LoyaltyProgram, PointsLot, Shelter
+from partners.models import Hotel, Shelter
 
 from .auth.access import public, roles
 from .auth.models import Role
@@ -16,15 +16,19 @@ bp = Blueprint("home", __name__)
 # What each role sees in the navigation bar; later features append their pages here.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.ADVOCATE: [("home.advocate", "My requests")],
-    Role.COORDINATOR: [("home.coordinator", "Queue")],
-    Role.DONOR: [("home.donor", "My donations")],
+    Role.COORDINATOR: [
+        ("home.coordinator", "Queue"),
+        ("points.overview", "Points"),
+        ("points.donors", "Donors"),
+    ],
+    Role.DONOR: [("donors.dashboard", "My donations")],
     Role.ADMIN: [("admin.users", "Accounts")],
 }
 
 HOME_ENDPOINT = {
     Role.ADVOCATE: "home.advocate",
     Role.COORDINATOR: "home.coordinator",
-    Role.DONOR: "home.donor",
+    Role.DONOR: "donors.dashboard",
     Role.ADMIN: "admin.users",
 }
 
@@ -60,22 +64,6 @@ def coordinator():
         "hotels": db.session.scalar(select(func.count(Hotel.id))),
     }
     return render_template("home/coordinator.html", pending=pending, counts=counts)
-
-
-@bp.route("/donor")
-@roles(Role.DONOR)
-def donor():
-    me = db.session.scalar(select(Donor).where(Donor.user_id == current_user.id))
-    given = []
-    if me is not None:
-        given = db.session.execute(
-            select(LoyaltyProgram.name, func.sum(PointsLot.points), func.count(PointsLot.id))
-            .join(PointsLot.program)
-            .where(PointsLot.donor_id == me.id)
-            .group_by(LoyaltyProgram.name)
-            .order_by(LoyaltyProgram.name)
-        ).all()
-    return render_template("home/donor.html", donor=me, given=given)
 
 
 @bp.app_context_processor

@@ -15,10 +15,11 @@ SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 
 @pytest.fixture
-def records(make_user):
+def records(make_user, make_lot):
     """One real record per kind of id a URL can carry, owned by someone else."""
     someone_else = make_user(Role.ADVOCATE, email="someone.else@example.org")
-    return {"user_id": someone_else.id}
+    lot = make_lot(10_000)
+    return {"user_id": someone_else.id, "donor_id": lot.donor_id}
 
 
 def walk(app, records):

@@ -98,8 +98,8 @@ def test_change_password_keeps_this_browser_and_ends_the_others(app, make_user, 
         "confirm": "a much longer new phrase",
     })
     assert response.status_code == 302
-    assert client.get("/donor").status_code == 200
-    assert other.get("/donor").status_code == 302
+    assert client.get("/donor/").status_code == 200
+    assert other.get("/donor/").status_code == 302
     stored = db.session.scalar(select(User).where(User.id == user.id))
     db.session.refresh(stored)
     assert stored.check_password("a much longer new phrase")
