@@ -66,14 +66,17 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .donors.views import bp as donors_bp
     from .points.views import bp as points_bp
+    from .requests.views import bp as requests_bp
 
-    for blueprint in (auth_bp, home.bp, admin_bp, donors_bp, points_bp):
+    for blueprint in (auth_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
     from .demo import demo_command
+    from .keys_cli import keys_cli
 
+    app.cli.add_command(keys_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)

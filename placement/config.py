@@ -50,6 +50,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PASSWORD_MIN_LENGTH": 12,
+        "NOTE_KEYS": os.environ.get("NOTE_KEYS"),
     }
     settings.update(overrides)
     url = settings["SQLALCHEMY_DATABASE_URI"]

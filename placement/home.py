@@ -15,7 +15,7 @@ bp = Blueprint("home", __name__)
 
 # What each role sees in the navigation bar; later features append their pages here.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
-    Role.ADVOCATE: [("home.advocate", "My requests")],
+    Role.ADVOCATE: [("requests.new", "New request"), ("home.advocate", "My requests")],
     Role.COORDINATOR: [
         ("home.coordinator", "Queue"),
         ("points.overview", "Points"),

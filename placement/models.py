@@ -3,9 +3,9 @@
 from partners.models import Donor, Hotel, LoyaltyProgram, PointsLot, Shelter
 
 from .auth.models import User
-from .requests.models import DangerZone, HousingRequest
+from .requests.models import DangerZone, Exclusion, HousingRequest
 
 __all__ = [
-    "DangerZone", "Donor", "Hotel", "HousingRequest", "LoyaltyProgram", "PointsLot",
+    "DangerZone", "Donor", "Exclusion", "Hotel", "HousingRequest", "LoyaltyProgram", "PointsLot",
     "Shelter", "User",
 ]

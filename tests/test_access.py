@@ -5,11 +5,15 @@ included) as each role and as an anonymous visitor. A new route with an argument
 does not know fails the walk until someone says which record it should point at.
 """
 
+from datetime import date
+
 import pytest
 from flask import Blueprint
 
 from placement.auth.access import EXEMPT_ENDPOINTS, PUBLIC
 from placement.auth.models import Role
+from placement.extensions import db
+from placement.requests.models import Gender, HousingRequest, Priority
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
@@ -19,7 +23,13 @@ def records(make_user, make_lot):
     """One real record per kind of id a URL can carry, owned by someone else."""
     someone_else = make_user(Role.ADVOCATE, email="someone.else@example.org")
     lot = make_lot(10_000)
-    return {"user_id": someone_else.id, "donor_id": lot.donor_id}
+    request = HousingRequest(
+        created_by_id=someone_else.id, adults=1, gender=Gender.FEMALE, priority=Priority.HIGH,
+        earliest=date(2026, 12, 1), latest=date(2026, 12, 1), nights=2,
+    )
+    db.session.add(request)
+    db.session.commit()
+    return {"user_id": someone_else.id, "donor_id": lot.donor_id, "request_id": request.id}
 
 
 def walk(app, records):

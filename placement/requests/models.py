@@ -5,7 +5,7 @@ import enum
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partners.base import Base, enum_column, utcnow
@@ -67,6 +67,7 @@ class HousingRequest(Base):
     lat: Mapped[float | None]
     lon: Mapped[float | None]
     max_miles: Mapped[int | None]
+    timezone: Mapped[str | None] = mapped_column(String(64))  # where the person is
     earliest: Mapped[date]
     latest: Mapped[date]
     nights: Mapped[int]
@@ -74,9 +75,17 @@ class HousingRequest(Base):
     status: Mapped[RequestStatus] = mapped_column(
         enum_column(RequestStatus, "request_status"), default=RequestStatus.PENDING, index=True
     )
+    # Free text, encrypted at rest (placement.crypto); never shown in lists or logs.
+    note_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # The planner's last word on why this request could not be placed, for the advocate.
+    unplaced_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     danger_zones: Mapped[list["DangerZone"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan"
+    )
+    exclusions: Mapped[list["Exclusion"]] = relationship(
         back_populates="request", cascade="all, delete-orphan"
     )
 
@@ -101,3 +110,27 @@ class DangerZone(Base):
     miles: Mapped[int]
 
     request: Mapped[HousingRequest] = relationship(back_populates="danger_zones")
+
+
+class Exclusion(Base):
+    """A place this request must not use (known to the trafficker, for example)."""
+
+    __tablename__ = "request_exclusion"
+    __table_args__ = (
+        CheckConstraint(
+            "(shelter_id IS NULL) <> (hotel_id IS NULL)", name="exactly_one_place"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("housing_request.id", ondelete="CASCADE"), index=True
+    )
+    shelter_id: Mapped[int | None] = mapped_column(ForeignKey("shelter.id", ondelete="CASCADE"))
+    hotel_id: Mapped[int | None] = mapped_column(ForeignKey("hotel.id", ondelete="CASCADE"))
+
+    request: Mapped[HousingRequest] = relationship(back_populates="exclusions")
+
+    @property
+    def place_key(self) -> str:
+        return f"shelter:{self.shelter_id}" if self.shelter_id else f"hotel:{self.hotel_id}"

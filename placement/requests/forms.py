@@ -1,0 +1,87 @@
+"""The crisis request form: under a minute on a call, nothing that identifies anyone."""
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    FormField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+
+from partners.geo import LocationNotFound, locate
+
+from .models import Gender, Priority
+
+PRIORITY_CHOICES = [
+    SelectChoice(Priority.CRITICAL.value, "Critical: tonight"),
+    SelectChoice(Priority.HIGH.value, "High: within 24 hours"),
+    SelectChoice(Priority.NORMAL.value, "Normal"),
+]
+GENDER_CHOICES = [
+    SelectChoice(Gender.FEMALE.value, "Female"),
+    SelectChoice(Gender.MALE.value, "Male"),
+    SelectChoice(Gender.NONBINARY.value, "Nonbinary"),
+]
+MAX_DANGER_ZONES = 3
+
+
+def a_location(_form, field) -> None:
+    if field.data and field.data.strip():
+        try:
+            field.location = locate(field.data)
+        except LocationNotFound as error:
+            raise ValidationError(str(error)) from None
+
+
+class DangerZoneForm(FlaskForm):
+    class Meta:
+        csrf = False  # part of the request form, which carries the token
+
+    where = StringField("Area to avoid (ZIP or City, ST)", validators=[Optional(), a_location])
+    miles = IntegerField("Radius in miles", default=25,
+                         validators=[Optional(), NumberRange(min=1, max=500)])
+
+
+class RequestForm(FlaskForm):
+    priority = SelectField("Priority", choices=PRIORITY_CHOICES, default="critical",
+                           validators=[InputRequired()])
+    adults = IntegerField("Adults", default=1, validators=[InputRequired(),
+                                                          NumberRange(min=0, max=20)])
+    children = IntegerField("Children", default=0, validators=[InputRequired(),
+                                                              NumberRange(min=0, max=20)])
+    gender = SelectField("Gender of the party", choices=GENDER_CHOICES,
+                         validators=[InputRequired()])
+    pets = IntegerField("Animals", default=0, validators=[InputRequired(),
+                                                         NumberRange(min=0, max=10)])
+    service_animal = BooleanField("The animals are service animals")
+    accessible = BooleanField("Needs wheelchair access")
+    where = StringField("Where the person is now (ZIP or City, ST)",
+                        validators=[InputRequired(), Length(max=120), a_location])
+    max_miles = IntegerField("How far they can travel (miles)", default=30,
+                             validators=[Optional(), NumberRange(min=1, max=3000)])
+    danger_zones = FieldList(FormField(DangerZoneForm), min_entries=MAX_DANGER_ZONES,
+                             max_entries=MAX_DANGER_ZONES)
+    exclude = SelectMultipleField("Places this person must not go", coerce=str,
+                                  validators=[Optional()])
+    earliest = DateField("Arrive no earlier than", validators=[Optional()])
+    latest = DateField("Arrive no later than", validators=[Optional()])
+    nights = IntegerField("Nights", default=3, validators=[InputRequired(),
+                                                          NumberRange(min=1, max=30)])
+    note = TextAreaField("Note for coordinators", validators=[Optional(), Length(max=2000)])
+    submit = SubmitField("File request")
+
+    def validate_adults(self, field) -> None:
+        if (field.data or 0) + (self.children.data or 0) < 1:
+            raise ValidationError("A party has at least one person.")
+
+    def validate_latest(self, field) -> None:
+        if field.data and self.earliest.data and field.data < self.earliest.data:
+            raise ValidationError("The latest arrival comes before the earliest.")

@@ -1,0 +1,87 @@
+"""Filing a request: plain functions that take a session and flush."""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy.orm import Session
+
+from partners.geo import Location
+
+from ..crypto import encrypt_note
+from .models import DangerZone, Exclusion, Gender, HousingRequest, Priority
+
+# How soon each priority needs a bed: the window the form pre-fills (days from tonight).
+WINDOW_DAYS = {Priority.CRITICAL: (0, 0), Priority.HIGH: (0, 1), Priority.NORMAL: (0, 3)}
+
+
+def local_today(timezone: str | None, now: datetime | None = None) -> date:
+    """The date it is where the person is: "tonight" is that evening."""
+    now = now or datetime.now(UTC)
+    try:
+        return now.astimezone(ZoneInfo(timezone)).date() if timezone else now.date()
+    except ZoneInfoNotFoundError:
+        return now.date()
+
+
+def arrival_window(priority: Priority, today: date) -> tuple[date, date]:
+    first, last = WINDOW_DAYS[priority]
+    return today + timedelta(days=first), today + timedelta(days=last)
+
+
+@dataclass
+class RequestDetails:
+    priority: Priority
+    adults: int
+    children: int
+    gender: Gender
+    pets: int
+    service_animal: bool
+    accessible: bool
+    location: Location
+    max_miles: int | None
+    danger_zones: list[tuple[Location, int]]
+    exclude: list[str]  # "shelter:ID" / "hotel:ID"
+    earliest: date | None
+    latest: date | None
+    nights: int
+    note: str | None
+
+
+class RequestError(ValueError):
+    """A request that cannot be filed as given; the message says why."""
+
+
+def file_request(session: Session, advocate_id: int, details: RequestDetails,
+                 now: datetime | None = None) -> HousingRequest:
+    today = local_today(details.location.timezone, now)
+    earliest, latest = arrival_window(details.priority, today)
+    earliest = details.earliest or earliest
+    latest = details.latest or max(latest, earliest)
+    if earliest < today:
+        raise RequestError(f"The earliest arrival cannot be before today ({today:%b %-d}) "
+                           "where the person is.")
+    if latest < earliest:
+        raise RequestError("The latest arrival comes before the earliest.")
+    request = HousingRequest(
+        created_by_id=advocate_id, priority=details.priority, adults=details.adults,
+        children=details.children, gender=details.gender, pets=details.pets,
+        service_animal=details.service_animal and details.pets > 0,
+        accessible=details.accessible, location_label=details.location.label,
+        lat=details.location.lat, lon=details.location.lon,
+        timezone=details.location.timezone, max_miles=details.max_miles,
+        earliest=earliest, latest=latest, nights=details.nights,
+        note_encrypted=encrypt_note(details.note.strip() if details.note else None),
+    )
+    for zone, miles in details.danger_zones:
+        request.danger_zones.append(
+            DangerZone(label=zone.label, lat=zone.lat, lon=zone.lon, miles=miles)
+        )
+    for key in dict.fromkeys(details.exclude):
+        kind, _, ident = key.partition(":")
+        if kind not in ("shelter", "hotel") or not ident.isdigit():
+            raise RequestError(f"unknown place {key!r}")
+        request.exclusions.append(Exclusion(**{f"{kind}_id": int(ident)}))
+    session.add(request)
+    session.flush()
+    return request

@@ -1,0 +1,105 @@
+"""Advocates file requests and follow them; coordinators read them."""
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from partners.places import Hotel, Shelter
+
+from ..auth.access import roles
+from ..auth.models import Role
+from ..crypto import decrypt_note
+from ..database import unit_of_work
+from ..extensions import csrf, db
+from .forms import RequestForm
+from .models import Gender, HousingRequest, Priority
+from .service import RequestDetails, RequestError, arrival_window, file_request
+
+bp = Blueprint("requests", __name__, url_prefix="/requests")
+
+MINOR_REMINDER = (
+    "A party with no adult is an unaccompanied minor: only a youth shelter can take them, "
+    "and our mandatory-reporting policy applies. Follow the minors protocol before you end "
+    "the call."
+)
+
+
+def place_choices() -> list[tuple[str, str]]:
+    shelters = db.session.execute(
+        select(Shelter.id, Shelter.name, Shelter.city, Shelter.state).order_by(Shelter.name)
+    ).all()
+    hotels = db.session.execute(
+        select(Hotel.id, Hotel.name, Hotel.city, Hotel.state).order_by(Hotel.name)
+    ).all()
+    return [(f"shelter:{s.id}", f"{s.name} (shelter, {s.city}, {s.state})") for s in shelters] + [
+        (f"hotel:{h.id}", f"{h.name} (hotel, {h.city}, {h.state})") for h in hotels
+    ]
+
+
+def request_form() -> RequestForm:
+    form = RequestForm()
+    form.exclude.choices = place_choices()
+    return form
+
+
+def render_form(form: RequestForm, status: int = 200):
+    today = date.today()
+    windows = {p.value: [d.isoformat() for d in arrival_window(p, today)] for p in Priority}
+    return render_template(
+        "requests/new.html", form=form, windows=windows,
+        minor_reminder=current_app.config.get("MINOR_REMINDER", MINOR_REMINDER),
+    ), status
+
+
+@bp.route("/new", methods=["GET"])
+@roles(Role.ADVOCATE)
+def new():
+    return render_form(request_form())
+
+
+# The form checks its own CSRF token so that an expired token re-shows the form with
+# everything typed so far instead of an error page (a crisis call can be long).
+@bp.route("/new", methods=["POST"])
+@roles(Role.ADVOCATE)
+@csrf.exempt
+def create():
+    form = request_form()
+    if not form.validate_on_submit():
+        token = getattr(form, "csrf_token", None)  # absent when CSRF is switched off
+        if token is not None and token.errors:
+            token.errors = []
+            flash("The form had expired; nothing was lost. Check it and send it again.",
+                  "warning")
+        return render_form(form, 400)
+    details = RequestDetails(
+        priority=Priority(form.priority.data), adults=form.adults.data,
+        children=form.children.data, gender=Gender(form.gender.data), pets=form.pets.data,
+        service_animal=form.service_animal.data, accessible=form.accessible.data,
+        location=form.where.location, max_miles=form.max_miles.data,
+        danger_zones=[(z.where.location, z.miles.data or 25) for z in form.danger_zones
+                      if z.where.data and z.where.data.strip()],
+        exclude=form.exclude.data or [], earliest=form.earliest.data,
+        latest=form.latest.data, nights=form.nights.data, note=form.note.data,
+    )
+    try:
+        with unit_of_work():
+            filed = file_request(db.session, current_user.id, details)
+    except RequestError as error:
+        form.earliest.errors = [*form.earliest.errors, str(error)]
+        return render_form(form, 400)
+    flash(f"Request {filed.case_code} filed. You will be told when it is placed.", "success")
+    if filed.adults == 0:
+        flash(MINOR_REMINDER, "warning")
+    return redirect(url_for("requests.show", request_id=filed.id, filed=1))
+
+
+@bp.route("/<int:request_id>")
+@roles(Role.ADVOCATE, Role.COORDINATOR)
+def show(request_id: int):
+    housing_request = db.session.get(HousingRequest, request_id) or abort(404)
+    if current_user.role is Role.ADVOCATE and housing_request.created_by_id != current_user.id:
+        abort(404)  # another advocate's case: not even its existence is confirmed
+    note = decrypt_note(housing_request.note_encrypted)
+    return render_template("requests/show.html", r=housing_request, note=note)

@@ -1,0 +1,75 @@
+// The request form: priority pre-fills the arrival window, and a draft of the form is kept
+// in this tab (sessionStorage) so that an expired sign-in during a long call loses nothing.
+(function () {
+  "use strict";
+  var flag = document.getElementById("draft-flag");
+  if (flag && flag.dataset.clearDraft === "yes") {
+    for (var i = sessionStorage.length - 1; i >= 0; i--) {
+      var key = sessionStorage.key(i);
+      if (key && key.indexOf("sb-request-draft-") === 0) { sessionStorage.removeItem(key); }
+    }
+    return;
+  }
+  var form = document.getElementById("request-form");
+  if (!form) { return; }
+  var windows = JSON.parse(form.dataset.windows || "{}");
+  var draftKey = form.dataset.draftKey;
+  var priority = form.elements.priority;
+  var earliest = form.elements.earliest;
+  var latest = form.elements.latest;
+  var adults = form.elements.adults;
+  var reminder = document.getElementById("minor-reminder");
+  var touched = { earliest: !!earliest.value, latest: !!latest.value };
+
+  function fillWindow() {
+    var w = windows[priority.value];
+    if (!w) { return; }
+    if (!touched.earliest) { earliest.value = w[0]; }
+    if (!touched.latest) { latest.value = w[1]; }
+  }
+  function showReminder() {
+    reminder.hidden = String(adults.value) !== "0";
+  }
+  function fields() {
+    return Array.prototype.filter.call(form.elements, function (el) {
+      return el.name && el.name !== "csrf_token" && el.type !== "submit";
+    });
+  }
+  function saveDraft() {
+    var data = {};
+    fields().forEach(function (el) {
+      if (el.type === "checkbox") { data[el.name] = el.checked; }
+      else if (el.multiple) {
+        data[el.name] = Array.prototype.filter.call(el.options, function (o) { return o.selected; })
+          .map(function (o) { return o.value; });
+      } else { data[el.name] = el.value; }
+    });
+    sessionStorage.setItem(draftKey, JSON.stringify(data));
+  }
+  function restoreDraft() {
+    var saved = sessionStorage.getItem(draftKey);
+    if (!saved || form.dataset.fromServer === "yes") { return; }
+    var data = JSON.parse(saved);
+    fields().forEach(function (el) {
+      if (!(el.name in data)) { return; }
+      if (el.type === "checkbox") { el.checked = !!data[el.name]; }
+      else if (el.multiple) {
+        Array.prototype.forEach.call(el.options, function (o) {
+          o.selected = data[el.name].indexOf(o.value) !== -1;
+        });
+      } else { el.value = data[el.name]; }
+    });
+    touched.earliest = !!earliest.value;
+    touched.latest = !!latest.value;
+  }
+
+  restoreDraft();
+  earliest.addEventListener("input", function () { touched.earliest = true; });
+  latest.addEventListener("input", function () { touched.latest = true; });
+  priority.addEventListener("change", fillWindow);
+  adults.addEventListener("input", showReminder);
+  form.addEventListener("input", saveDraft);
+  form.addEventListener("change", saveDraft);
+  fillWindow();
+  showReminder();
+}());

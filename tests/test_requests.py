@@ -1,0 +1,170 @@
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from partners.geo import locate
+from placement.auth.models import Role
+from placement.crypto import decrypt_note
+from placement.extensions import db
+from placement.requests.models import Gender, HousingRequest, Priority
+from placement.requests.service import (
+    RequestDetails,
+    RequestError,
+    arrival_window,
+    file_request,
+    local_today,
+)
+
+
+def form_data(**overrides) -> dict:
+    data = {
+        "priority": "critical", "adults": "1", "children": "2", "gender": "female",
+        "pets": "1", "where": "20002", "max_miles": "30", "nights": "5",
+        "danger_zones-0-where": "21201", "danger_zones-0-miles": "20",
+        "earliest": "", "latest": "", "note": "",
+    }
+    data.update(overrides)
+    return data
+
+
+@pytest.fixture
+def advocate(make_user, login):
+    user = make_user(Role.ADVOCATE)
+    return user, login(user)
+
+
+def only_request():
+    return db.session.scalars(select(HousingRequest)).one()
+
+
+def test_a_critical_request_gets_a_case_code_and_tonight_as_its_window(advocate):
+    user, client = advocate
+    response = client.post("/requests/new", data=form_data())
+    assert response.status_code == 302
+    filed = only_request()
+    assert filed.case_code.startswith("SB-") and len(filed.case_code) == 12
+    tonight = local_today("America/New_York")
+    assert (filed.earliest, filed.latest) == (tonight, tonight)
+    assert (filed.adults, filed.children, filed.pets, filed.gender) == (1, 2, 1, Gender.FEMALE)
+    assert filed.created_by_id == user.id and filed.timezone == "America/New_York"
+    assert [(z.label, z.miles) for z in filed.danger_zones] == [("21201", 20)]
+    page = client.get(response.headers["Location"]).text
+    assert filed.case_code in page
+
+
+def test_the_window_follows_priority_unless_the_advocate_sets_it(advocate):
+    _user, client = advocate
+    client.post("/requests/new", data=form_data(priority="high"))
+    high = only_request()
+    assert high.latest - high.earliest == timedelta(days=1)
+    start = local_today("America/New_York") + timedelta(days=2)
+    client.post("/requests/new", data=form_data(
+        priority="normal", earliest=start.isoformat(), latest=(start + timedelta(1)).isoformat()))
+    normal = db.session.scalars(select(HousingRequest).where(
+        HousingRequest.priority == Priority.NORMAL)).one()
+    assert (normal.earliest, normal.latest) == (start, start + timedelta(1))
+
+
+def test_tonight_is_the_local_date_where_the_person_is():
+    late_evening_in_hawaii = datetime(2026, 12, 2, 8, 30, tzinfo=UTC)  # Dec 1, 22:30 HST
+    assert local_today("Pacific/Honolulu", late_evening_in_hawaii) == date(2026, 12, 1)
+    assert local_today("America/New_York", late_evening_in_hawaii) == date(2026, 12, 2)
+    assert arrival_window(Priority.HIGH, date(2026, 12, 1)) == (date(2026, 12, 1),
+                                                               date(2026, 12, 2))
+
+
+def test_validation_errors_keep_everything_typed(advocate):
+    _user, client = advocate
+    response = client.post("/requests/new", data=form_data(
+        where="99999", note="Needs a ground floor room", adults="0", children="0"))
+    assert response.status_code == 400
+    assert "ZIP code 99999 was not found" in response.text
+    assert "at least one person" in response.text
+    assert "Needs a ground floor room" in response.text
+    assert 'value="21201"' in response.text
+    assert db.session.scalar(select(HousingRequest.id)) is None
+
+
+def test_bad_numbers_are_a_clear_400_never_a_500(advocate):
+    _user, client = advocate
+    for field, value in [("adults", "-1"), ("nights", "0"), ("nights", "many"),
+                         ("priority", "urgent"), ("gender", "x"), ("max_miles", "1e9"),
+                         ("earliest", "2026-13-45"), ("danger_zones-0-miles", "-5")]:
+        response = client.post("/requests/new", data=form_data(**{field: value}))
+        assert response.status_code == 400, (field, value)
+    assert db.session.scalar(select(HousingRequest.id)) is None
+
+
+def test_an_arrival_before_today_or_a_reversed_window_is_refused(advocate):
+    _user, client = advocate
+    yesterday = (local_today("America/New_York") - timedelta(days=1)).isoformat()
+    response = client.post("/requests/new", data=form_data(earliest=yesterday))
+    assert response.status_code == 400 and "cannot be before today" in response.text
+    today = local_today("America/New_York")
+    response = client.post("/requests/new", data=form_data(
+        earliest=(today + timedelta(2)).isoformat(), latest=today.isoformat()))
+    assert response.status_code == 400 and "comes before the earliest" in response.text
+
+
+def test_the_note_is_encrypted_at_rest_and_shown_to_coordinators(advocate, make_user, app):
+    _user, client = advocate
+    client.post("/requests/new", data=form_data(note="Prefers a female coordinator"))
+    filed = only_request()
+    assert b"Prefers" not in filed.note_encrypted
+    assert decrypt_note(filed.note_encrypted) == "Prefers a female coordinator"
+    coordinator = app.test_client()
+    coordinator_user = make_user(Role.COORDINATOR)
+    coordinator.post("/login", data={"email": coordinator_user.email,
+                                     "password": "correct horse battery staple"})
+    assert "Prefers a female coordinator" in coordinator.get(f"/requests/{filed.id}").text
+
+
+def test_an_expired_form_token_keeps_the_form(app, advocate):
+    _user, client = advocate
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post("/requests/new", data=form_data(
+        csrf_token="expired-or-forged", note="keep me"))
+    assert response.status_code == 400
+    assert "nothing was lost" in response.text and "keep me" in response.text
+    assert 'name="csrf_token"' in response.text
+    assert db.session.scalar(select(HousingRequest.id)) is None
+
+
+def test_an_advocate_cannot_read_another_advocates_request(advocate, make_user, app):
+    _user, client = advocate
+    client.post("/requests/new", data=form_data())
+    filed = only_request()
+    other = make_user(Role.ADVOCATE)
+    other_client = app.test_client()
+    other_client.post("/login", data={"email": other.email,
+                                      "password": "correct horse battery staple"})
+    assert other_client.get(f"/requests/{filed.id}").status_code == 404
+
+
+def test_a_minor_alone_gets_the_mandatory_reporting_reminder(advocate):
+    _user, client = advocate
+    response = client.post("/requests/new", data=form_data(adults="0", children="1", pets="0"),
+                           follow_redirects=True)
+    assert "mandatory-reporting" in response.text
+
+
+def test_my_requests_lists_the_advocates_own_requests(advocate, make_user, app):
+    _user, client = advocate
+    client.post("/requests/new", data=form_data())
+    filed = only_request()
+    filed.unplaced_reason = "no place within 30 miles admits a dog"
+    db.session.commit()
+    page = client.get("/advocate").text
+    assert filed.case_code in page and "admits a dog" in page
+
+
+def test_file_request_refuses_unknown_exclusions(app, make_user):
+    user = make_user(Role.ADVOCATE)
+    details = RequestDetails(
+        priority=Priority.NORMAL, adults=1, children=0, gender=Gender.MALE, pets=0,
+        service_animal=False, accessible=False, location=locate("30303"), max_miles=None,
+        danger_zones=[], exclude=["castle:1"], earliest=None, latest=None, nights=2,
+        note=None)
+    with pytest.raises(RequestError):
+        file_request(db.session, user.id, details)
