@@ -51,6 +51,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PASSWORD_MIN_LENGTH": 12,
         "NOTE_KEYS": os.environ.get("NOTE_KEYS"),
+        "HOTLINE_TIMEZONE": os.environ.get("HOTLINE_TIMEZONE", "America/New_York"),
     }
     settings.update(overrides)
     url = settings["SQLALCHEMY_DATABASE_URI"]

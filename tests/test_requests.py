@@ -22,7 +22,7 @@ def form_data(**overrides) -> dict:
         "priority": "critical", "adults": "1", "children": "2", "gender": "female",
         "pets": "1", "where": "20002", "max_miles": "30", "nights": "5",
         "danger_zones-0-where": "21201", "danger_zones-0-miles": "20",
-        "earliest": "", "latest": "", "note": "",
+        "earliest": "", "latest": "", "note": "", "window_auto": "0",
     }
     data.update(overrides)
     return data
@@ -64,6 +64,15 @@ def test_the_window_follows_priority_unless_the_advocate_sets_it(advocate):
     normal = db.session.scalars(select(HousingRequest).where(
         HousingRequest.priority == Priority.NORMAL)).one()
     assert (normal.earliest, normal.latest) == (start, start + timedelta(1))
+
+
+def test_dates_the_priority_filled_in_are_recomputed_where_the_person_is(advocate):
+    _user, client = advocate
+    client.post("/requests/new", data=form_data(
+        where="96813", window_auto="1", earliest="2030-01-01", latest="2030-01-02"))
+    filed = only_request()
+    tonight_in_honolulu = local_today("Pacific/Honolulu")
+    assert (filed.earliest, filed.latest) == (tonight_in_honolulu, tonight_in_honolulu)
 
 
 def test_tonight_is_the_local_date_where_the_person_is():

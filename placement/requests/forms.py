@@ -6,6 +6,7 @@ from wtforms import (
     DateField,
     FieldList,
     FormField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -71,6 +72,9 @@ class RequestForm(FlaskForm):
                              max_entries=MAX_DANGER_ZONES)
     exclude = SelectMultipleField("Places this person must not go", coerce=str,
                                   validators=[Optional()])
+    # "1" while the dates are the ones the priority filled in: the server then recomputes
+    # them from the local date where the person is, which the browser does not know.
+    window_auto = HiddenField(default="1")
     earliest = DateField("Arrive no earlier than", validators=[Optional()])
     latest = DateField("Arrive no later than", validators=[Optional()])
     nights = IntegerField("Nights", default=3, validators=[InputRequired(),

@@ -1,7 +1,5 @@
 """Advocates file requests and follow them; coordinators read them."""
 
-from datetime import date
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
@@ -15,7 +13,7 @@ from ..database import unit_of_work
 from ..extensions import csrf, db
 from .forms import RequestForm
 from .models import Gender, HousingRequest, Priority
-from .service import RequestDetails, RequestError, arrival_window, file_request
+from .service import RequestDetails, RequestError, arrival_window, file_request, local_today
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -45,7 +43,9 @@ def request_form() -> RequestForm:
 
 
 def render_form(form: RequestForm, status: int = 200):
-    today = date.today()
+    # Pre-filled dates use the hotline's own date; at submit, untouched dates are
+    # recomputed in the person's time zone.
+    today = local_today(current_app.config["HOTLINE_TIMEZONE"])
     windows = {p.value: [d.isoformat() for d in arrival_window(p, today)] for p in Priority}
     return render_template(
         "requests/new.html", form=form, windows=windows,
@@ -73,6 +73,7 @@ def create():
             flash("The form had expired; nothing was lost. Check it and send it again.",
                   "warning")
         return render_form(form, 400)
+    auto_window = form.window_auto.data == "1"
     details = RequestDetails(
         priority=Priority(form.priority.data), adults=form.adults.data,
         children=form.children.data, gender=Gender(form.gender.data), pets=form.pets.data,
@@ -80,8 +81,9 @@ def create():
         location=form.where.location, max_miles=form.max_miles.data,
         danger_zones=[(z.where.location, z.miles.data or 25) for z in form.danger_zones
                       if z.where.data and z.where.data.strip()],
-        exclude=form.exclude.data or [], earliest=form.earliest.data,
-        latest=form.latest.data, nights=form.nights.data, note=form.note.data,
+        exclude=form.exclude.data or [], nights=form.nights.data, note=form.note.data,
+        earliest=None if auto_window else form.earliest.data,
+        latest=None if auto_window else form.latest.data,
     )
     try:
         with unit_of_work():

@@ -19,7 +19,9 @@
   var latest = form.elements.latest;
   var adults = form.elements.adults;
   var reminder = document.getElementById("minor-reminder");
-  var touched = { earliest: !!earliest.value, latest: !!latest.value };
+  var auto = form.elements.window_auto;
+  var touched = { earliest: auto.value !== "1" && !!earliest.value,
+                  latest: auto.value !== "1" && !!latest.value };
 
   function fillWindow() {
     var w = windows[priority.value];
@@ -59,13 +61,13 @@
         });
       } else { el.value = data[el.name]; }
     });
-    touched.earliest = !!earliest.value;
-    touched.latest = !!latest.value;
+    touched.earliest = auto.value !== "1" && !!earliest.value;
+    touched.latest = auto.value !== "1" && !!latest.value;
   }
 
   restoreDraft();
-  earliest.addEventListener("input", function () { touched.earliest = true; });
-  latest.addEventListener("input", function () { touched.latest = true; });
+  earliest.addEventListener("input", function () { touched.earliest = true; auto.value = "0"; });
+  latest.addEventListener("input", function () { touched.latest = true; auto.value = "0"; });
   priority.addEventListener("change", fillWindow);
   adults.addEventListener("input", showReminder);
   form.addEventListener("input", saveDraft);
