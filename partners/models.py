@@ -1,8 +1,9 @@
 """Every partner model, for code that wants them all (migrations, the app's model index)."""
 
-from .places import Hotel, Located, Policy, Shelter
+from .places import BedHold, Hotel, HotelNight, Located, Policy, RoomHold, Shelter, ShelterNight
 from .points import Donor, DonorKind, LoyaltyProgram, PointsLot
 
 __all__ = [
-    "Donor", "DonorKind", "Hotel", "Located", "LoyaltyProgram", "PointsLot", "Policy", "Shelter",
+    "BedHold", "Donor", "DonorKind", "Hotel", "HotelNight", "Located", "LoyaltyProgram",
+    "PointsLot", "Policy", "RoomHold", "Shelter", "ShelterNight",
 ]
