@@ -64,10 +64,14 @@ def _register_blueprints(app: Flask) -> None:
     from . import home
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .places import bp as places_bp
+    from .places.report import bp as report_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(places_bp)
+    app.register_blueprint(report_bp)
 
 
 def _register_cli(app: Flask) -> None:

@@ -16,7 +16,12 @@ bp = Blueprint("home", __name__)
 # What each role sees in the navigation bar; later features append their pages here.
 NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.ADVOCATE: [("home.advocate", "My requests")],
-    Role.COORDINATOR: [("home.coordinator", "Queue")],
+    Role.COORDINATOR: [
+        ("home.coordinator", "Queue"),
+        ("places.shelters", "Shelters"),
+        ("places.hotels", "Hotels"),
+        ("places.programs", "Programs"),
+    ],
     Role.DONOR: [("home.donor", "My donations")],
     Role.ADMIN: [("admin.users", "Accounts")],
 }

@@ -8,17 +8,25 @@ does not know fails the walk until someone says which record it should point at.
 import pytest
 from flask import Blueprint
 
+from partners.availability import issue_staff_link
+from partners.base import utcnow
 from placement.auth.access import EXEMPT_ENDPOINTS, PUBLIC
 from placement.auth.models import Role
+from placement.extensions import db
+from placement.places.tokens import staff_token
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 
 @pytest.fixture
-def records(make_user):
+def records(make_user, create_shelter, create_hotel):
     """One real record per kind of id a URL can carry, owned by someone else."""
     someone_else = make_user(Role.ADVOCATE, email="someone.else@example.org")
-    return {"user_id": someone_else.id}
+    shelter, hotel = create_shelter(), create_hotel()
+    issue_staff_link(db.session, shelter, utcnow())
+    db.session.commit()
+    return {"user_id": someone_else.id, "shelter_id": shelter.id, "hotel_id": hotel.id,
+            "program_id": hotel.program_id, "token": staff_token(shelter)}
 
 
 def walk(app, records):

@@ -6,6 +6,7 @@ the booking by an opaque reference so that partners/ never imports the app.
 
 from .common import (
     AGING_AFTER,
+    MAX_RANGE_NIGHTS,
     STALE_AFTER,
     AvailabilityError,
     Freshness,
@@ -40,7 +41,8 @@ from .shelters import (
 from .staff_link import issue_staff_link, revoke_staff_link, staff_link_is_live
 
 __all__ = [
-    "AGING_AFTER", "STALE_AFTER", "AvailabilityError", "Freshness", "HotelNightAvailability",
+    "AGING_AFTER", "MAX_RANGE_NIGHTS", "STALE_AFTER", "AvailabilityError", "Freshness",
+    "HotelNightAvailability",
     "ImpossibleReport", "InvalidNights", "NightAvailability", "NotEnoughBeds",
     "NotEnoughRooms", "PlaceNotFound", "freshness", "hold_beds", "hold_rooms", "hotel_nights",
     "issue_staff_link", "local_today", "night_label", "nights_for_hotels",
