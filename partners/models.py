@@ -1,6 +1,6 @@
 """Every partner model, for code that wants them all (migrations, the app's model index)."""
 
-from .places import Hotel, Located, Policy, Shelter
+from .places import BedHold, Hotel, HotelNight, Located, Policy, RoomHold, Shelter, ShelterNight
 from .points import (
     Account,
     Donor,
@@ -13,6 +13,7 @@ from .points import (
 )
 
 __all__ = [
-    "Account", "Donor", "DonorKind", "Hotel", "LedgerEntry", "LedgerTransaction", "Located",
-    "LoyaltyProgram", "PointsLot", "Policy", "Shelter", "TxnKind",
+    "Account", "BedHold", "Donor", "DonorKind", "Hotel", "HotelNight", "LedgerEntry",
+    "LedgerTransaction", "Located", "LoyaltyProgram", "PointsLot", "Policy", "RoomHold",
+    "Shelter", "ShelterNight", "TxnKind",
 ]

@@ -65,10 +65,13 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .donors.views import bp as donors_bp
+    from .places import bp as places_bp
+    from .places.report import bp as report_bp
     from .points.views import bp as points_bp
     from .requests.views import bp as requests_bp
 
-    for blueprint in (auth_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp):
+    for blueprint in (auth_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp,
+                      places_bp, report_bp):
         app.register_blueprint(blueprint)
 
 

@@ -9,6 +9,14 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
 
+from partners.availability import (
+    issue_staff_link,
+    local_today,
+    record_staff_report,
+    set_hotel_nights,
+    set_out_of_service,
+)
+from partners.base import utcnow
 from partners.geo import locate
 from partners.ledger import available_points, donate, hold_points, spend_hold
 from partners.models import (
@@ -95,22 +103,24 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
     db.session.flush()
 
     for zip_code, name, policy, pets, accessible, max_stay, capacity, nb, same in SHELTERS:
-        place = locate(zip_code)
-        db.session.add(Shelter(
+        shelter = Shelter(
             name=name, policy=policy, pets=pets, accessible=accessible, max_stay=max_stay,
             capacity=capacity, accepts_nonbinary=nb, same_gender=same,
-            zip_code=zip_code, city=place.city, state=place.state, lat=place.lat, lon=place.lon,
             address=f"{rng.randint(100, 9999)} {rng.choice(['Oak', 'Elm', 'Maple', 'Cedar'])} St",
             intake_contact="Intake desk, 24/7 line on file with coordinators",
-        ))
+        )
+        shelter.move_to(locate(zip_code))
+        db.session.add(shelter)
 
     for zip_code, name, code, room_capacity, pets, accessible, rooms, points in HOTELS:
-        place = locate(zip_code)
-        db.session.add(Hotel(
+        hotel = Hotel(
             name=name, program=programs[code], room_capacity=room_capacity, pets=pets,
             accessible=accessible, rooms_per_night=rooms, standard_points=points,
-            zip_code=zip_code, city=place.city, state=place.state, lat=place.lat, lon=place.lon,
-        ))
+        )
+        hotel.move_to(locate(zip_code))
+        db.session.add(hotel)
+    db.session.flush()
+    demo_nights(today, utcnow(), rng)
 
     for index, (name, kind, lots) in enumerate(DONORS):
         donor = Donor(name=name, kind=kind, user_id=accounts[Role.DONOR].id if index == 0 else None)
@@ -157,6 +167,28 @@ def past_stays(today: date, rng: random.Random, programs: dict) -> None:
         txn.created_at = datetime.combine(
             today - timedelta(days=rng.randint(1, 180)), datetime.min.time()
         )
+
+
+# Shelters whose staff last confirmed a while ago: the coordinator pages flag them.
+AGING_SHELTER, STALE_SHELTER = "Arlington Bridge Shelter", "Katy Men's Center"
+
+
+def demo_nights(today: date, now: datetime, rng: random.Random) -> None:
+    """Staff reports for tonight (most recent, one aging, one stale), a few beds out of
+    service, and peak-night prices at a couple of hotels."""
+    for shelter in db.session.scalars(select(Shelter).order_by(Shelter.id)):
+        issue_staff_link(db.session, shelter, now)
+        minutes = {AGING_SHELTER: 190, STALE_SHELTER: 610}.get(shelter.name, rng.randint(5, 90))
+        free = rng.randint(0, min(shelter.capacity, 4))
+        record_staff_report(db.session, shelter, local_today(shelter.timezone, now), free,
+                            now - timedelta(minutes=minutes))
+        if shelter.name == "Harbor House":  # a room under repair for three nights
+            set_out_of_service(db.session, shelter, today, today + timedelta(days=2), 2)
+    friday = today + timedelta(days=(4 - today.weekday()) % 7)
+    for hotel in db.session.scalars(select(Hotel).where(Hotel.name.in_(
+            ["Downtown Suites Washington", "Houston Center Residence"]))):
+        set_hotel_nights(db.session, hotel, friday, friday + timedelta(days=1),
+                         points=hotel.standard_points * 3 // 2, rooms=None)
 
 
 def demo_requests(today: date) -> list[dict]:

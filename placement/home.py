@@ -18,8 +18,11 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.ADVOCATE: [("requests.new", "New request"), ("home.advocate", "My requests")],
     Role.COORDINATOR: [
         ("home.coordinator", "Queue"),
+        ("places.shelters", "Shelters"),
+        ("places.hotels", "Hotels"),
         ("points.overview", "Points"),
         ("points.donors", "Donors"),
+        ("places.programs", "Programs"),
     ],
     Role.DONOR: [("donors.dashboard", "My donations")],
     Role.ADMIN: [("admin.users", "Accounts")],

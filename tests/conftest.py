@@ -23,6 +23,8 @@ from placement.auth.cli import create_user
 from placement.auth.models import Role, User
 from placement.extensions import db
 
+pytest_plugins = ["tests.factories", "tests.points_factories"]
+
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery staple"
 BACKENDS = ["sqlite", "postgresql"]
@@ -174,5 +176,3 @@ def pytest_terminal_summary(terminalreporter):
         f"{_postgres_runs['not_passed']} not passed"
     )
 
-
-from tests.points_factories import make_donor, make_lot, make_program  # noqa: E402, F401

@@ -8,25 +8,13 @@ from partners.ledger import donate
 from partners.points import Donor, DonorKind, LoyaltyProgram
 from placement.extensions import db
 
-PROGRAM_RULES = {
-    "marriott": ("Marriott Bonvoy", 24, None),
-    "ihg": ("IHG One Rewards", 12, None),
-    "choice": ("Choice Privileges", 18, None),
-    "wyndham": ("Wyndham Rewards", 18, 48),
-}
 TODAY = date(2026, 12, 1)
 
 
 @pytest.fixture
-def make_program(app):
+def make_program(create_program):
     def make(code: str = "marriott") -> LoyaltyProgram:
-        existing = db.session.query(LoyaltyProgram).filter_by(code=code).one_or_none()
-        if existing:
-            return existing
-        name, months, max_age = PROGRAM_RULES[code]
-        program = LoyaltyProgram(code=code, name=name, inactivity_months=months,
-                                 max_age_months=max_age)
-        db.session.add(program)
+        program = create_program(code)
         db.session.commit()
         return program
 

@@ -10,26 +10,33 @@ from datetime import date
 import pytest
 from flask import Blueprint
 
+from partners.availability import issue_staff_link
+from partners.base import utcnow
 from placement.auth.access import EXEMPT_ENDPOINTS, PUBLIC
 from placement.auth.models import Role
 from placement.extensions import db
+from placement.places.tokens import staff_token
 from placement.requests.models import Gender, HousingRequest, Priority
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 
 @pytest.fixture
-def records(make_user, make_lot):
+def records(make_user, make_lot, create_shelter, create_hotel):
     """One real record per kind of id a URL can carry, owned by someone else."""
     someone_else = make_user(Role.ADVOCATE, email="someone.else@example.org")
     lot = make_lot(10_000)
+    shelter, hotel = create_shelter(), create_hotel()
+    issue_staff_link(db.session, shelter, utcnow())
     request = HousingRequest(
         created_by_id=someone_else.id, adults=1, gender=Gender.FEMALE, priority=Priority.HIGH,
         earliest=date(2026, 12, 1), latest=date(2026, 12, 1), nights=2,
     )
     db.session.add(request)
     db.session.commit()
-    return {"user_id": someone_else.id, "donor_id": lot.donor_id, "request_id": request.id}
+    return {"user_id": someone_else.id, "donor_id": lot.donor_id, "request_id": request.id,
+            "shelter_id": shelter.id, "hotel_id": hotel.id, "program_id": hotel.program_id,
+            "token": staff_token(shelter)}
 
 
 def walk(app, records):

@@ -75,13 +75,10 @@ def test_a_donor_with_a_few_stays_sees_them_suppressed(donor_client, make_lot):
     assert "fewer than 11" in page
 
 
-def test_the_page_names_no_hotel_no_date_and_no_booking(donor_client, make_lot):
-    from partners.places import Hotel
-
+def test_the_page_names_no_hotel_no_date_and_no_booking(donor_client, make_lot, create_hotel):
     donor, client = donor_client()
     lot = make_lot(500_000, donor=donor)
-    db.session.add(Hotel(name="Sentinel Harbor Hotel", program_id=lot.program_id, city="X",
-                         state="DC", lat=38.9, lon=-77.0, standard_points=10_000))
+    create_hotel(name="Sentinel Harbor Hotel", program=lot.program.code)
     db.session.commit()
     fund_stays(lot, 30, random.Random(5), booking_prefix="booking-sentinel-")
     page = client.get("/donor/").text

@@ -1,7 +1,7 @@
 """points ledger: balanced append-only postings per lot
 
 Revision ID: 7de80b8b9f8a
-Revises: f35d5b3e7d01
+Revises: 0ed7ad11eeda
 Create Date: 2026-11-23 00:51:29.298163
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7de80b8b9f8a'
-down_revision = 'f35d5b3e7d01'
+down_revision = '0ed7ad11eeda'
 branch_labels = None
 depends_on = None
 

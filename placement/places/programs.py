@@ -1,0 +1,51 @@
+"""Loyalty programs and their expiry rule (coordinators may correct a rule)."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from sqlalchemy import func, select
+
+from partners.places import Hotel
+from partners.points import LoyaltyProgram
+
+from ..auth.access import roles
+from ..auth.models import Role
+from ..database import unit_of_work
+from ..extensions import db
+from . import bp
+from .forms import ProgramForm
+
+
+def expiry_rule(program: LoyaltyProgram) -> str:
+    rule = f"Points lapse after {program.inactivity_months} months without activity"
+    if program.max_age_months:
+        rule += f", and {program.max_age_months} months after they were earned in any case"
+    return rule + "."
+
+
+@bp.app_template_global("expiry_rule")
+def _expiry_rule(program: LoyaltyProgram) -> str:
+    return expiry_rule(program)
+
+
+@bp.route("/programs")
+@roles(Role.COORDINATOR)
+def programs():
+    rows = db.session.scalars(select(LoyaltyProgram).order_by(LoyaltyProgram.name)).all()
+    hotel_counts = dict(db.session.execute(
+        select(Hotel.program_id, func.count(Hotel.id)).group_by(Hotel.program_id)).all())
+    return render_template("places/programs.html", programs=rows, hotel_counts=hotel_counts)
+
+
+@bp.route("/programs/<int:program_id>", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def edit_program(program_id: int):
+    program = db.session.get(LoyaltyProgram, program_id) or abort(404)
+    form = ProgramForm(obj=program)
+    if form.validate_on_submit():
+        with unit_of_work():
+            program.inactivity_months = form.inactivity_months.data
+            program.max_age_months = form.max_age_months.data
+            program.notes = (form.notes.data or "").strip() or None
+        flash(f"Saved the expiry rule of {program.name}.", "success")
+        return redirect(url_for("places.programs"))
+    return render_template("places/program_form.html", form=form, program=program), \
+        400 if form.errors else 200

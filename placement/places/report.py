@@ -1,0 +1,68 @@
+"""Shelter staff confirm or change tonight's free beds through their shelter's link: no
+account, a phone in one hand. Shows nothing confidential (no address, no guests)."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from partners.availability import (
+    AvailabilityError,
+    freshness,
+    local_today,
+    record_staff_report,
+    shelter_nights,
+)
+from partners.base import utcnow
+
+from ..auth.access import public
+from ..database import unit_of_work
+from ..extensions import db
+from .forms import FreeBedsForm
+from .tokens import LinkRefused, shelter_for_token
+
+bp = Blueprint("report", __name__)
+
+
+def render_report(token: str, form: FreeBedsForm | None = None, status: int = 200):
+    now = utcnow()
+    try:
+        shelter = shelter_for_token(token, now)
+    except LinkRefused as refused:
+        return render_template("places/report_refused.html", message=str(refused)), \
+            refused.status
+    tonight = local_today(shelter.timezone, now)
+    night = shelter_nights(db.session, shelter, tonight, tonight)[0]
+    return render_template(
+        "places/report.html", shelter=shelter, tonight=tonight, night=night, token=token,
+        form=form or FreeBedsForm(free_beds=night.free), confirm_form=FreeBedsForm(),
+        fresh=freshness(shelter.confirmed_at, now), now=now,
+    ), status
+
+
+@bp.route("/report/<token>", methods=["GET"])
+@public
+def staff_report(token: str):
+    return render_report(token)
+
+
+@bp.route("/report/<token>", methods=["POST"])
+@public
+def record_report(token: str):
+    now = utcnow()
+    try:
+        shelter = shelter_for_token(token, now)
+    except LinkRefused:
+        return render_report(token)  # the refusal page, with its status
+    form = FreeBedsForm()
+    if form.validate_on_submit():
+        tonight = local_today(shelter.timezone, now)
+        try:
+            with unit_of_work():
+                night = record_staff_report(db.session, shelter, tonight, form.free_beds.data,
+                                            now)
+        except AvailabilityError as error:
+            form.free_beds.errors.append(str(error))
+        else:
+            beds = "1 free bed" if night.free == 1 else f"{night.free} free beds"
+            flash(f"Thank you. {beds} recorded for tonight; the hotline sees it now.",
+                  "success")
+            return redirect(url_for("report.staff_report", token=token))
+    return render_report(token, form, 400)
