@@ -1,0 +1,230 @@
+"""Solve a Problem: prepare options, get a first plan, prune, decompose, run CP-SAT.
+
+The steps, each safe on its own (none can cut off every optimal plan):
+1. options: every (request, place, check-in) that fits alone and beats leaving it out;
+2. a first plan: the hint (repaired) or first-fit, whichever is cheaper: an upper bound;
+3. pruning by gap: options that would push any plan above that upper bound go;
+4. decomposition: requests that share no binding row or program are solved apart;
+5. CP-SAT per component, hinted with the first plan, within the time left.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from . import model as cpmodel
+from .heuristic import Usage, assignments, first_fit
+from .options import Option, Options, build_options, components, lower_bound, prune_by_gap
+from .plan import Plan
+from .problem import Problem
+
+Progress = Callable[[dict[str, Any]], None]
+
+
+@dataclass
+class Config:
+    time_limit: float = 60.0  # seconds of search (deterministic time with a seed and 1 worker)
+    workers: int = 2
+    seed: int | None = None
+    hint: Plan | None = None
+    progress: Progress | None = None
+    decompose: bool = True
+    gap_prune: bool = True
+    log: bool = False
+
+    @property
+    def deterministic(self) -> bool:
+        return self.seed is not None and self.workers == 1
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def repair_hint(opts: Options, hint: Plan) -> dict[int, Option]:
+    """The hint's stays that still fit (in its order), then first-fit for everybody else."""
+    index = {r.id: i for i, r in enumerate(opts.problem.requests)}
+    usage = Usage(opts)
+    chosen: dict[int, Option] = {}
+    for a in hint.assignments:
+        i = index.get(a.request)
+        if i is None or i in chosen:
+            continue
+        for o in opts.by_request[i]:
+            if o.place == a.resource and o.check_in == a.check_in and usage.fits(o):
+                usage.take(o)
+                chosen[i] = o
+                break
+    unplaced = opts.unplaced
+    for i in range(len(opts.by_request)):
+        if i in chosen:
+            continue
+        for o in opts.by_request[i]:
+            if o.cost < unplaced[i] and usage.fits(o):
+                usage.take(o)
+                chosen[i] = o
+                break
+    return chosen
+
+
+def plan_units(opts: Options, chosen: dict[int, Option]) -> int:
+    unplaced = opts.unplaced
+    return sum(chosen[i].cost if i in chosen else unplaced[i] for i in range(len(unplaced)))
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, progress: Progress, base: int, constant: int, t0: float) -> None:
+        super().__init__()
+        self.progress, self.base, self.constant, self.t0 = progress, base, constant, t0
+
+    def on_solution_callback(self) -> None:
+        self.progress({"cost": (self.base + self.constant + round(self.objective_value)) / 1000,
+                       "bound": None, "elapsed": time.monotonic() - self.t0})
+
+
+def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
+    config = config or Config()
+    t0 = time.monotonic()
+    stats: dict[str, Any] = {}
+    opts = build_options(problem)
+    stats.update(opts.stats)
+    stats["prepare_seconds"] = round(time.monotonic() - t0, 3)
+
+    best = first_fit(opts)
+    stats["first_fit"] = plan_units(opts, best) / 1000
+    if config.hint is not None:
+        hinted = repair_hint(opts, config.hint)
+        if plan_units(opts, hinted) < plan_units(opts, best):
+            best = hinted
+    upper = plan_units(opts, best)
+    if config.gap_prune:
+        prune_by_gap(opts, upper)
+        stats.update(opts.stats)
+    bound = lower_bound(opts)
+
+    groups = components(opts) if config.decompose else [list(range(len(opts.by_request)))]
+    stats["components"] = len(groups)
+    stats["largest_component"] = max((len(g) for g in groups), default=0)
+    unplaced = opts.unplaced
+    result: dict[int, Option] = {}
+    total_bound = 0
+    all_optimal = True
+    hard = [g for g in groups if _needs_model(opts, g)]
+    easy = [g for g in groups if not _needs_model(opts, g)]
+    for g in easy:  # nothing shared: each request takes its cheapest option
+        for i in g:
+            if opts.by_request[i] and opts.by_request[i][0].cost < unplaced[i]:
+                result[i] = opts.by_request[i][0]
+            total_bound += result[i].cost if i in result else unplaced[i]
+    weight = {id(g): sum(len(opts.by_request[i]) for i in g) for g in hard}
+    remaining_weight = sum(weight.values())
+    budget = config.time_limit if config.deterministic else config.time_limit - (
+        time.monotonic() - t0)
+    models = 0
+    for g in sorted(hard, key=lambda g: weight[id(g)]):
+        share = budget * weight[id(g)] / remaining_weight if remaining_weight else 0
+        remaining_weight -= weight[id(g)]
+        start = time.monotonic()
+        found, g_bound, optimal = _solve_component(opts, g, best, share, config, t0,
+                                                   _base(result, best, unplaced, g, opts))
+        models += 1
+        if config.deterministic:
+            budget -= share
+        else:
+            budget -= time.monotonic() - start
+        result.update(found)
+        total_bound += g_bound
+        all_optimal &= optimal
+    stats["models"] = models
+
+    units = plan_units(opts, result)
+    if units > upper:  # never worse than the first plan
+        result, units = best, upper
+    bound = max(bound, total_bound)
+    if all_optimal:
+        bound = units
+    bound = min(bound, units)
+    placed_ids = {problem.requests[i].id for i in result}
+    plan = Plan(
+        assignments=assignments(problem, result),
+        unplaced=[r.id for r in problem.requests if r.id not in placed_ids],
+        cost=units / 1000,
+        bound=bound / 1000,
+        status="optimal" if bound == units else "feasible",
+        seconds=round(time.monotonic() - t0, 3),
+    )
+    if config.progress:
+        config.progress({"cost": plan.cost, "bound": plan.bound, "elapsed": plan.seconds,
+                         "done": True})
+    return Outcome(plan, stats)
+
+
+def _needs_model(opts: Options, group: list[int]) -> bool:
+    if len(group) > 1:
+        return True
+    i = group[0]
+    return any(o.program in opts.programs for o in opts.by_request[i] if o.program)
+
+
+def _base(result: dict[int, Option], best: dict[int, Option], unplaced: list[int],
+          group: list[int], opts: Options) -> int:
+    """Cost of everybody outside `group`, as far as known (for progress reports)."""
+    inside = set(group)
+    total = 0
+    for i in range(len(unplaced)):
+        if i in inside:
+            continue
+        o = result.get(i) or best.get(i)
+        total += o.cost if o else unplaced[i]
+    return total
+
+
+def _solve_component(opts: Options, group: list[int], best: dict[int, Option], seconds: float,
+                     config: Config, t0: float, base: int) -> tuple[dict[int, Option], int, bool]:
+    """Solve one component; returns (chosen options, bound, proven optimal)."""
+    hint = {i: best[i] for i in group if i in best}
+    built = cpmodel.build(opts, group, hint)
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = max(1, config.workers)
+    params.log_search_progress = config.log
+    if config.seed is not None:
+        params.random_seed = config.seed
+    if config.deterministic:
+        params.max_deterministic_time = max(0.01, seconds)
+        params.max_time_in_seconds = 10 * max(seconds, 1.0) + 30  # a safety net only
+    else:
+        params.max_time_in_seconds = max(0.01, seconds)
+    unplaced = opts.unplaced
+    fallback = sum(hint[i].cost if i in hint else unplaced[i] for i in group)
+    simple = sum(min([unplaced[i]] + [o.cost for o in opts.by_request[i][:1]]) for i in group)
+    if config.progress:
+        status = solver.solve(built.model, _Reporter(config.progress, base, built.constant, t0))
+    else:
+        status = solver.solve(built.model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = cpmodel.chosen(solver, built)
+        units = sum(found[i].cost if i in found else unplaced[i] for i in group)
+        g_bound = max(simple, _bound(solver, built.constant))
+        if units > fallback:
+            found, units = hint, fallback
+        optimal = status == cp_model.OPTIMAL and units == built.constant + round(
+            solver.objective_value)
+        return found, min(g_bound, units), optimal
+    g_bound = max(simple, _bound(solver, built.constant))
+    return hint, min(g_bound, fallback), False
+
+
+def _bound(solver: cp_model.CpSolver, constant: int) -> int:
+    value = solver.best_objective_bound
+    if not math.isfinite(value):
+        return 0
+    return constant + math.ceil(value - 1e-6)
