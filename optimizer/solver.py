@@ -219,8 +219,8 @@ def _solve_component(opts: Options, group: list[int], best: dict[int, Option], s
         optimal = status == cp_model.OPTIMAL and units == built.constant + round(
             solver.objective_value)
         return found, min(g_bound, units), optimal
-    g_bound = max(simple, _bound(solver, built.constant))
-    return hint, min(g_bound, fallback), False
+    # Without a solution CP-SAT's bound field is not a proven bound: keep the simple one.
+    return hint, min(simple, fallback), False
 
 
 def _bound(solver: cp_model.CpSolver, constant: int) -> int:
