@@ -24,7 +24,7 @@ class Usage:
         self.genders: dict[tuple[str, int], Counter[str]] = {
             row: Counter(gs) for row, gs in opts.fixed_genders.items()
         }
-        self.left = dict(opts.problem.balance)
+        self.left = dict(opts.balance or opts.problem.balance)
 
     def fits(self, o: Option) -> bool:
         free = self.free[o.place]

@@ -46,6 +46,7 @@ class Options:
     by_request: list[list[Option]]
     free: dict[str, list[int]]  # what fixed stays leave, clipped at 0
     fixed_genders: dict[Row, set[str]]
+    balance: dict[str, int] = field(default_factory=dict)  # points each program may spend
     cap_rows: set[Row] = field(default_factory=set)  # rows where demand can exceed capacity
     gender_rows: set[Row] = field(default_factory=set)  # same_gender rows with >1 gender possible
     programs: set[str] = field(default_factory=set)  # programs whose balance can bind
@@ -137,7 +138,7 @@ def build_options(problem: Problem, prune: bool = True) -> Options:
                                    isinstance(p, Shelter) and p.same_gender))
         opts.sort(key=lambda o: (o.cost, o.place, o.check_in))
         by_request.append(opts)
-    result = Options(problem, by_request, free, fixed_genders)
+    result = Options(problem, by_request, free, fixed_genders, dict(balance))
     result.stats["generated"] = generated
     result.stats["feasible_alone"] = sum(len(o) for o in by_request)
     _binding(result)
@@ -208,8 +209,7 @@ def _binding(opts: Options) -> None:
                 opts.gender_rows.add((place, n))
     opts.binding = {k: _prefix(v) for k, v in binding.items()}
     opts.cap_rows = {(k, n) for k, flags in binding.items() for n, b in enumerate(flags) if b}
-    balance = opts.problem.balance
-    opts.programs = {prog for prog, s in spend.items() if s > balance[prog]}
+    opts.programs = {prog for prog, s in spend.items() if s > opts.balance[prog]}
 
 
 def _prefix(flags: list[bool]) -> list[int]:
@@ -327,3 +327,43 @@ def components(opts: Options) -> list[list[int]]:
     for i in range(n):
         groups.setdefault(find(i), []).append(i)
     return sorted(groups.values(), key=lambda g: g[0])
+
+
+def relax_points(opts: Options) -> Options:
+    """A copy in which no balance can run out (the points-relaxed problem), pruned again."""
+    relaxed = Options(opts.problem, [list(o) for o in opts.by_request], opts.free,
+                      opts.fixed_genders, {k: 1 << 62 for k in opts.balance})
+    relaxed.forced = set(opts.forced)
+    relaxed.stats = dict(opts.stats)
+    _binding(relaxed)
+    prune_dominated(relaxed)
+    return relaxed
+
+
+def keeps_balances(opts: Options, chosen: dict[int, Option]) -> bool:
+    spent: dict[str, int] = defaultdict(int)
+    for o in chosen.values():
+        if o.program is not None:
+            spent[o.program] += o.points
+    return all(v <= opts.balance[k] for k, v in spent.items())
+
+
+def prune_requests(opts: Options, requests: list[int], gap: int,
+                   keep: dict[int, Option] | None = None) -> int:
+    """`prune_by_gap` for some requests only (see there), given gap = upper − lower_bound.
+
+    Options in `keep` stay (they are the hint, part of the plan that gave `upper`).
+    """
+    dropped = 0
+    unplaced = opts.unplaced
+    keep = keep or {}
+    for i in requests:
+        req_opts = opts.by_request[i]
+        if not req_opts:
+            continue
+        best = min(unplaced[i], req_opts[0].cost)
+        mine = keep.get(i)
+        kept = [o for o in req_opts if o.cost - best <= gap or o is mine]
+        dropped += len(req_opts) - len(kept)
+        req_opts[:] = kept
+    return dropped

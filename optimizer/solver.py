@@ -20,11 +20,23 @@ from ortools.sat.python import cp_model
 
 from . import model as cpmodel
 from .heuristic import Usage, assignments, first_fit
-from .options import Option, Options, build_options, components, lower_bound, prune_by_gap
+from .lns import LnsStats, improve
+from .options import (
+    Option,
+    Options,
+    build_options,
+    components,
+    keeps_balances,
+    lower_bound,
+    prune_by_gap,
+    prune_requests,
+    relax_points,
+)
 from .plan import Plan
 from .problem import Problem
 
 Progress = Callable[[dict[str, Any]], None]
+LNS_THRESHOLD = 100_000  # options; below this the exact model alone is fast enough
 
 
 @dataclass
@@ -36,6 +48,9 @@ class Config:
     progress: Progress | None = None
     decompose: bool = True
     gap_prune: bool = True
+    lns: bool = True
+    lns_share: float = 0.5  # of a large component's time, spent on LNS before the exact model
+    relaxed_share: float = 0.7  # of the time limit, for the points-relaxed phase
     log: bool = False
 
     @property
@@ -52,17 +67,26 @@ class Outcome:
 def repair_hint(opts: Options, hint: Plan) -> dict[int, Option]:
     """The hint's stays that still fit (in its order), then first-fit for everybody else."""
     index = {r.id: i for i, r in enumerate(opts.problem.requests)}
-    usage = Usage(opts)
-    chosen: dict[int, Option] = {}
+    seeds = []
     for a in hint.assignments:
         i = index.get(a.request)
-        if i is None or i in chosen:
+        if i is None:
             continue
         for o in opts.by_request[i]:
-            if o.place == a.resource and o.check_in == a.check_in and usage.fits(o):
-                usage.take(o)
-                chosen[i] = o
+            if o.place == a.resource and o.check_in == a.check_in:
+                seeds.append((i, o))
                 break
+    return complete(opts, seeds)
+
+
+def complete(opts: Options, seeds: list[tuple[int, Option]]) -> dict[int, Option]:
+    """Take the seed stays that fit, in order; then first-fit for everybody else."""
+    usage = Usage(opts)
+    chosen: dict[int, Option] = {}
+    for i, o in seeds:
+        if i not in chosen and usage.fits(o):
+            usage.take(o)
+            chosen[i] = o
     unplaced = opts.unplaced
     for i in range(len(opts.by_request)):
         if i in chosen:
@@ -110,45 +134,37 @@ def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
         stats.update(opts.stats)
     bound = lower_bound(opts)
 
-    groups = components(opts) if config.decompose else [list(range(len(opts.by_request)))]
-    stats["components"] = len(groups)
-    stats["largest_component"] = max((len(g) for g in groups), default=0)
-    unplaced = opts.unplaced
-    result: dict[int, Option] = {}
-    total_bound = 0
-    all_optimal = True
-    hard = [g for g in groups if _needs_model(opts, g)]
-    easy = [g for g in groups if not _needs_model(opts, g)]
-    for g in easy:  # nothing shared: each request takes its cheapest option
-        for i in g:
-            if opts.by_request[i] and opts.by_request[i][0].cost < unplaced[i]:
-                result[i] = opts.by_request[i][0]
-            total_bound += result[i].cost if i in result else unplaced[i]
-    weight = {id(g): sum(len(opts.by_request[i]) for i in g) for g in hard}
-    remaining_weight = sum(weight.values())
-    budget = config.time_limit if config.deterministic else config.time_limit - (
-        time.monotonic() - t0)
-    models = 0
-    for g in sorted(hard, key=lambda g: weight[id(g)]):
-        share = budget * weight[id(g)] / remaining_weight if remaining_weight else 0
-        remaining_weight -= weight[id(g)]
-        start = time.monotonic()
-        found, g_bound, optimal = _solve_component(opts, g, best, share, config, t0,
-                                                   _base(result, best, unplaced, g, opts))
-        models += 1
-        if config.deterministic:
-            budget -= share
-        else:
-            budget -= time.monotonic() - start
-        result.update(found)
-        total_bound += g_bound
-        all_optimal &= optimal
-    stats["models"] = models
+    # Phase 1: the points balances relaxed. Requests then meet only where they share nightly
+    # beds or rooms, so the problem falls apart into small components solved one by one.
+    # The relaxation's optimum bounds the real one; if it also keeps every balance, it is
+    # the real optimum.
+    coupled = bool(opts.programs)
+    relaxed = relax_points(opts) if coupled else opts
+    phase1 = config.time_limit * (config.relaxed_share if coupled else 1.0)
+    if not config.deterministic:  # the time limit counts from the start, preparation included
+        phase1 = min(phase1, config.time_limit - (time.monotonic() - t0))
+    result, relaxed_bound, all_optimal = _solve_groups(relaxed, best, phase1, config, t0, stats,
+                                                       "relaxed" if coupled else "exact")
+    bound = max(bound, relaxed_bound)
+    if coupled and not keeps_balances(opts, result):
+        stats["relaxation_breaks_balances"] = True
+        result = complete(opts, sorted(result.items(), key=lambda kv: kv[1].cost))
+        all_optimal = False
+    if plan_units(opts, result) < upper:
+        best, upper = result, plan_units(opts, result)
+    if coupled and not all_optimal:
+        # Phase 2: the exact model with the balances, on what the better plan leaves.
+        if config.gap_prune:
+            prune_by_gap(opts, upper)
+        left = (config.time_limit - phase1 if config.deterministic
+                else config.time_limit - (time.monotonic() - t0))
+        result, exact_bound, all_optimal = _solve_groups(opts, best, left, config, t0, stats,
+                                                         "exact")
+        bound = max(bound, exact_bound)
 
     units = plan_units(opts, result)
     if units > upper:  # never worse than the first plan
         result, units = best, upper
-    bound = max(bound, total_bound)
     if all_optimal:
         bound = units
     bound = min(bound, units)
@@ -165,6 +181,75 @@ def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
         config.progress({"cost": plan.cost, "bound": plan.bound, "elapsed": plan.seconds,
                          "done": True})
     return Outcome(plan, stats)
+
+
+def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config: Config,
+                  t0: float, stats: dict[str, Any], label: str
+                  ) -> tuple[dict[int, Option], int, bool]:
+    """Solve every component of `opts` within `budget`; returns (choice, bound, optimal)."""
+    start_all = time.monotonic()
+    groups = components(opts) if config.decompose else [list(range(len(opts.by_request)))]
+    unplaced = opts.unplaced
+    result: dict[int, Option] = {}
+    total_bound = 0
+    all_optimal = True
+    hard = [g for g in groups if _needs_model(opts, g)]
+    for g in groups:
+        if _needs_model(opts, g):
+            continue
+        for i in g:  # nothing shared: the request takes its cheapest option
+            if opts.by_request[i] and opts.by_request[i][0].cost < unplaced[i]:
+                result[i] = opts.by_request[i][0]
+            total_bound += result[i].cost if i in result else unplaced[i]
+    weight = {id(g): sum(len(opts.by_request[i]) for i in g) for g in hard}
+    remaining_weight = sum(weight.values())
+    if not config.deterministic:
+        budget -= time.monotonic() - start_all
+    lns_stats = LnsStats()
+    simple = lower_bound(opts)
+    solved: set[int] = set()
+    dropped = 0
+    for g in sorted(hard, key=lambda g: weight[id(g)]):
+        share = budget * weight[id(g)] / remaining_weight if remaining_weight else 0
+        remaining_weight -= weight[id(g)]
+        start = time.monotonic()
+        hint = {i: best[i] for i in g if i in best}
+        if config.gap_prune:  # the plan so far is an upper bound: prune this component by it
+            upper = sum(_units(result if i in solved or i in result else best, i, unplaced)
+                        for i in range(len(unplaced)))
+            dropped += prune_requests(opts, g, upper - simple, keep=hint)
+        if config.lns and sum(len(opts.by_request[i]) for i in g) > LNS_THRESHOLD:
+            # Too big to solve outright in time: improve the hint by LNS first.
+            lns_part = share * config.lns_share
+            hint = improve(opts, g, hint, lns_part, config.workers, config.seed,
+                           config.deterministic, lns_stats)
+            share -= lns_part
+            if config.deterministic:
+                budget -= lns_part
+        found, g_bound, optimal = _solve_component(opts, g, hint, share, config, t0,
+                                                   _base(result, best, unplaced, g, opts))
+        if config.deterministic:
+            budget -= share
+        else:
+            budget -= time.monotonic() - start
+        result.update(found)
+        solved.update(g)
+        total_bound += g_bound
+        all_optimal &= optimal
+    stats[label] = {"dropped_on_the_way": dropped,"components": len(groups), "models": len(hard),
+                    "largest": max((len(g) for g in groups), default=0),
+                    "largest_options": max(weight.values(), default=0),
+                    "kept": sum(len(o) for o in opts.by_request), "optimal": all_optimal,
+                    "bound": total_bound / 1000, "cost": plan_units(opts, result) / 1000,
+                    "seconds": round(time.monotonic() - t0, 2)}
+    if lns_stats.rounds:
+        stats[label]["lns"] = vars(lns_stats)
+    return result, total_bound, all_optimal
+
+
+def _units(chosen: dict[int, Option], i: int, unplaced: list[int]) -> int:
+    o = chosen.get(i)
+    return o.cost if o is not None else unplaced[i]
 
 
 def _needs_model(opts: Options, group: list[int]) -> bool:
@@ -187,10 +272,9 @@ def _base(result: dict[int, Option], best: dict[int, Option], unplaced: list[int
     return total
 
 
-def _solve_component(opts: Options, group: list[int], best: dict[int, Option], seconds: float,
+def _solve_component(opts: Options, group: list[int], hint: dict[int, Option], seconds: float,
                      config: Config, t0: float, base: int) -> tuple[dict[int, Option], int, bool]:
     """Solve one component; returns (chosen options, bound, proven optimal)."""
-    hint = {i: best[i] for i in group if i in best}
     built = cpmodel.build(opts, group, hint)
     solver = cp_model.CpSolver()
     params = solver.parameters

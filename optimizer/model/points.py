@@ -9,7 +9,7 @@ from .variables import Variables
 
 def add(v: Variables) -> int:
     added = 0
-    balance = v.opts.problem.balance
+    balance = v.opts.balance
     for prog, pairs in sorted(v.by_program.items()):
         v.model.add(cp_model.LinearExpr.weighted_sum([var for _, var in pairs],
                                                 [o.points for o, _ in pairs])
