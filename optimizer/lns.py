@@ -27,21 +27,29 @@ class LnsStats:
     gained: int = 0  # thousandths
 
 
-def restrict(opts: Options, current: dict[int, Option], freed: set[int]) -> Options:
-    """The problem left for `freed` once everybody else keeps their current stay."""
+def restrict(opts: Options, current: dict[int, Option], freed: set[int],
+             per_request: int | None = None) -> Options:
+    """The problem left for `freed` once everybody else keeps their current stay.
+
+    With `per_request`, each freed request keeps only that many of its cheapest stays that
+    fit (plus its current one): a heuristic cut that keeps neighbourhood models small.
+    """
     requests = opts.problem.requests
-    free = {k: list(v) for k, v in opts.free.items()}
-    genders = {row: set(gs) for row, gs in opts.fixed_genders.items()}
+    touched = {o.place for i in freed for o in opts.by_request[i]}
+    free = {k: list(opts.free[k]) for k in touched}  # only the places the freed could use
+    genders = {row: set(gs) for row, gs in opts.fixed_genders.items() if row[0] in touched}
     balance = dict(opts.balance)
     for i, o in current.items():
         if i in freed:
+            continue
+        if o.program is not None:
+            balance[o.program] -= o.points
+        if o.place not in touched:
             continue
         for n in o.rows():
             free[o.place][n] -= o.amount
             if o.gender_row:
                 genders.setdefault((o.place, n), set()).add(requests[i].gender)
-        if o.program is not None:
-            balance[o.program] -= o.points
     by_request: list[list[Option]] = [[] for _ in requests]
     for i in freed:
         g = requests[i].gender
@@ -55,6 +63,11 @@ def restrict(opts: Options, current: dict[int, Option], freed: set[int]) -> Opti
             if o.gender_row and any(genders.get((o.place, n), {g}) != {g} for n in o.rows()):
                 continue
             keep.append(o)
+            if per_request is not None and len(keep) >= per_request:
+                break
+        mine = current.get(i)
+        if mine is not None and mine not in keep:
+            keep.append(mine)
         by_request[i] = keep
     sub = Options(opts.problem, by_request, free, genders, balance)
     _binding(sub)
@@ -113,7 +126,7 @@ def improve(opts: Options, requests: list[int], current: dict[int, Option], budg
         if left < 0.05:
             break
         freed = hood.pick(current, min(size, len(hood.requests)))
-        sub = restrict(opts, current, freed)
+        sub = restrict(opts, current, freed, max(30, 8000 // len(freed)))
         order = sorted(freed)
         hint = {i: current[i] for i in order if i in current}
         built = cpmodel.build(sub, order, hint)

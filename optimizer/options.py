@@ -111,23 +111,27 @@ def build_options(problem: Problem, prune: bool = True) -> Options:
     balance = problem.balance
     by_request: list[list[Option]] = []
     generated = 0
+    short: dict[tuple[str, int], list[int]] = {}  # prefix counts of nights with < amount free
+    price = {h.id: _prefix(list(h.points)) for h in problem.hotels}  # prefix sums of points
     for i, r in enumerate(problem.requests):
         opts: list[Option] = []
         limit = unplaced_units(r)
         for p, d in eligible_places(r, lats, lons, places):
             is_hotel = isinstance(p, Hotel)
             amount = math.ceil(r.persons / p.room_capacity) if is_hotel else r.persons
+            pre = short.get((p.id, amount))
+            if pre is None:
+                pre = short[(p.id, amount)] = _prefix([c < amount for c in free[p.id]])
             for s in range(r.earliest, r.latest + 1):
                 generated += 1
                 last = min(H, s + r.nights)
-                cap = free[p.id]
-                if any(cap[n] < amount for n in range(s, last)):
+                if pre[last] != pre[s]:
                     continue  # does not fit even alone
                 if isinstance(p, Shelter) and p.same_gender and any(
                     fixed_genders.get((p.id, n), {r.gender}) != {r.gender} for n in range(s, last)
                 ):
                     continue  # fixed stays of another gender hold the room
-                points = sum(amount * p.points[n] for n in range(s, last)) if is_hotel else 0
+                points = amount * (price[p.id][last] - price[p.id][s]) if is_hotel else 0
                 if is_hotel and points > balance[p.program]:
                     continue
                 c = cost_units(r, s, points, d)
@@ -212,7 +216,7 @@ def _binding(opts: Options) -> None:
     opts.programs = {prog for prog, s in spend.items() if s > opts.balance[prog]}
 
 
-def _prefix(flags: list[bool]) -> list[int]:
+def _prefix(flags: list[bool] | list[int]) -> list[int]:
     out = [0]
     for b in flags:
         out.append(out[-1] + b)
@@ -229,7 +233,7 @@ def prune_dominated(opts: Options) -> None:
     strictly cheaper than A, and r is placed. Dropping options lowers demand, which can free
     more rows, so repeat until nothing changes.
     """
-    for _ in range(20):
+    for _ in range(4):  # later rounds drop little (national-1: 608k, 469k, 419k, 399k, ...)
         changed = False
         for i, req_opts in enumerate(opts.by_request):
             for k, o in enumerate(req_opts):

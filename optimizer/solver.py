@@ -152,7 +152,9 @@ def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
         all_optimal = False
     if plan_units(opts, result) < upper:
         best, upper = result, plan_units(opts, result)
-    if coupled and not all_optimal:
+    spent = time.monotonic() - t0
+    if coupled and not all_optimal and (config.deterministic
+                                        or spent < config.time_limit * 0.9):
         # Phase 2: the exact model with the balances, on what the better plan leaves.
         if config.gap_prune:
             prune_by_gap(opts, upper)
@@ -226,6 +228,10 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
             share -= lns_part
             if config.deterministic:
                 budget -= lns_part
+            if config.gap_prune:  # the improved hint lowers the upper bound: prune again
+                upper = sum(_units(result if i in solved or i in result else hint if i in g
+                                   else best, i, unplaced) for i in range(len(unplaced)))
+                dropped += prune_requests(opts, g, upper - simple, keep=hint)
         found, g_bound, optimal = _solve_component(opts, g, hint, share, config, t0,
                                                    _base(result, best, unplaced, g, opts))
         if config.deterministic:
@@ -275,7 +281,10 @@ def _base(result: dict[int, Option], best: dict[int, Option], unplaced: list[int
 def _solve_component(opts: Options, group: list[int], hint: dict[int, Option], seconds: float,
                      config: Config, t0: float, base: int) -> tuple[dict[int, Option], int, bool]:
     """Solve one component; returns (chosen options, bound, proven optimal)."""
+    start = time.monotonic()
     built = cpmodel.build(opts, group, hint)
+    if not config.deterministic:  # building counts against the component's time
+        seconds -= time.monotonic() - start
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = max(1, config.workers)
