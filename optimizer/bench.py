@@ -1,0 +1,132 @@
+"""`python -m optimizer bench`: solve the shared instances and print a table.
+
+Each instance runs as its own `python -m optimizer solve` process, so the seconds are the
+whole command (reading and writing included) and the peak memory is that process's own.
+Best-known costs come from the instances' README; first-fit runs in this process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from .heuristic import first_fit
+from .options import build_options
+from .plan import load_plan
+from .problem import load_problem
+from .solver import plan_units
+from .validate import validate
+
+EMERGENCY = ["tiny-1", "city-1", "state-1", "region-1", "national-1"]
+MANDATORY = 10_000_000  # IHTC: a mandatory patient left out costs this much
+
+
+def default_dir() -> Path:
+    return Path(__file__).resolve().parents[1].parent / "shared" / "instances"
+
+
+def best_known(readme: Path) -> dict[str, float]:
+    """Name -> proven optimum (emergency) or competition upper bound (IHTC)."""
+    out: dict[str, float] = {}
+    if not readme.is_file():
+        return out
+    for line in readme.read_text().splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 6 and re.fullmatch(r"(ihtc/)?[\w-]+", cells[0]):
+            value = cells[5] if not cells[0].startswith("ihtc/") else cells[-1]
+            try:
+                out[cells[0]] = float(value.replace(",", ""))
+            except ValueError:
+                continue
+    return out
+
+
+def run_one(path: Path, time_limit: float, workers: int) -> dict[str, object]:
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
+        target = Path(out.name)
+    try:
+        start = time.monotonic()
+        with target.open("w") as sink:
+            proc = subprocess.Popen(  # noqa: S603 (our own interpreter and module)
+                [sys.executable, "-m", "optimizer", "solve", str(path), "--time-limit",
+                 str(time_limit), "--workers", str(workers)],
+                stdout=sink, stderr=subprocess.PIPE, cwd=Path(__file__).resolve().parents[1])
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
+            seconds = time.monotonic() - start
+        if proc.returncode != 0:
+            err = proc.stderr.read().decode() if proc.stderr else ""
+            return {"error": err.strip() or f"exit {proc.returncode}"}
+        plan = load_plan(target)
+    finally:
+        target.unlink(missing_ok=True)
+    problem = load_problem(path)
+    verdict = validate(problem, plan)
+    by_id = problem.request_by_id
+    placed = plan.placed
+    opts = build_options(problem)
+    return {
+        "plan": plan,
+        "feasible": verdict.feasible,
+        "seconds": seconds,
+        "peak_mb": usage.ru_maxrss / 1024,  # Linux reports KiB
+        "people": sum(by_id[a.request].persons for a in plan.assignments),
+        "requests": len(problem.requests),
+        "placed": len(placed),
+        "points": sum(a.points or 0 for a in plan.assignments),
+        "mandatory_out": sum(1 for rid in plan.unplaced
+                             if by_id[rid].unplaced_weight >= MANDATORY),
+        "first_fit": plan_units(opts, first_fit(opts)) / 1000,
+    }
+
+
+def _gap(a: float, b: float) -> str:
+    if b == 0:
+        return f"{a:,.3f}"
+    return f"{a - b:,.3f}"
+
+
+def run_bench(args: argparse.Namespace) -> int:
+    root = Path(args.instances) if args.instances else default_dir()
+    if not root.is_dir():
+        print(f"error: no instances at {root} (pass --instances DIR)", file=sys.stderr)
+        return 2
+    known = best_known(root / "README.md")
+    names: list[str] = []
+    if args.suite in ("emergency", "all"):
+        names += EMERGENCY
+    if args.suite in ("ihtc", "all"):
+        names += [f"ihtc/i{k:02d}" for k in range(1, 31)]
+    if args.only:
+        names = [n for n in names if n in args.only.split(",")]
+    print(f"time limit {args.time_limit:g} s, {args.workers} workers, {os.cpu_count()} cores\n")
+    print("| instance | status | cost | bound | gap to bound | best known | gap to best "
+          "| placed | people | points | mandatory out | seconds | peak MB | first-fit |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    failed = 0
+    for name in names:
+        path = root / f"{name}.json"
+        if not path.is_file():
+            continue
+        row = run_one(path, args.time_limit, args.workers)
+        if "error" in row:
+            failed += 1
+            print(f"| {name} | error: {row['error']} |")
+            continue
+        plan = row["plan"]
+        best = known.get(name)
+        print(f"| {name} | {plan.status}{'' if row['feasible'] else ' INFEASIBLE'} "
+              f"| {plan.cost:,.3f} | {plan.bound:,.3f} | {_gap(plan.cost, plan.bound)} "
+              f"| {'' if best is None else f'{best:,.3f}'} "
+              f"| {'' if best is None else _gap(plan.cost, best)} "
+              f"| {row['placed']}/{row['requests']} | {row['people']} | {row['points']:,} "
+              f"| {row['mandatory_out']} | {row['seconds']:.1f} | {row['peak_mb']:.0f} "
+              f"| {row['first_fit']:,.3f} |", flush=True)
+        failed += not row["feasible"]
+    return 1 if failed else 0

@@ -1,0 +1,349 @@
+"""Plain-words answers for coordinators: does this stay fit, and why is this request unplaced.
+
+`check_stay` lists every rule one proposed stay breaks (for manual placement and for the
+re-check at approval). `explain_unplaced` gives, for each unplaced request, the first reason
+that holds, in this order: nothing in reach passes the place rules; nothing fits even with no
+other request; the other stays of the plan take what is left; a stay would cost more than
+leaving the request out; or else a stay does fit now (the plan was not optimal).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .geo import SLACK, miles
+from .heuristic import Usage
+from .options import Option, Options, _np_miles
+from .plan import Plan
+from .problem import Hotel, Place, Problem, Request, Shelter
+from .validate import cost_units, fixed_load, place_refusals, policy_refusal, unplaced_units
+
+
+@dataclass
+class Reason:
+    kind: str  # distance, excluded, danger, policy, pets, accessible, max_stay, adult,
+    #            full_alone, costly, taken, fits
+    text: str
+    places: list[str] = field(default_factory=list)  # the places the reason is about
+
+
+def check_stay(problem: Problem, request_id: str, resource_id: str, check_in: int,
+               plan: Plan | None = None) -> list[str]:
+    """Every rule that the stay (request at resource from check_in) breaks, in plain words.
+
+    Beds, rooms, genders and points count the fixed stays and, when `plan` is given, the
+    plan's other stays (its own stay for this request, if any, is left out). Empty: it fits.
+    """
+    r = problem.request_by_id.get(request_id)
+    if r is None:
+        return [f"there is no pending request {request_id}"]
+    place = problem.places.get(resource_id)
+    if place is None:
+        return [f"there is no shelter or hotel {resource_id}"]
+    out = []
+    if not r.earliest <= check_in <= r.latest:
+        out.append(f"check-in on {_night(problem, check_in)} is outside the request's window "
+                   f"({_night(problem, r.earliest)} to {_night(problem, r.latest)})")
+    out.extend(place_refusals(r, place))
+    if not 0 <= check_in < problem.nights:
+        return out
+    usage = _usage(problem, plan, skip=request_id)
+    o = _option(problem, r, place, check_in)
+    o.req = problem.requests.index(r)
+    out.extend(_blocked(problem, usage, o).words)
+    return out
+
+
+def explain_unplaced(problem: Problem, plan: Plan) -> dict[str, str]:
+    """For each unplaced request of `plan`, the first reason that holds, in plain words."""
+    return {rid: explain_request(problem, plan, rid).text for rid in plan.unplaced
+            if rid in problem.request_by_id}
+
+
+RULES = ("distance", "excluded", "danger", "policy", "pets", "accessible", "max_stay", "full")
+
+
+def explain_request(problem: Problem, plan: Plan, request_id: str) -> Reason:
+    """The first reason that holds for one request.
+
+    Where the place rules or capacity keep it out everywhere, the reason names a rule that
+    alone keeps some place out (so lifting it lets the request in); failing that, the fewest
+    rules that together do.
+    """
+    r = problem.request_by_id[request_id]
+    index = problem.requests.index(r)
+    usage = _usage(problem, plan, skip=request_id)
+    failing: dict[str, set[str]] = {}  # place -> the rules it breaks for r beside the plan
+    now: dict[str, list[tuple[Option, Block]]] = {}
+    for p in _candidates(problem, r):
+        rules = _static_rules(r, p)
+        opts = []
+        for s in range(r.earliest, r.latest + 1):
+            o = _option(problem, r, p, s)
+            o.req = index
+            opts.append((o, _blocked(problem, usage, o)))
+        now[p.id] = opts
+        if all(why for _, why in opts):
+            rules.add("full")
+        failing[p.id] = rules
+    if not failing:
+        where = f"within {3 * r.max_miles:g} miles" if r.max_miles is not None else "at all"
+        return Reason("distance", f"there is no shelter or hotel {where}")
+    if all(failing.values()):
+        return _static_reason(problem, r, failing, now)
+    fits = sorted((o for k, rules in failing.items() if not rules for o, why in now[k]
+                   if not why), key=lambda o: o.cost)
+    u = unplaced_units(r)
+    best = fits[0]
+    if best.cost >= u:
+        return Reason("costly", f"the cheapest stay that fits ({_describe(problem, best)}) "
+                      f"would cost {best.cost / 1000:,.3f}, no less than the {u / 1000:,.0f} "
+                      "of leaving this request unplaced", [best.place])
+    return Reason("fits", f"a stay fits now ({_describe(problem, best)}): run the planner again "
+                  "or place it by hand", [best.place])
+
+
+def _full_reason(problem: Problem, blocked: list[tuple[Option, Block]],
+                 places: list[str]) -> Reason:
+    """Every stay at places that pass the rules is blocked: by fixed stays alone, or also by
+    the plan's other stays."""
+    empty = _usage(problem, None)
+    alone = [(o, _blocked(problem, empty, o)) for o, _ in blocked]
+    if all(why for _, why in alone):
+        return Reason("full_alone", "even with no other request placed, "
+                      + _summary(problem, alone), places)
+    return Reason("taken", _summary(problem, blocked), places)
+
+
+def _candidates(problem: Problem, r: Request) -> list[Place]:
+    """Places in reach, and beyond it up to three times as far (to say 'too far' honestly)."""
+    places: list[Place] = [*problem.shelters, *problem.hotels] if r.adults else [
+        *problem.shelters]  # hotels never take unaccompanied minors: no obstacle to lift
+    if r.max_miles is None or not places:
+        return places
+    lats = np.array([p.lat for p in places])
+    lons = np.array([p.lon for p in places])
+    near = np.nonzero(_np_miles(r.lat, r.lon, lats, lons) <= 3 * r.max_miles + 0.01)[0]
+    return [places[i] for i in near]
+
+
+def _static_rules(r: Request, p: Place) -> set[str]:
+    rules = set()
+    d = miles(r.lat, r.lon, p.lat, p.lon)
+    if r.max_miles is not None and d > r.max_miles + SLACK:
+        rules.add("distance")
+    if p.id in r.exclude:
+        rules.add("excluded")
+    if any(miles(z.lat, z.lon, p.lat, p.lon) <= z.miles - SLACK for z in r.avoid):
+        rules.add("danger")
+    if (policy_refusal(p, r) is not None) if isinstance(p, Shelter) else r.adults == 0:
+        rules.add("policy")
+    if r.needs_pet_place and not p.pets:
+        rules.add("pets")
+    if r.accessible and not p.accessible:
+        rules.add("accessible")
+    if isinstance(p, Shelter) and p.max_stay is not None and r.nights > p.max_stay:
+        rules.add("max_stay")
+    return rules
+
+
+def _static_reason(problem: Problem, r: Request, failing: dict[str, set[str]],
+                   now: dict[str, list[tuple[Option, Block]]]) -> Reason:
+    """Name the first rule that alone keeps some place out; else the fewest rules together."""
+    where = f"within {r.max_miles:g} miles" if r.max_miles is not None else "anywhere"
+    for rule in RULES:
+        sole = sorted(k for k, rules in failing.items() if rules == {rule})
+        if sole:
+            if rule == "full":
+                return _full_reason(problem, [ob for k in sole for ob in now[k]], sole)
+            return Reason(rule, _sentence(problem, r, (rule,), where, sole), sole)
+    fewest = min(failing.values(),
+                 key=lambda rules: (len(rules), sorted(RULES.index(x) for x in rules)))
+    rules = tuple(x for x in RULES if x in fewest)
+    named = sorted(k for k, v in failing.items() if v == fewest)
+    return Reason("+".join(rules), _sentence(problem, r, rules, where, named), named)
+
+
+def _sentence(problem: Problem, r: Request, rules: tuple[str, ...], where: str,
+              places: list[str]) -> str:
+    if rules == ("distance",):
+        nearest = min(miles(r.lat, r.lon, problem.places[k].lat, problem.places[k].lon)
+                      for k in places)
+        return f"no place that fits lies {where} (the nearest is {nearest:.0f} miles away)"
+    if rules == ("excluded",):
+        return f"every place that fits {where} is on the request's exclusion list"
+    if rules == ("danger",):
+        return f"every place that fits {where} lies inside a danger zone"
+    verbs = {
+        "distance": f"lies {where}",
+        "excluded": "is off the request's exclusion list",
+        "danger": "lies outside the danger zones",
+        "policy": f"takes {_party(r)}",
+        "pets": f"admits {_pets(r)}",
+        "accessible": "is wheelchair accessible",
+        "max_stay": f"allows a stay of {r.nights} nights",
+        "full": "has room on the nights of the stay",
+    }
+    phrase = " and ".join(verbs[x] for x in rules)
+    both = "both " if len(rules) > 1 else ""
+    if "distance" in rules:
+        return f"no place {both}{phrase}"
+    return f"no place {where} {both}{phrase}"
+
+
+def _party(r: Request) -> str:
+    if r.adults == 0:
+        return "an unaccompanied minor" if r.persons == 1 else "unaccompanied minors"
+    who = {"female": "a woman", "male": "a man", "nonbinary": "a nonbinary person"}[r.gender]
+    if r.children:
+        kids = "a child" if r.children == 1 else f"{r.children} children"
+        return f"{who} with {kids}"
+    return who if r.persons == 1 else f"{who} with {r.adults - 1} more adults"
+
+
+def _pets(r: Request) -> str:
+    return "a pet" if r.pets == 1 else f"{r.pets} pets"
+
+
+# --- capacity, genders, points --------------------------------------------------------------
+
+
+def _option(problem: Problem, r: Request, place: Place, s: int) -> Option:
+    last = min(problem.nights, s + r.nights)
+    d = miles(r.lat, r.lon, place.lat, place.lon)
+    if isinstance(place, Hotel):
+        amount = math.ceil(r.persons / place.room_capacity)
+        pts = sum(amount * place.points[n] for n in range(s, last))
+        return Option(-1, place.id, s, cost_units(r, s, pts, d), amount, s, last, pts,
+                      place.program, False)
+    return Option(-1, place.id, s, cost_units(r, s, 0, d), r.persons, s, last, 0, None,
+                  place.same_gender)
+
+
+def _usage(problem: Problem, plan: Plan | None, skip: str | None = None) -> Usage:
+    free, genders = fixed_load(problem)
+    opts = Options(problem, [], {k: [max(0, x) for x in v] for k, v in free.items()}, genders)
+    usage = Usage(opts)
+    if plan is None:
+        return usage
+    index = {r.id: i for i, r in enumerate(problem.requests)}
+    for a in plan.assignments:
+        r = problem.request_by_id.get(a.request)
+        place = problem.places.get(a.resource)
+        if a.request == skip or r is None or place is None or not 0 <= a.check_in < problem.nights:
+            continue
+        o = _option(problem, r, place, a.check_in)
+        o.req = index[r.id]
+        usage.take(o)
+    return usage
+
+
+@dataclass
+class Block:
+    """What keeps one stay out: its full nights, a gender clash, a points shortfall."""
+
+    full: list[int] = field(default_factory=list)
+    gender: int | None = None  # first night another gender is there
+    points_left: int | None = None  # set when the program's points left cannot pay
+    words: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+
+def _blocked(problem: Problem, usage: Usage, o: Option) -> Block:
+    """What keeps option `o` out beside the stays in `usage`."""
+    block = Block()
+    place = problem.places[o.place]
+    unit = "beds" if isinstance(place, Shelter) else "rooms"
+    block.full = [n for n in o.rows() if usage.free[o.place][n] < o.amount]
+    if block.full:
+        n = block.full[0]
+        have = usage.free[o.place][n]
+        unit = unit if have != 1 else unit[:-1]
+        block.words.append(f"{o.place} has {have} {unit} free on "
+                           f"{_night(problem, n)}, the party needs {o.amount}")
+    if o.gender_row:
+        g = problem.requests[o.req].gender
+        for n in o.rows():
+            there = +usage.genders.get((o.place, n), Counter())
+            if there and (len(there) > 1 or g not in there):
+                block.gender = n
+                block.words.append(f"{o.place} houses {' and '.join(sorted(there))} guests on "
+                                   f"{_night(problem, n)} (one gender per night)")
+                break
+    if o.program is not None and usage.left[o.program] < o.points:
+        block.points_left = usage.left[o.program]
+        block.words.append(f"the {_program(o.program)} points left ({usage.left[o.program]:,}) "
+                           f"cannot pay for {o.last - o.first} nights ({o.points:,} needed)")
+    return block
+
+
+def _summary(problem: Problem, blocked: list[tuple[Option, Block]]) -> str:
+    """One sentence for a request whose every fitting stay is blocked."""
+    by_kind: dict[str, list[tuple[Option, Block]]] = defaultdict(list)
+    for o, why in blocked:
+        key = "" if o.program is None else o.program  # shelters sort first
+        by_kind[key].append((o, why))
+    if len(by_kind) > 1:
+        common = _common_full_night(blocked)
+        if common is not None:
+            return f"every fitting shelter and hotel is full on {_night(problem, common)}"
+    parts = []
+    for key in sorted(by_kind):
+        group = by_kind[key]
+        parts.append(_shelter_part(problem, group) if key == ""
+                     else _hotel_part(problem, key, group))
+    return " and ".join(parts)
+
+
+def _shelter_part(problem: Problem, group: list[tuple[Option, Block]]) -> str:
+    if all(why.gender is not None and not why.full for _, why in group):
+        return "every fitting shelter houses another gender on a night of the stay"
+    common = _common_full_night(group)
+    if common is not None:
+        return f"every fitting shelter is full on {_night(problem, common)}"
+    return ("every fitting shelter is full (or houses another gender) on some night of each "
+            f"possible stay ({group[0][1].words[0]})")
+
+
+def _hotel_part(problem: Problem, program: str, group: list[tuple[Option, Block]]) -> str:
+    name = _program(program)
+    if all(why.points_left is not None for _, why in group):
+        cheapest = min(group, key=lambda g: g[0].points)[0]
+        left = group[0][1].points_left or 0
+        nights = cheapest.last - cheapest.first
+        return (f"the {name} points left ({left:,}) cannot pay for {nights} "
+                f"night{'s' if nights != 1 else ''} (the cheapest fitting {name} stay needs "
+                f"{cheapest.points:,})")
+    common = _common_full_night(group)
+    if common is not None:
+        return f"every fitting {name} hotel is full on {_night(problem, common)}"
+    return (f"every fitting {name} hotel is full or out of points on each possible stay "
+            f"({group[0][1].words[0]})")
+
+
+def _common_full_night(group: list[tuple[Option, Block]]) -> int | None:
+    nights: set[int] | None = None
+    for _, why in group:
+        full = set(why.full)
+        nights = full if nights is None else nights & full
+    return min(nights) if nights else None
+
+
+def _night(problem: Problem, n: int) -> str:
+    d = problem.night_date(n)
+    return f"the night of {d:%b} {d.day}"
+
+
+def _program(program: str) -> str:
+    names = {"ihg": "IHG", "marriott": "Marriott", "wyndham": "Wyndham", "choice": "Choice"}
+    return names.get(program.lower(), program)
+
+
+def _describe(problem: Problem, o: Option) -> str:
+    return f"{o.place} from {_night(problem, o.check_in)}"

@@ -1,0 +1,81 @@
+"""First-fit: the baseline a careful person achieves by hand, and the fallback plan.
+
+Requests go in priority order (critical, high, normal), then in arrival order; each takes its
+cheapest stay that still fits beside the stays already chosen, if that beats leaving it out.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from .options import Option, Options
+from .plan import Assignment
+from .problem import Problem
+
+PRIORITY_ORDER = {"critical": 0, "high": 1, "normal": 2}
+
+
+class Usage:
+    """Beds, rooms, genders and points taken so far, on top of the fixed stays."""
+
+    def __init__(self, opts: Options) -> None:
+        self.problem = opts.problem
+        self.free = {k: list(v) for k, v in opts.free.items()}
+        self.genders: dict[tuple[str, int], Counter[str]] = {
+            row: Counter(gs) for row, gs in opts.fixed_genders.items()
+        }
+        self.left = dict(opts.balance or opts.problem.balance)
+
+    def fits(self, o: Option) -> bool:
+        free = self.free[o.place]
+        if any(free[n] < o.amount for n in o.rows()):
+            return False
+        if o.program is not None and self.left[o.program] < o.points:
+            return False
+        if o.gender_row:
+            g = self.problem.requests[o.req].gender
+            for n in o.rows():
+                there = self.genders.get((o.place, n))
+                if there and (len(there) > 1 or g not in there):
+                    return False
+        return True
+
+    def take(self, o: Option) -> None:
+        free = self.free[o.place]
+        g = self.problem.requests[o.req].gender
+        for n in o.rows():
+            free[n] -= o.amount
+            if o.gender_row:
+                self.genders.setdefault((o.place, n), Counter())[g] += 1
+        if o.program is not None:
+            self.left[o.program] -= o.points
+
+
+def first_fit(opts: Options, order: list[int] | None = None) -> dict[int, Option]:
+    """Chosen option per placed request index."""
+    problem = opts.problem
+    if order is None:
+        order = sorted(range(len(problem.requests)),
+                       key=lambda i: (PRIORITY_ORDER[problem.requests[i].priority], i))
+    usage = Usage(opts)
+    unplaced = opts.unplaced
+    chosen: dict[int, Option] = {}
+    for i in order:
+        for o in opts.by_request[i]:  # sorted by cost
+            if o.cost >= unplaced[i]:
+                break
+            if usage.fits(o):
+                usage.take(o)
+                chosen[i] = o
+                break
+    return chosen
+
+
+def assignments(problem: Problem, chosen: dict[int, Option]) -> list[Assignment]:
+    out = []
+    for i in sorted(chosen):
+        o = chosen[i]
+        r = problem.requests[i]
+        out.append(Assignment(r.id, o.place, o.check_in, r.nights,
+                              o.amount if o.program is not None else 0, o.points))
+    return out

@@ -1,0 +1,161 @@
+"""Large-neighbourhood search: free a few related requests, fix the rest, re-solve exactly.
+
+Related means: they could use the same places on overlapping nights, so moving one can make
+room for another. Everybody else keeps their stay; what they take is subtracted from the
+beds, rooms, genders and points the freed requests may use, and CP-SAT solves that small
+problem exactly (hinted with the current stays). A neighbourhood is accepted when it is no
+worse, so the plan never gets worse; its size adapts to how hard the last one was.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+
+from ortools.sat.python import cp_model
+
+from . import model as cpmodel
+from .options import Option, Options, _binding
+
+
+@dataclass
+class LnsStats:
+    rounds: int = 0
+    improved: int = 0
+    gained: int = 0  # thousandths
+
+
+def restrict(opts: Options, current: dict[int, Option], freed: set[int],
+             per_request: int | None = None) -> Options:
+    """The problem left for `freed` once everybody else keeps their current stay.
+
+    With `per_request`, each freed request keeps only that many of its cheapest stays that
+    fit (plus its current one): a heuristic cut that keeps neighbourhood models small.
+    """
+    requests = opts.problem.requests
+    touched = {o.place for i in freed for o in opts.by_request[i]}
+    free = {k: list(opts.free[k]) for k in touched}  # only the places the freed could use
+    genders = {row: set(gs) for row, gs in opts.fixed_genders.items() if row[0] in touched}
+    balance = dict(opts.balance)
+    for i, o in current.items():
+        if i in freed:
+            continue
+        if o.program is not None:
+            balance[o.program] -= o.points
+        if o.place not in touched:
+            continue
+        for n in o.rows():
+            free[o.place][n] -= o.amount
+            if o.gender_row:
+                genders.setdefault((o.place, n), set()).add(requests[i].gender)
+    by_request: list[list[Option]] = [[] for _ in requests]
+    for i in freed:
+        g = requests[i].gender
+        keep = []
+        for o in opts.by_request[i]:
+            cap = free[o.place]
+            if any(cap[n] < o.amount for n in o.rows()):
+                continue
+            if o.program is not None and balance[o.program] < o.points:
+                continue
+            if o.gender_row and any(genders.get((o.place, n), {g}) != {g} for n in o.rows()):
+                continue
+            keep.append(o)
+            if per_request is not None and len(keep) >= per_request:
+                break
+        mine = current.get(i)
+        if mine is not None and mine not in keep:
+            keep.append(mine)
+        by_request[i] = keep
+    sub = Options(opts.problem, by_request, free, genders, balance)
+    _binding(sub)
+    return sub
+
+
+class Neighbourhoods:
+    """Picks related requests around a seed request."""
+
+    def __init__(self, opts: Options, requests: list[int], rng: random.Random) -> None:
+        self.opts, self.rng = opts, rng
+        self.requests = [i for i in requests if opts.by_request[i]]
+        self.at: dict[str, list[int]] = defaultdict(list)
+        self.places: dict[int, list[str]] = {}
+        for i in self.requests:
+            places = sorted({o.place for o in opts.by_request[i]})
+            self.places[i] = places
+            for p in places:
+                self.at[p].append(i)
+
+    def pick(self, current: dict[int, Option], size: int) -> set[int]:
+        rng, reqs = self.rng, self.opts.problem.requests
+        unplaced = [i for i in self.requests if i not in current]
+        seed = rng.choice(unplaced) if unplaced and rng.random() < 0.5 else rng.choice(
+            self.requests)
+        r = reqs[seed]
+        mid = (r.earliest + r.latest + r.nights) / 2
+        related: set[int] = set()
+        for p in rng.sample(self.places[seed], min(len(self.places[seed]), 8)):
+            related.update(self.at[p])
+        related.discard(seed)
+        ranked = sorted(related, key=lambda j: (abs((reqs[j].earliest + reqs[j].latest
+                                                     + reqs[j].nights) / 2 - mid)
+                                                + rng.random() * 3))
+        return {seed, *ranked[: size - 1]}
+
+
+def improve(opts: Options, requests: list[int], current: dict[int, Option], budget: float,
+            workers: int, seed: int | None, deterministic: bool,
+            stats: LnsStats | None = None) -> dict[int, Option]:
+    """Improve `current` (a feasible choice for `requests`) within `budget` seconds (or
+    deterministic seconds when `deterministic`)."""
+    stats = stats or LnsStats()
+    rng = random.Random(seed if seed is not None else 0)
+    hood = Neighbourhoods(opts, requests, rng)
+    if not hood.requests:
+        return current
+    current = dict(current)
+    unplaced = opts.unplaced
+    size = 40
+    spent = 0.0
+    start = time.monotonic()
+    while True:
+        used = spent if deterministic else time.monotonic() - start
+        left = budget - used
+        if left < 0.05:
+            break
+        freed = hood.pick(current, min(size, len(hood.requests)))
+        sub = restrict(opts, current, freed, max(30, 8000 // len(freed)))
+        order = sorted(freed)
+        hint = {i: current[i] for i in order if i in current}
+        built = cpmodel.build(sub, order, hint)
+        solver = cp_model.CpSolver()
+        params = solver.parameters
+        params.num_workers = max(1, workers)
+        params.random_seed = rng.randrange(1 << 30)
+        step = min(left, 1.0)
+        if deterministic:
+            params.max_deterministic_time = step
+            params.max_time_in_seconds = 10 * step + 5
+        else:
+            params.max_time_in_seconds = step
+        status = solver.solve(built.model)
+        spent += solver.response_proto.deterministic_time if deterministic else 0
+        stats.rounds += 1
+        if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            found = cpmodel.chosen(solver, built)
+            before = sum(current[i].cost if i in current else unplaced[i] for i in order)
+            after = sum(found[i].cost if i in found else unplaced[i] for i in order)
+            if after <= before:
+                for i in order:
+                    current.pop(i, None)
+                current.update(found)
+                if after < before:
+                    stats.improved += 1
+                    stats.gained += before - after
+        if status == cp_model.OPTIMAL:
+            size = min(int(size * 1.2) + 1, 400)
+        else:
+            size = max(10, int(size * 0.8))
+    return current

@@ -1,0 +1,323 @@
+"""Solve a Problem: prepare options, get a first plan, prune, decompose, run CP-SAT.
+
+The steps, each safe on its own (none can cut off every optimal plan):
+1. options: every (request, place, check-in) that fits alone and beats leaving it out;
+2. a first plan: the hint (repaired) or first-fit, whichever is cheaper: an upper bound;
+3. pruning by gap: options that would push any plan above that upper bound go;
+4. decomposition: requests that share no binding row or program are solved apart;
+5. CP-SAT per component, hinted with the first plan, within the time left.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from . import model as cpmodel
+from .heuristic import Usage, assignments, first_fit
+from .lns import LnsStats, improve
+from .options import (
+    Option,
+    Options,
+    build_options,
+    components,
+    keeps_balances,
+    lower_bound,
+    prune_by_gap,
+    prune_requests,
+    relax_points,
+)
+from .plan import Plan
+from .problem import Problem
+
+Progress = Callable[[dict[str, Any]], None]
+LNS_THRESHOLD = 100_000  # options; below this the exact model alone is fast enough
+
+
+@dataclass
+class Config:
+    time_limit: float = 60.0  # seconds of search (deterministic time with a seed and 1 worker)
+    workers: int = 2
+    seed: int | None = None
+    hint: Plan | None = None
+    progress: Progress | None = None
+    decompose: bool = True
+    gap_prune: bool = True
+    lns: bool = True
+    lns_share: float = 0.5  # of a large component's time, spent on LNS before the exact model
+    relaxed_share: float = 0.7  # of the time limit, for the points-relaxed phase
+    log: bool = False
+
+    @property
+    def deterministic(self) -> bool:
+        return self.seed is not None and self.workers == 1
+
+
+@dataclass
+class Outcome:
+    plan: Plan
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def repair_hint(opts: Options, hint: Plan) -> dict[int, Option]:
+    """The hint's stays that still fit (in its order), then first-fit for everybody else."""
+    index = {r.id: i for i, r in enumerate(opts.problem.requests)}
+    seeds = []
+    for a in hint.assignments:
+        i = index.get(a.request)
+        if i is None:
+            continue
+        for o in opts.by_request[i]:
+            if o.place == a.resource and o.check_in == a.check_in:
+                seeds.append((i, o))
+                break
+    return complete(opts, seeds)
+
+
+def complete(opts: Options, seeds: list[tuple[int, Option]]) -> dict[int, Option]:
+    """Take the seed stays that fit, in order; then first-fit for everybody else."""
+    usage = Usage(opts)
+    chosen: dict[int, Option] = {}
+    for i, o in seeds:
+        if i not in chosen and usage.fits(o):
+            usage.take(o)
+            chosen[i] = o
+    unplaced = opts.unplaced
+    for i in range(len(opts.by_request)):
+        if i in chosen:
+            continue
+        for o in opts.by_request[i]:
+            if o.cost < unplaced[i] and usage.fits(o):
+                usage.take(o)
+                chosen[i] = o
+                break
+    return chosen
+
+
+def plan_units(opts: Options, chosen: dict[int, Option]) -> int:
+    unplaced = opts.unplaced
+    return sum(chosen[i].cost if i in chosen else unplaced[i] for i in range(len(unplaced)))
+
+
+class _Reporter(cp_model.CpSolverSolutionCallback):
+    def __init__(self, progress: Progress, base: int, constant: int, t0: float) -> None:
+        super().__init__()
+        self.progress, self.base, self.constant, self.t0 = progress, base, constant, t0
+
+    def on_solution_callback(self) -> None:
+        self.progress({"cost": (self.base + self.constant + round(self.objective_value)) / 1000,
+                       "bound": None, "elapsed": time.monotonic() - self.t0})
+
+
+def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
+    config = config or Config()
+    t0 = time.monotonic()
+    stats: dict[str, Any] = {}
+    opts = build_options(problem)
+    stats.update(opts.stats)
+    stats["prepare_seconds"] = round(time.monotonic() - t0, 3)
+
+    best = first_fit(opts)
+    stats["first_fit"] = plan_units(opts, best) / 1000
+    if config.hint is not None:
+        hinted = repair_hint(opts, config.hint)
+        if plan_units(opts, hinted) < plan_units(opts, best):
+            best = hinted
+    upper = plan_units(opts, best)
+    if config.gap_prune:
+        prune_by_gap(opts, upper)
+        stats.update(opts.stats)
+    bound = lower_bound(opts)
+
+    # Phase 1: the points balances relaxed. Requests then meet only where they share nightly
+    # beds or rooms, so the problem falls apart into small components solved one by one.
+    # The relaxation's optimum bounds the real one; if it also keeps every balance, it is
+    # the real optimum.
+    coupled = bool(opts.programs)
+    relaxed = relax_points(opts) if coupled else opts
+    phase1 = config.time_limit * (config.relaxed_share if coupled else 1.0)
+    if not config.deterministic:  # the time limit counts from the start, preparation included
+        phase1 = min(phase1, config.time_limit - (time.monotonic() - t0))
+    result, relaxed_bound, all_optimal = _solve_groups(relaxed, best, phase1, config, t0, stats,
+                                                       "relaxed" if coupled else "exact")
+    bound = max(bound, relaxed_bound)
+    if coupled and not keeps_balances(opts, result):
+        stats["relaxation_breaks_balances"] = True
+        result = complete(opts, sorted(result.items(), key=lambda kv: kv[1].cost))
+        all_optimal = False
+    if plan_units(opts, result) < upper:
+        best, upper = result, plan_units(opts, result)
+    spent = time.monotonic() - t0
+    if coupled and not all_optimal and (config.deterministic
+                                        or spent < config.time_limit * 0.9):
+        # Phase 2: the exact model with the balances, on what the better plan leaves.
+        if config.gap_prune:
+            prune_by_gap(opts, upper)
+        left = (config.time_limit - phase1 if config.deterministic
+                else config.time_limit - (time.monotonic() - t0))
+        result, exact_bound, all_optimal = _solve_groups(opts, best, left, config, t0, stats,
+                                                         "exact")
+        bound = max(bound, exact_bound)
+
+    units = plan_units(opts, result)
+    if units > upper:  # never worse than the first plan
+        result, units = best, upper
+    if all_optimal:
+        bound = units
+    bound = min(bound, units)
+    placed_ids = {problem.requests[i].id for i in result}
+    plan = Plan(
+        assignments=assignments(problem, result),
+        unplaced=[r.id for r in problem.requests if r.id not in placed_ids],
+        cost=units / 1000,
+        bound=bound / 1000,
+        status="optimal" if bound == units else "feasible",
+        seconds=round(time.monotonic() - t0, 3),
+    )
+    if config.progress:
+        config.progress({"cost": plan.cost, "bound": plan.bound, "elapsed": plan.seconds,
+                         "done": True})
+    return Outcome(plan, stats)
+
+
+def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config: Config,
+                  t0: float, stats: dict[str, Any], label: str
+                  ) -> tuple[dict[int, Option], int, bool]:
+    """Solve every component of `opts` within `budget`; returns (choice, bound, optimal)."""
+    start_all = time.monotonic()
+    groups = components(opts) if config.decompose else [list(range(len(opts.by_request)))]
+    unplaced = opts.unplaced
+    result: dict[int, Option] = {}
+    total_bound = 0
+    all_optimal = True
+    hard = [g for g in groups if _needs_model(opts, g)]
+    for g in groups:
+        if _needs_model(opts, g):
+            continue
+        for i in g:  # nothing shared: the request takes its cheapest option
+            if opts.by_request[i] and opts.by_request[i][0].cost < unplaced[i]:
+                result[i] = opts.by_request[i][0]
+            total_bound += result[i].cost if i in result else unplaced[i]
+    weight = {id(g): sum(len(opts.by_request[i]) for i in g) for g in hard}
+    remaining_weight = sum(weight.values())
+    if not config.deterministic:
+        budget -= time.monotonic() - start_all
+    lns_stats = LnsStats()
+    simple = lower_bound(opts)
+    solved: set[int] = set()
+    dropped = 0
+    for g in sorted(hard, key=lambda g: weight[id(g)]):
+        share = budget * weight[id(g)] / remaining_weight if remaining_weight else 0
+        remaining_weight -= weight[id(g)]
+        start = time.monotonic()
+        hint = {i: best[i] for i in g if i in best}
+        if config.gap_prune:  # the plan so far is an upper bound: prune this component by it
+            upper = sum(_units(result if i in solved or i in result else best, i, unplaced)
+                        for i in range(len(unplaced)))
+            dropped += prune_requests(opts, g, upper - simple, keep=hint)
+        if config.lns and sum(len(opts.by_request[i]) for i in g) > LNS_THRESHOLD:
+            # Too big to solve outright in time: improve the hint by LNS first.
+            lns_part = share * config.lns_share
+            hint = improve(opts, g, hint, lns_part, config.workers, config.seed,
+                           config.deterministic, lns_stats)
+            share -= lns_part
+            if config.deterministic:
+                budget -= lns_part
+            if config.gap_prune:  # the improved hint lowers the upper bound: prune again
+                upper = sum(_units(result if i in solved or i in result else hint if i in g
+                                   else best, i, unplaced) for i in range(len(unplaced)))
+                dropped += prune_requests(opts, g, upper - simple, keep=hint)
+        found, g_bound, optimal = _solve_component(opts, g, hint, share, config, t0,
+                                                   _base(result, best, unplaced, g, opts))
+        if config.deterministic:
+            budget -= share
+        else:
+            budget -= time.monotonic() - start
+        result.update(found)
+        solved.update(g)
+        total_bound += g_bound
+        all_optimal &= optimal
+    stats[label] = {"dropped_on_the_way": dropped,"components": len(groups), "models": len(hard),
+                    "largest": max((len(g) for g in groups), default=0),
+                    "largest_options": max(weight.values(), default=0),
+                    "kept": sum(len(o) for o in opts.by_request), "optimal": all_optimal,
+                    "bound": total_bound / 1000, "cost": plan_units(opts, result) / 1000,
+                    "seconds": round(time.monotonic() - t0, 2)}
+    if lns_stats.rounds:
+        stats[label]["lns"] = vars(lns_stats)
+    return result, total_bound, all_optimal
+
+
+def _units(chosen: dict[int, Option], i: int, unplaced: list[int]) -> int:
+    o = chosen.get(i)
+    return o.cost if o is not None else unplaced[i]
+
+
+def _needs_model(opts: Options, group: list[int]) -> bool:
+    if len(group) > 1:
+        return True
+    i = group[0]
+    return any(o.program in opts.programs for o in opts.by_request[i] if o.program)
+
+
+def _base(result: dict[int, Option], best: dict[int, Option], unplaced: list[int],
+          group: list[int], opts: Options) -> int:
+    """Cost of everybody outside `group`, as far as known (for progress reports)."""
+    inside = set(group)
+    total = 0
+    for i in range(len(unplaced)):
+        if i in inside:
+            continue
+        o = result.get(i) or best.get(i)
+        total += o.cost if o else unplaced[i]
+    return total
+
+
+def _solve_component(opts: Options, group: list[int], hint: dict[int, Option], seconds: float,
+                     config: Config, t0: float, base: int) -> tuple[dict[int, Option], int, bool]:
+    """Solve one component; returns (chosen options, bound, proven optimal)."""
+    start = time.monotonic()
+    built = cpmodel.build(opts, group, hint)
+    if not config.deterministic:  # building counts against the component's time
+        seconds -= time.monotonic() - start
+    solver = cp_model.CpSolver()
+    params = solver.parameters
+    params.num_workers = max(1, config.workers)
+    params.log_search_progress = config.log
+    if config.seed is not None:
+        params.random_seed = config.seed
+    if config.deterministic:
+        params.max_deterministic_time = max(0.01, seconds)
+        params.max_time_in_seconds = 10 * max(seconds, 1.0) + 30  # a safety net only
+    else:
+        params.max_time_in_seconds = max(0.01, seconds)
+    unplaced = opts.unplaced
+    fallback = sum(hint[i].cost if i in hint else unplaced[i] for i in group)
+    simple = sum(min([unplaced[i]] + [o.cost for o in opts.by_request[i][:1]]) for i in group)
+    if config.progress:
+        status = solver.solve(built.model, _Reporter(config.progress, base, built.constant, t0))
+    else:
+        status = solver.solve(built.model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        found = cpmodel.chosen(solver, built)
+        units = sum(found[i].cost if i in found else unplaced[i] for i in group)
+        g_bound = max(simple, _bound(solver, built.constant))
+        if units > fallback:
+            found, units = hint, fallback
+        optimal = status == cp_model.OPTIMAL and units == built.constant + round(
+            solver.objective_value)
+        return found, min(g_bound, units), optimal
+    # Without a solution CP-SAT's bound field is not a proven bound: keep the simple one.
+    return hint, min(simple, fallback), False
+
+
+def _bound(solver: cp_model.CpSolver, constant: int) -> int:
+    value = solver.best_objective_bound
+    if not math.isfinite(value):
+        return 0
+    return constant + math.ceil(value - 1e-6)

@@ -1,0 +1,36 @@
+"""Helpers for the optimizer tests: bundled instances, the validator every test runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from optimizer.plan import Plan
+from optimizer.problem import Problem
+from optimizer.validate import validate
+
+DATA = Path(__file__).parent / "data"
+SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+
+# Proven optima from shared/instances/README.md (copied so the core tests run without it).
+OPTIMUM = {"tiny-1": 112208.963, "city-1": 200323.426, "state-1": 744468.802}
+
+
+def load_data(name: str) -> dict:
+    return json.loads((DATA / f"{name}.json").read_text())
+
+
+def problem_of(name: str) -> Problem:
+    return Problem.from_dict(load_data(name))
+
+
+def assert_valid(problem: Problem, plan: Plan) -> None:
+    """Every optimizer test runs the solver-agnostic validator on what it gets back."""
+    verdict = validate(problem, plan)
+    assert verdict.feasible, verdict.errors
+    assert plan.cost is not None and abs(plan.cost - verdict.cost) < 0.0005
+    assert plan.bound is not None and plan.bound <= plan.cost + 1e-9
+    ids = [a.request for a in plan.assignments] + list(plan.unplaced)
+    assert sorted(ids) == sorted(r.id for r in problem.requests)
+
+

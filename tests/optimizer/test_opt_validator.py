@@ -1,0 +1,133 @@
+"""The validator restates every rule and agrees with the independent checker."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+
+import pytest
+from opt_support import assert_valid, load_data, problem_of
+
+from optimizer.heuristic import assignments, first_fit
+from optimizer.options import build_options
+from optimizer.plan import Plan
+from optimizer.solver import Config, plan_units, solve_problem
+from optimizer.validate import validate
+
+SMALL = ["tiny-1", "city-1", "ihtc-i01", "ihtc-i02"]
+
+
+def _first_fit_plan(name: str) -> Plan:
+    problem = problem_of(name)
+    opts = build_options(problem)
+    chosen = first_fit(opts)
+    placed = {problem.requests[i].id for i in chosen}
+    return Plan(assignments(problem, chosen), [r.id for r in problem.requests
+                                              if r.id not in placed],
+                cost=plan_units(opts, chosen) / 1000, bound=0.0, status="feasible")
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_first_fit_gives_a_feasible_plan(name):
+    assert_valid(problem_of(name), _first_fit_plan(name))
+
+
+def _mutants(data: dict, plan: dict, count: int, rng: random.Random) -> list[dict]:
+    places = [p["id"] for p in data.get("shelters", []) + data.get("hotels", [])]
+    requests = {r["id"]: r for r in data["requests"]}
+
+    def placed(p):
+        return p["assignments"]
+
+    def shift(p):
+        a = rng.choice(placed(p))
+        a["check_in"] += rng.choice([-2, -1, 1, 2])
+
+    def move(p):
+        rng.choice(placed(p))["resource"] = rng.choice(places)
+
+    def stretch(p):
+        rng.choice(placed(p))["nights"] += rng.choice([-1, 1])
+
+    def drop(p):
+        placed(p).pop(rng.randrange(len(placed(p))))
+
+    def twice(p):
+        placed(p).append(copy.deepcopy(rng.choice(placed(p))))
+
+    def unplace(p):
+        a = placed(p).pop(rng.randrange(len(placed(p))))
+        p["unplaced"].append(a["request"])
+
+    def place(p):
+        if not p["unplaced"]:
+            return move(p)
+        rid = p["unplaced"].pop(rng.randrange(len(p["unplaced"])))
+        r = requests.get(rid, {"earliest": 0, "latest": 0, "nights": 1})
+        p["assignments"].append({"request": rid, "resource": rng.choice(places),
+                                 "check_in": rng.randint(r["earliest"], r["latest"]),
+                                 "nights": r["nights"]})
+
+    def rooms(p):
+        rng.choice(placed(p))["rooms"] = rng.choice([0, 1, 2, 3])
+
+    def points(p):
+        rng.choice(placed(p))["points"] = rng.choice([0, 1000, 25000])
+
+    def cost(p):
+        p["cost"] = round(p["cost"] + rng.choice([-5, 0.005, 5]), 3)
+
+    def bound(p):
+        p["bound"] = p["cost"] + 1
+
+    def status(p):
+        p["status"] = "optimal"
+        p["bound"] = 0
+
+    def stranger(p):
+        p["unplaced"].append("nobody")
+
+    def crowd(p):  # everybody into one place on their earliest night
+        k = rng.choice(places)
+        for a in placed(p)[: rng.randint(2, 6)]:
+            a["resource"] = k
+
+    moves = [shift, move, stretch, drop, twice, unplace, place, rooms, points, cost, bound,
+             status, stranger, crowd]
+    out = []
+    for _ in range(count):
+        p = copy.deepcopy(plan)
+        for _ in range(rng.randint(1, 3)):
+            if not p["assignments"]:
+                break
+            rng.choice(moves)(p)
+        out.append(p)
+    return out
+
+
+@pytest.mark.parametrize("name", SMALL)
+def test_validator_and_checker_agree_on_mutated_plans(name, checker):
+    data = load_data(name)
+    problem = problem_of(name)
+    base = solve_problem(problem, Config(time_limit=5, workers=1, seed=1)).plan
+    rng = random.Random(name)
+    feasible = infeasible = 0
+    for mutant in _mutants(data, base.to_dict(), 40, rng) + [base.to_dict()]:
+        errors, cost = checker.check(copy.deepcopy(data), json.loads(json.dumps(mutant)))
+        verdict = validate(problem, Plan.from_dict(mutant))
+        assert bool(errors) == bool(verdict.errors), (mutant, errors, verdict.errors)
+        assert abs(cost - verdict.cost) < 1e-6, (cost, verdict.cost)
+        feasible += not errors
+        infeasible += bool(errors)
+    assert infeasible >= 20 and feasible >= 1
+
+
+def test_validator_reads_fixed_stays_that_overfill_a_night():
+    data = load_data("tiny-1")
+    shelter = data["shelters"][0]
+    data["fixed"] = [{"request": "F1", "resource": shelter["id"], "check_in": -2, "nights": 4,
+                      "persons": 9, "gender": "female"}]
+    problem = type(problem_of("tiny-1")).from_dict(data)
+    plan = Plan([], [r.id for r in problem.requests])
+    assert validate(problem, plan).feasible
