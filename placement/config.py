@@ -51,6 +51,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PASSWORD_MIN_LENGTH": 12,
         "NOTE_KEYS": os.environ.get("NOTE_KEYS"),
+        "PLANNER_TIME_LIMIT": float(os.environ.get("PLANNER_TIME_LIMIT", "20")),
+        "PLANNER_WORKERS": int(os.environ.get("PLANNER_WORKERS", "2")),
+        "PLANNER_SYNC": False,  # tests run the planner in the request; the app never does
         "HOTLINE_TIMEZONE": os.environ.get("HOTLINE_TIMEZONE", "America/New_York"),
     }
     settings.update(overrides)

@@ -23,7 +23,7 @@ from placement.auth.cli import create_user
 from placement.auth.models import Role, User
 from placement.extensions import db
 
-pytest_plugins = ["tests.factories", "tests.points_factories"]
+pytest_plugins = ["tests.factories", "tests.points_factories", "tests.request_factories"]
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
 PASSWORD = "correct horse battery staple"

@@ -1,0 +1,82 @@
+"""Bookings: a request's stay at one shelter or hotel, from proposal to check-out."""
+
+import secrets
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from partners.base import Base, enum_column, utcnow
+from partners.places import Hotel, Shelter
+
+from ..requests.models import HousingRequest
+from .states import HOLDING, BookingState
+
+
+def new_booking_ref() -> str:
+    """The opaque reference under which partners/ records holds and points."""
+    return "bk-" + secrets.token_hex(10)
+
+
+class Booking(Base):
+    __tablename__ = "booking"
+    __table_args__ = (
+        CheckConstraint("(shelter_id IS NULL) <> (hotel_id IS NULL)", name="exactly_one_place"),
+        CheckConstraint("nights >= 1", name="nights_positive"),
+        CheckConstraint("persons >= 1", name="persons_positive"),
+        CheckConstraint("rooms >= 0 AND points_planned >= 0", name="counts_not_negative"),
+        Index("ix_booking_state_check_in", "state", "check_in"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ref: Mapped[str] = mapped_column(String(32), unique=True, default=new_booking_ref)
+    request_id: Mapped[int] = mapped_column(ForeignKey("housing_request.id"), index=True)
+    plan_run_id: Mapped[int | None] = mapped_column(ForeignKey("plan_run.id"), index=True)
+    shelter_id: Mapped[int | None] = mapped_column(ForeignKey("shelter.id"), index=True)
+    hotel_id: Mapped[int | None] = mapped_column(ForeignKey("hotel.id"), index=True)
+    check_in: Mapped[date]
+    nights: Mapped[int]
+    persons: Mapped[int]
+    rooms: Mapped[int] = mapped_column(default=0)
+    points_planned: Mapped[int] = mapped_column(default=0)
+    points_charged: Mapped[int | None]
+    state: Mapped[BookingState] = mapped_column(
+        enum_column(BookingState, "booking_state"), default=BookingState.PROPOSED, index=True
+    )
+    confirmation: Mapped[str | None] = mapped_column(String(100))
+    reason: Mapped[str | None] = mapped_column(String(300))  # rejection or cancellation
+    approved_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Optimistic concurrency: a stale copy of the row can never be written over a newer one.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    request: Mapped[HousingRequest] = relationship()
+    shelter: Mapped[Shelter | None] = relationship()
+    hotel: Mapped[Hotel | None] = relationship()
+
+    @property
+    def place(self) -> Shelter | Hotel:
+        return self.shelter or self.hotel
+
+    @property
+    def is_hotel(self) -> bool:
+        return self.hotel_id is not None
+
+    @property
+    def last_night(self) -> date:
+        return self.check_in + timedelta(days=self.nights - 1)
+
+    @property
+    def check_out(self) -> date:
+        return self.check_in + timedelta(days=self.nights)
+
+    @property
+    def holds(self) -> bool:
+        return self.state in HOLDING
+
+    @property
+    def points(self) -> int:
+        return self.points_charged if self.points_charged is not None else self.points_planned

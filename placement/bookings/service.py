@@ -1,0 +1,247 @@
+"""Booking transitions. Each function checks the transition table, does the work (holds,
+releases, points), writes an audit row, and flushes; the caller's unit of work commits.
+
+Approval re-checks everything inside one transaction: the place's rules against the
+request (the optimizer's own check), beds or rooms under the place's row lock, and points
+under the program's lock. Two coordinators approving conflicting proposals at once: one
+wins, the other is told what changed.
+"""
+
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from partners import ledger
+from partners.availability import (
+    AvailabilityError,
+    hold_beds,
+    hold_rooms,
+    points_for_stay,
+    release_beds,
+    release_rooms,
+)
+from partners.base import utcnow
+from partners.places import BedHold, RoomHold
+
+from .. import audit
+from ..requests.models import RequestStatus
+from .models import Booking
+from .states import PLACING, target_of
+
+
+class BookingConflict(Exception):
+    """What changed since the plan, in a sentence for the coordinator."""
+
+
+def _lock(session: Session, booking: Booking) -> Booking:
+    """Re-read the booking under a row lock: its state is the one we act on."""
+    session.flush()
+    session.refresh(booking, with_for_update=True)
+    return booking
+
+
+def _move(session: Session, booking: Booking, action: str, actor_id: int | None,
+          detail: str | None = None) -> None:
+    source = booking.state
+    booking.state = target_of(action, source)
+    audit.record(session, actor_id, action, "booking", booking.id, source.value,
+                 booking.state.value, detail)
+    session.flush()
+
+
+def _ago(moment: datetime, now: datetime) -> str:
+    minutes = int((now - moment).total_seconds() // 60)
+    if minutes < 1:
+        return "moments ago"
+    if minutes < 120:
+        return f"{minutes} minute{'s' if minutes != 1 else ''} ago"
+    return f"{minutes // 60} hours ago"
+
+
+def _explain_full(session: Session, booking: Booking, error: AvailabilityError) -> str:
+    """Turn "no bed is free" into what happened, with when the last one went."""
+    night = getattr(error, "night", None)
+    model, column = (RoomHold, RoomHold.hotel_id) if booking.is_hotel else (
+        BedHold, BedHold.shelter_id)
+    if night is not None:
+        latest = session.scalar(
+            select(model.created_at).where(column == booking.place.id, model.night == night,
+                                           model.released_at.is_(None))
+            .order_by(model.created_at.desc()).limit(1)
+        )
+        if latest is not None:
+            what = "room" if booking.is_hotel else "bed"
+            return (f"The last {what} at {booking.place.name} for the night of "
+                    f"{night:%a %b %-d} was taken {_ago(latest, utcnow())}. "
+                    "Run the planner again for a new proposal.")
+    return f"{error} Run the planner again for a new proposal."
+
+
+def approve(session: Session, booking: Booking, actor_id: int, today: date,
+            rule_check=None) -> None:
+    """Hold the beds or rooms and the points; the request is placed.
+
+    `rule_check(booking) -> list[str]` re-checks the place's rules (policy, pets, distance…)
+    against the request; any broken rule refuses the approval.
+    """
+    _lock(session, booking)
+    target_of("approve", booking.state)
+    other = session.scalar(
+        select(Booking.id).where(Booking.request_id == booking.request_id,
+                                 Booking.state.in_(PLACING), Booking.id != booking.id)
+    )
+    if other is not None:
+        raise BookingConflict(f"Request {booking.request.case_code} is already placed.")
+    if booking.check_in < today:
+        raise BookingConflict(f"This proposal's check-in ({booking.check_in:%b %-d}) has passed.")
+    if rule_check is not None and (broken := rule_check(booking)):
+        raise BookingConflict("This stay no longer fits: " + "; ".join(broken) + ".")
+    try:
+        if booking.is_hotel:
+            hold_rooms(session, booking.hotel_id, booking.check_in, booking.nights,
+                       booking.rooms, booking.ref)
+            ledger.hold_points(session, booking.hotel.program_id, booking.points_planned,
+                               booking.ref, today, idempotency_key=f"approve:{booking.ref}")
+        else:
+            hold_beds(session, booking.shelter_id, booking.check_in, booking.nights,
+                      booking.persons, booking.ref)
+    except AvailabilityError as error:
+        raise BookingConflict(_explain_full(session, booking, error)) from error
+    except ledger.InsufficientPoints as error:
+        raise BookingConflict(f"Not enough points any more: {error}.") from error
+    booking.approved_at = utcnow()
+    booking.request.status = RequestStatus.PLACED
+    booking.request.unplaced_reason = None
+    _move(session, booking, "approve", actor_id)
+
+
+def reject(session: Session, booking: Booking, actor_id: int, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingConflict("Say why the proposal is rejected.")
+    _lock(session, booking)
+    booking.reason = reason[:300]
+    _move(session, booking, "reject", actor_id)
+
+
+def withdraw(session: Session, booking: Booking, actor_id: int | None, reason: str) -> None:
+    booking.reason = reason
+    _move(session, booking, "withdraw", actor_id)
+
+
+def _release(session: Session, booking: Booking, from_night: date | None = None) -> None:
+    if booking.is_hotel:
+        release_rooms(session, booking.ref, from_night=from_night)
+        if from_night is None:
+            ledger.release_hold(session, booking.ref)
+    else:
+        release_beds(session, booking.ref, from_night=from_night)
+
+
+def _unplace(booking: Booking) -> None:
+    booking.request.status = RequestStatus.PENDING
+
+
+def confirm(session: Session, booking: Booking, actor_id: int, confirmation: str,
+            points_charged: int | None, today: date) -> None:
+    """The shelter or hotel confirmed. For a hotel, the points actually charged (award
+    nights can be cheaper or free) replace the planned points, and the hold follows."""
+    confirmation = (confirmation or "").strip()
+    if not confirmation:
+        raise BookingConflict("Enter the confirmation number or the shelter contact.")
+    _lock(session, booking)
+    target_of("confirm", booking.state)
+    if booking.is_hotel and points_charged is not None:
+        if points_charged < 0:
+            raise BookingConflict("Points charged cannot be negative.")
+        try:
+            ledger.set_hold(session, booking.hotel.program_id, booking.ref, points_charged, today,
+                            idempotency_key=f"confirm:{booking.ref}")
+        except ledger.InsufficientPoints as error:
+            raise BookingConflict(f"Not enough points for that charge: {error}.") from error
+        booking.points_charged = points_charged
+    booking.confirmation = confirmation[:100]
+    _move(session, booking, "confirm", actor_id, detail="confirmation recorded")
+
+
+def check_in(session: Session, booking: Booking, actor_id: int) -> None:
+    _lock(session, booking)
+    _move(session, booking, "check_in", actor_id)
+
+
+def check_out(session: Session, booking: Booking, actor_id: int | None, today: date) -> None:
+    """The stay ends: nights not used come free, and held points are spent."""
+    _lock(session, booking)
+    target_of("check_out", booking.state)
+    if today < booking.check_out:
+        first_free = max(today, booking.check_in + timedelta(days=1))
+        _release(session, booking, from_night=first_free)
+        booking.nights = (first_free - booking.check_in).days
+    if booking.is_hotel:
+        ledger.spend_hold(session, booking.ref, nights=booking.nights,
+                          persons=booking.persons, idempotency_key=f"spend:{booking.ref}")
+    _move(session, booking, "check_out", actor_id)
+
+
+def no_show(session: Session, booking: Booking, actor_id: int | None) -> None:
+    _lock(session, booking)
+    target_of("no_show", booking.state)
+    _release(session, booking)
+    _unplace(booking)
+    _move(session, booking, "no_show", actor_id)
+
+
+def cancel(session: Session, booking: Booking, actor_id: int, reason: str) -> None:
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingConflict("Say why the stay is cancelled.")
+    _lock(session, booking)
+    target_of("cancel", booking.state)
+    _release(session, booking)
+    _unplace(booking)
+    booking.reason = reason[:300]
+    _move(session, booking, "cancel", actor_id)
+
+
+def expire_hold(session: Session, booking: Booking, actor_id: int | None) -> None:
+    _lock(session, booking)
+    target_of("expire_hold", booking.state)
+    _release(session, booking)
+    _unplace(booking)
+    _move(session, booking, "expire_hold", actor_id)
+
+
+def extend(session: Session, booking: Booking, actor_id: int, extra_nights: int,
+           today: date) -> None:
+    """Add nights at the same place, re-checked against beds or rooms and points."""
+    if not 1 <= extra_nights <= 30:
+        raise BookingConflict("Extend by 1 to 30 nights.")
+    _lock(session, booking)
+    target_of("extend", booking.state)
+    first_new = booking.check_out
+    try:
+        if booking.is_hotel:
+            hold_rooms(session, booking.hotel_id, first_new, extra_nights, booking.rooms,
+                       booking.ref)
+            extra_points = points_for_stay(session, booking.hotel, first_new, extra_nights,
+                                           booking.rooms)
+            ledger.hold_points(session, booking.hotel.program_id, extra_points, booking.ref,
+                               today)
+            booking.points_planned += extra_points
+            if booking.points_charged is not None:
+                booking.points_charged += extra_points
+        else:
+            max_stay = booking.shelter.max_stay
+            if max_stay is not None and booking.nights + extra_nights > max_stay:
+                raise BookingConflict(
+                    f"{booking.shelter.name} allows stays of at most {max_stay} nights.")
+            hold_beds(session, booking.shelter_id, first_new, extra_nights, booking.persons,
+                      booking.ref)
+    except AvailabilityError as error:
+        raise BookingConflict(f"Cannot extend: {error}.") from error
+    except ledger.InsufficientPoints as error:
+        raise BookingConflict(f"Cannot extend: {error}.") from error
+    booking.nights += extra_nights
+    _move(session, booking, "extend", actor_id, detail=f"+{extra_nights} nights")
+

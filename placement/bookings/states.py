@@ -1,0 +1,82 @@
+"""Booking states and the one table of allowed transitions that every part uses."""
+
+import enum
+from dataclasses import dataclass
+
+
+class BookingState(enum.StrEnum):
+    PROPOSED = "proposed"  # the planner's suggestion, awaiting a coordinator
+    REJECTED = "rejected"
+    APPROVED = "approved"  # beds or rooms and points are held
+    HOLD_EXPIRED = "hold_expired"  # approved but not confirmed in time
+    CONFIRMED = "confirmed"  # the shelter or hotel confirmed
+    CHECKED_IN = "checked_in"
+    CHECKED_OUT = "checked_out"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+S = BookingState
+
+# States that hold beds or rooms and points.
+HOLDING = frozenset({S.APPROVED, S.CONFIRMED, S.CHECKED_IN})
+# States of a booking that places its request (at most one per request).
+PLACING = HOLDING | {S.CHECKED_OUT}
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: frozenset[BookingState]
+    target: BookingState | None  # None: the state stays (extend)
+    label: str  # the button
+    done: str  # "A proposed booking cannot be <done>."
+    releases: bool = False  # gives back what was held
+
+
+TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
+    Transition("approve", frozenset({S.PROPOSED}), S.APPROVED, "Approve", "approved"),
+    Transition("reject", frozenset({S.PROPOSED}), S.REJECTED, "Reject", "rejected"),
+    Transition("withdraw", frozenset({S.PROPOSED}), S.CANCELLED, "Withdraw", "withdrawn"),
+    Transition("expire_hold", frozenset({S.APPROVED}), S.HOLD_EXPIRED, "Release the hold",
+               "released", releases=True),
+    Transition("confirm", frozenset({S.APPROVED}), S.CONFIRMED, "Confirm", "confirmed"),
+    Transition("check_in", frozenset({S.CONFIRMED}), S.CHECKED_IN, "Check in", "checked in"),
+    Transition("no_show", frozenset({S.CONFIRMED}), S.NO_SHOW, "No-show", "marked a no-show",
+               releases=True),
+    Transition("check_out", frozenset({S.CHECKED_IN}), S.CHECKED_OUT, "Check out",
+               "checked out"),
+    Transition("cancel", frozenset({S.APPROVED, S.CONFIRMED}), S.CANCELLED, "Cancel",
+               "cancelled", releases=True),
+    Transition("extend", frozenset({S.APPROVED, S.CONFIRMED, S.CHECKED_IN}), None, "Extend",
+               "extended"),
+]}
+
+
+class TransitionNotAllowed(ValueError):
+    pass
+
+
+def can(action: str, state: BookingState) -> bool:
+    transition = TRANSITIONS.get(action)
+    return transition is not None and state in transition.sources
+
+
+def target_of(action: str, state: BookingState) -> BookingState:
+    """The state `action` leads to from `state`, or TransitionNotAllowed."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise TransitionNotAllowed(f"unknown action {action!r}")
+    if state not in transition.sources:
+        raise TransitionNotAllowed(
+            f"This booking is {state.label.lower()}; it cannot be {transition.done} now."
+        )
+    return transition.target or state
+
+
+def actions_from(state: BookingState) -> list[str]:
+    return [action for action, t in TRANSITIONS.items() if state in t.sources]

@@ -1,0 +1,180 @@
+"""The one place that turns database rows into an optimizer `Problem`, and a `Plan` back
+into proposed bookings."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from optimizer.plan import Plan
+from optimizer.problem import FixedStay, Problem, Program, Request, Zone
+from optimizer.problem import Hotel as OptHotel
+from optimizer.problem import Shelter as OptShelter
+from partners.availability import nights_for_hotels, nights_for_shelters
+from partners.ledger import available_points
+from partners.places import Hotel, Shelter
+from partners.points import LoyaltyProgram
+
+from ..bookings.models import Booking
+from ..bookings.states import HOLDING, PLACING, BookingState
+from ..requests.models import HousingRequest, RequestStatus
+
+MAX_HORIZON_NIGHTS = 90
+
+
+def shelter_key(shelter_id: int) -> str:
+    return f"S{shelter_id}"
+
+
+def hotel_key(hotel_id: int) -> str:
+    return f"H{hotel_id}"
+
+
+def request_key(request_id: int) -> str:
+    return f"R{request_id}"
+
+
+@dataclass
+class Snapshot:
+    """A problem and what its ids mean."""
+
+    problem: Problem
+    start: date
+    requests: dict[str, int] = field(default_factory=dict)  # "R12" -> request id
+    skipped: dict[int, str] = field(default_factory=dict)  # request id -> why not planned
+
+    def night(self, day: date) -> int:
+        return (day - self.start).days
+
+    def day(self, night: int) -> date:
+        return self.start + timedelta(days=night)
+
+
+def pending_requests(session: Session) -> list[HousingRequest]:
+    placed = select(Booking.request_id).where(Booking.state.in_(PLACING))
+    return list(session.scalars(
+        select(HousingRequest)
+        .where(HousingRequest.status == RequestStatus.PENDING, HousingRequest.id.not_in(placed))
+        .options(selectinload(HousingRequest.danger_zones),
+                 selectinload(HousingRequest.exclusions))
+        .order_by(HousingRequest.id)
+    ))
+
+
+def build_problem(session: Session, today: date,
+                  requests: list[HousingRequest] | None = None) -> Snapshot:
+    """Pending requests against every active place, from `today` on.
+
+    Shelter beds are the beds free before this app's approved stays; those stays go in
+    `fixed`, so the optimizer sees them and never moves them. Program balances are the
+    points available now, net of held points.
+    """
+    requests = pending_requests(session) if requests is None else requests
+    skipped: dict[int, str] = {}
+    usable = []
+    for r in requests:
+        if r.lat is None or r.lon is None:
+            skipped[r.id] = "the request has no location"
+        elif r.latest < today:
+            skipped[r.id] = f"its arrival window ended on {r.latest:%b %-d}"
+        else:
+            usable.append(r)
+    holding = list(session.scalars(
+        select(Booking).where(Booking.state.in_(HOLDING)).options(selectinload(Booking.request))
+    ))
+    last = max([today] + [r.latest + timedelta(days=r.nights - 1) for r in usable])
+    horizon = min((last - today).days + 1, MAX_HORIZON_NIGHTS)
+    end = today + timedelta(days=horizon - 1)
+
+    shelters = list(session.scalars(select(Shelter).where(Shelter.active).order_by(Shelter.id)))
+    hotels = list(session.scalars(select(Hotel).where(Hotel.active).order_by(Hotel.id)))
+    shelter_nights = nights_for_shelters(session, shelters, today, end)
+    hotel_nights = nights_for_hotels(session, hotels, today, end)
+    programs = list(session.scalars(select(LoyaltyProgram).order_by(LoyaltyProgram.id)))
+
+    snapshot_requests = {}
+    problem_requests = []
+    for r in usable:
+        key = request_key(r.id)
+        snapshot_requests[key] = r.id
+        problem_requests.append(Request(
+            id=key, adults=r.adults, children=r.children, gender=r.gender.value,
+            lat=r.lat, lon=r.lon,
+            earliest=max((r.earliest - today).days, 0),
+            latest=min((r.latest - today).days, horizon - 1),
+            nights=r.nights, priority=r.priority.value, pets=r.pets,
+            service_animal=r.service_animal, accessible=r.accessible,
+            max_miles=float(r.max_miles) if r.max_miles else None,
+            avoid=tuple(Zone(z.lat, z.lon, float(z.miles)) for z in r.danger_zones),
+            exclude=frozenset(
+                shelter_key(x.shelter_id) if x.shelter_id else hotel_key(x.hotel_id)
+                for x in r.exclusions
+            ),
+        ))
+    problem = Problem(
+        start=today.isoformat(), nights=horizon, requests=tuple(problem_requests),
+        programs=tuple(
+            Program(id=p.code, balance=available_points(session, p.id, today)) for p in programs
+        ),
+        shelters=tuple(
+            OptShelter(
+                id=shelter_key(s.id), lat=s.lat, lon=s.lon, name=s.name,
+                beds=tuple(max(n.capacity - n.out_of_service - n.taken_outside, 0)
+                           for n in shelter_nights[s.id]),
+                policy=s.policy.value, nonbinary=s.accepts_nonbinary,
+                same_gender=s.same_gender, pets=s.pets, accessible=s.accessible,
+                max_stay=s.max_stay,
+            ) for s in shelters
+        ),
+        hotels=tuple(
+            OptHotel(
+                id=hotel_key(h.id), program=h.program.code, lat=h.lat, lon=h.lon, name=h.name,
+                points=tuple(n.points for n in hotel_nights[h.id]),
+                rooms=tuple(n.rooms for n in hotel_nights[h.id]),
+                room_capacity=h.room_capacity, pets=h.pets, accessible=h.accessible,
+            ) for h in hotels
+        ),
+        fixed=tuple(
+            FixedStay(
+                request=f"B{b.id}",
+                resource=shelter_key(b.shelter_id) if b.shelter_id else hotel_key(b.hotel_id),
+                check_in=(b.check_in - today).days, nights=b.nights, persons=b.persons,
+                rooms=b.rooms if b.hotel_id else None, gender=b.request.gender.value,
+            ) for b in holding
+            if b.check_in + timedelta(days=b.nights) > today
+            and (b.shelter_id in {s.id for s in shelters} or b.hotel_id in {h.id for h in hotels})
+        ),
+    )
+    return Snapshot(problem=problem, start=today, requests=snapshot_requests, skipped=skipped)
+
+
+def proposals_from_plan(session: Session, snapshot: Snapshot, plan: Plan,
+                        plan_run_id: int | None) -> list[Booking]:
+    """Proposed bookings for the plan's assignments; unplaced requests get the reason."""
+    proposals = []
+    for a in plan.assignments:
+        request_id = snapshot.requests.get(a.request)
+        if request_id is None:
+            continue
+        request = session.get(HousingRequest, request_id)
+        kind, place_id = a.resource[0], int(a.resource[1:])
+        booking = Booking(
+            request_id=request_id, plan_run_id=plan_run_id, state=BookingState.PROPOSED,
+            shelter_id=place_id if kind == "S" else None,
+            hotel_id=place_id if kind == "H" else None,
+            check_in=snapshot.day(a.check_in), nights=a.nights, persons=request.persons,
+            rooms=a.rooms or 0, points_planned=a.points or 0,
+        )
+        request.unplaced_reason = None
+        session.add(booking)
+        proposals.append(booking)
+    for key in plan.unplaced:
+        request_id = snapshot.requests.get(key)
+        if request_id is not None:
+            request = session.get(HousingRequest, request_id)
+            request.unplaced_reason = plan.reasons.get(key) or "no fitting place was found"
+    for request_id, why in snapshot.skipped.items():
+        session.get(HousingRequest, request_id).unplaced_reason = f"Not planned: {why}."
+    session.flush()
+    return proposals

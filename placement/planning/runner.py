@@ -1,0 +1,138 @@
+"""Runs of the planner: queued by a coordinator (or a job), solved off the request thread,
+with progress written as the solver improves, and proposals stored at the end."""
+
+import logging
+import threading
+import time
+from datetime import date
+
+from flask import Flask, current_app
+from sqlalchemy import select, update
+
+from optimizer.api import solve
+from optimizer.plan import Assignment, Plan
+from partners.base import utcnow
+
+from ..bookings.models import Booking
+from ..bookings.service import withdraw
+from ..bookings.states import BookingState
+from ..database import unit_of_work
+from ..extensions import db
+from ..requests.service import local_today
+from .bridge import build_problem as build
+from .bridge import hotel_key, proposals_from_plan, request_key, shelter_key
+from .models import PlanRun, RunStatus
+
+log = logging.getLogger(__name__)
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+
+
+def active_run() -> PlanRun | None:
+    return db.session.scalar(
+        select(PlanRun).where(PlanRun.status.in_(ACTIVE)).order_by(PlanRun.id.desc()).limit(1)
+    )
+
+
+def start_run(actor_id: int | None, time_limit: float | None = None) -> tuple[PlanRun, bool]:
+    """Queue a run unless one is already under way; returns (run, started)."""
+    with unit_of_work():
+        running = active_run()
+        if running is not None:
+            return running, False
+        run = PlanRun(created_by_id=actor_id,
+                      time_limit=time_limit or current_app.config["PLANNER_TIME_LIMIT"])
+        db.session.add(run)
+        db.session.flush()
+        run_id = run.id  # read now: touching `run` after the commit would open a transaction
+    app = current_app._get_current_object()
+    if app.config["PLANNER_SYNC"]:
+        execute_run(app, run_id)
+    else:
+        threading.Thread(target=execute_run, args=(app, run_id), daemon=True,
+                         name=f"plan-run-{run_id}").start()
+    return run, True
+
+
+def previous_proposals_as_hint(snapshot) -> Plan:
+    """Proposals still awaiting review, as a starting point for the solver."""
+    assignments = []
+    for booking in db.session.scalars(
+        select(Booking).where(Booking.state == BookingState.PROPOSED)
+    ):
+        key = request_key(booking.request_id)
+        if key not in snapshot.requests:
+            continue
+        place = (shelter_key(booking.shelter_id) if booking.shelter_id
+                 else hotel_key(booking.hotel_id))
+        night = snapshot.night(booking.check_in)
+        if night >= 0:
+            assignments.append(Assignment(key, place, night, booking.nights))
+    return Plan(assignments=assignments)
+
+
+def execute_run(app: Flask, run_id: int, today: date | None = None) -> None:
+    with app.app_context():
+        try:
+            _execute(app, run_id, today)
+        except Exception as error:  # the run records its failure; the process keeps going
+            log.exception("plan run %s failed", run_id)
+            db.session.rollback()
+            with unit_of_work():
+                db.session.execute(update(PlanRun).where(PlanRun.id == run_id).values(
+                    status=RunStatus.FAILED, finished_at=utcnow(),
+                    error=f"{type(error).__name__}: the planner could not finish",
+                ))
+        finally:
+            db.session.remove()
+
+
+def _execute(app: Flask, run_id: int, today: date | None) -> None:
+    today = today or local_today(app.config["HOTLINE_TIMEZONE"])
+    with unit_of_work():
+        run = db.session.get(PlanRun, run_id)
+        run.status = RunStatus.RUNNING
+        time_limit = run.time_limit
+    with unit_of_work():
+        snapshot = build(db.session, today)
+        hint = previous_proposals_as_hint(snapshot)
+        run = db.session.get(PlanRun, run_id)
+        run.problem = snapshot.problem.to_dict()
+        run.id_map = snapshot.requests
+        run.requests = len(snapshot.requests)
+    # No transaction is open while the solver works.
+    plan = solve(snapshot.problem, time_limit=time_limit,
+                 workers=app.config["PLANNER_WORKERS"],
+                 hint=hint if hint.assignments else None,
+                 progress=_progress_writer(app, run_id))
+    with unit_of_work():
+        for old in db.session.scalars(
+            select(Booking).where(Booking.state == BookingState.PROPOSED)
+        ):
+            if request_key(old.request_id) in snapshot.requests:
+                withdraw(db.session, old, None, f"replaced by plan run {run_id}")
+        proposals_from_plan(db.session, snapshot, plan, run_id)
+        run = db.session.get(PlanRun, run_id)
+        run.plan = plan.to_dict()
+        run.placed = len(plan.assignments)
+        run.cost, run.bound = plan.cost, plan.bound
+        run.solver_status, run.seconds = plan.status, plan.seconds
+        run.status = RunStatus.DONE
+        run.finished_at = utcnow()
+
+
+def _progress_writer(app: Flask, run_id: int):
+    """Write the best cost so far at most once a second, on a connection of its own (the
+    solver calls this from its own thread)."""
+    last = [0.0]
+
+    def write(progress: dict) -> None:
+        now = time.monotonic()
+        if now - last[0] < 1.0:
+            return
+        last[0] = now
+        with app.app_context(), db.engine.begin() as connection:
+            connection.execute(update(PlanRun).where(PlanRun.id == run_id).values(
+                progress={k: progress.get(k) for k in ("cost", "bound", "elapsed")}
+            ))
+
+    return write
