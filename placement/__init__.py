@@ -64,14 +64,16 @@ def _register_blueprints(app: Flask) -> None:
     from . import home
     from .admin.views import bp as admin_bp
     from .auth.views import bp as auth_bp
+    from .bookings.views import bp as bookings_bp
     from .donors.views import bp as donors_bp
     from .places import bp as places_bp
     from .places.report import bp as report_bp
+    from .planning.views import bp as planning_bp
     from .points.views import bp as points_bp
     from .requests.views import bp as requests_bp
 
     for blueprint in (auth_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp,
-                      places_bp, report_bp):
+                      places_bp, report_bp, planning_bp, bookings_bp):
         app.register_blueprint(blueprint)
 
 

@@ -18,6 +18,9 @@ NAVIGATION: dict[Role, list[tuple[str, str]]] = {
     Role.ADVOCATE: [("requests.new", "New request"), ("home.advocate", "My requests")],
     Role.COORDINATOR: [
         ("home.coordinator", "Queue"),
+        ("planning.index", "Plan"),
+        ("bookings.index", "Stays"),
+        ("bookings.tape", "Tape chart"),
         ("places.shelters", "Shelters"),
         ("places.hotels", "Hotels"),
         ("points.overview", "Points"),

@@ -16,25 +16,31 @@ from placement.auth.access import EXEMPT_ENDPOINTS, PUBLIC
 from placement.auth.models import Role
 from placement.extensions import db
 from placement.places.tokens import staff_token
+from placement.planning.models import PlanRun, RunStatus
 from placement.requests.models import Gender, HousingRequest, Priority
 
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
 
 
 @pytest.fixture
-def records(make_user, make_lot, create_shelter, create_hotel):
+def records(make_user, make_lot, create_shelter, create_hotel, create_booking):
     """One real record per kind of id a URL can carry, owned by someone else."""
     someone_else = make_user(Role.ADVOCATE, email="someone.else@example.org")
     lot = make_lot(10_000)
     shelter, hotel = create_shelter(), create_hotel()
     issue_staff_link(db.session, shelter, utcnow())
     request = HousingRequest(
-        created_by_id=someone_else.id, adults=1, gender=Gender.FEMALE, priority=Priority.HIGH,
+        created_by_id=someone_else.id, adults=1, children=0, gender=Gender.FEMALE,
+        priority=Priority.HIGH, lat=38.9, lon=-77.0,
         earliest=date(2026, 12, 1), latest=date(2026, 12, 1), nights=2,
     )
     db.session.add(request)
+    booking = create_booking(shelter, request)
+    run = PlanRun(time_limit=1, status=RunStatus.DONE)
+    db.session.add(run)
     db.session.commit()
-    return {"user_id": someone_else.id, "donor_id": lot.donor_id, "request_id": request.id,
+    return {"booking_id": booking.id, "action": "approve", "run_id": run.id,
+            "user_id": someone_else.id, "donor_id": lot.donor_id, "request_id": request.id,
             "shelter_id": shelter.id, "hotel_id": hotel.id, "program_id": hotel.program_id,
             "token": staff_token(shelter)}
 

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from optimizer.api import check_stay
 from optimizer.plan import Plan
 from optimizer.problem import FixedStay, Problem, Program, Request, Zone
 from optimizer.problem import Hotel as OptHotel
@@ -178,3 +179,46 @@ def proposals_from_plan(session: Session, snapshot: Snapshot, plan: Plan,
         session.get(HousingRequest, request_id).unplaced_reason = f"Not planned: {why}."
     session.flush()
     return proposals
+
+
+def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hotel,
+                 check_in: date, nights: int) -> list[str]:
+    """The place's rules (policy, pets, access, distance, danger zones, exclusions, maximum
+    stay, arrival window) that a stay would break, in the optimizer's own words.
+
+    Beds, rooms and points are left out on purpose (they are checked under lock when the
+    holds are taken), so the problem holds just this request and this place, with room to
+    spare.
+    """
+    start = min(check_in, request.earliest)
+    horizon = (max(request.latest, check_in) - start).days + nights
+    unlimited = (10**6,) * horizon
+    opt_request = Request(
+        id="R", adults=request.adults, children=request.children, gender=request.gender.value,
+        lat=request.lat if request.lat is not None else place.lat,
+        lon=request.lon if request.lon is not None else place.lon,
+        earliest=(request.earliest - start).days, latest=(request.latest - start).days,
+        nights=nights, priority=request.priority.value, pets=request.pets,
+        service_animal=request.service_animal, accessible=request.accessible,
+        max_miles=float(request.max_miles) if request.max_miles else None,
+        avoid=tuple(Zone(z.lat, z.lon, float(z.miles)) for z in request.danger_zones),
+        exclude=frozenset(
+            shelter_key(x.shelter_id) if x.shelter_id else hotel_key(x.hotel_id)
+            for x in request.exclusions
+        ),
+    )
+    if isinstance(place, Hotel):
+        key = hotel_key(place.id)
+        places = {"hotels": (OptHotel(
+            id=key, program="p", lat=place.lat, lon=place.lon, points=(0,) * horizon,
+            rooms=unlimited, room_capacity=place.room_capacity, pets=place.pets,
+            accessible=place.accessible),), "programs": (Program("p", 0),)}
+    else:
+        key = shelter_key(place.id)
+        places = {"shelters": (OptShelter(
+            id=key, lat=place.lat, lon=place.lon, beds=unlimited, policy=place.policy.value,
+            nonbinary=place.accepts_nonbinary, same_gender=place.same_gender, pets=place.pets,
+            accessible=place.accessible, max_stay=place.max_stay),)}
+    problem = Problem(start=start.isoformat(), nights=horizon, requests=(opt_request,),
+                      **places)
+    return check_stay(problem, "R", key, (check_in - start).days)

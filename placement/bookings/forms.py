@@ -1,0 +1,30 @@
+from flask_wtf import FlaskForm
+from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+
+class ReasonForm(FlaskForm):
+    reason = StringField("Reason", validators=[DataRequired(message="Say why."),
+                                               Length(max=300)])
+    submit = SubmitField("Send")
+
+
+class ConfirmForm(FlaskForm):
+    confirmation = StringField("Confirmation number or shelter contact",
+                               validators=[DataRequired(), Length(max=100)])
+    points_charged = IntegerField("Points actually charged (hotels)",
+                                  validators=[Optional(), NumberRange(min=0, max=10_000_000)])
+    submit = SubmitField("Confirm")
+
+
+class ExtendForm(FlaskForm):
+    nights = IntegerField("Extra nights", default=1,
+                          validators=[InputRequired(), NumberRange(min=1, max=30)])
+    submit = SubmitField("Extend")
+
+
+class ManualPlacementForm(FlaskForm):
+    place = SelectField("Place", validators=[DataRequired()])
+    check_in = DateField("Check-in night", validators=[DataRequired()])
+    nights = IntegerField("Nights", validators=[InputRequired(), NumberRange(min=1, max=60)])
+    submit = SubmitField("Check and approve")

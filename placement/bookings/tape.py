@@ -1,0 +1,109 @@
+"""The tape chart: places down the side, nights across, stays as bars, free beds per night."""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from partners.availability import nights_for_hotels, nights_for_shelters
+from partners.places import Hotel, Shelter
+
+from .models import Booking
+from .states import BookingState
+
+SHOWN = (BookingState.PROPOSED, BookingState.APPROVED, BookingState.CONFIRMED,
+         BookingState.CHECKED_IN, BookingState.CHECKED_OUT)
+MAX_ROWS = 150
+
+
+@dataclass
+class Segment:
+    span: int
+    booking: Booking | None = None  # None: an empty stretch
+
+
+@dataclass
+class Row:
+    name: str
+    kind: str  # "shelter" / "hotel"
+    city: str
+    free: list[int]  # per night: free beds or rooms
+    lanes: list[list[Segment]] = field(default_factory=list)
+
+
+@dataclass
+class TapeChart:
+    nights: list[date]
+    rows: list[Row]
+    truncated: bool
+
+
+def _lanes(bookings: list[Booking], first: date, days: int) -> list[list[Segment]]:
+    """Stack overlapping stays in lanes; each lane is a row of bars and gaps."""
+    lanes: list[list[tuple[int, int, Booking]]] = []
+    for b in sorted(bookings, key=lambda b: (b.check_in, b.id)):
+        start = max((b.check_in - first).days, 0)
+        end = min((b.check_in - first).days + b.nights, days)
+        if end <= start:
+            continue
+        for lane in lanes:
+            if lane[-1][1] <= start:
+                lane.append((start, end, b))
+                break
+        else:
+            lanes.append([(start, end, b)])
+    rows = []
+    for lane in lanes:
+        segments, at = [], 0
+        for start, end, b in lane:
+            if start > at:
+                segments.append(Segment(start - at))
+            segments.append(Segment(end - start, b))
+            at = end
+        if at < days:
+            segments.append(Segment(days - at))
+        rows.append(segments)
+    return rows
+
+
+def tape_chart(session: Session, first: date, days: int, kind: str = "all",
+               state: str | None = None) -> TapeChart:
+    last = first + timedelta(days=days - 1)
+    nights = [first + timedelta(days=i) for i in range(days)]
+    bookings = session.scalars(
+        # No stay is longer than 90 nights, so older check-ins cannot reach `first`.
+        select(Booking).where(
+            Booking.state.in_(SHOWN), Booking.check_in <= last,
+            Booking.check_in >= first - timedelta(days=90),
+        ).options(selectinload(Booking.request))
+    ).all()
+    bookings = [b for b in bookings if b.check_out > first]
+    by_place: dict[tuple[str, int], list[Booking]] = {}
+    for b in bookings:
+        key = ("hotel", b.hotel_id) if b.hotel_id else ("shelter", b.shelter_id)
+        by_place.setdefault(key, []).append(b)
+
+    rows: list[Row] = []
+    truncated = False
+    for model, label in ((Shelter, "shelter"), (Hotel, "hotel")):
+        if kind not in ("all", label):
+            continue
+        query = select(model).where(model.active)
+        if state:
+            query = query.where(model.state == state)
+        places = session.scalars(query.order_by(model.state, model.city, model.name)).all()
+        # With no filter, a national list is too long to read: show the places with stays.
+        if not state and len(places) > MAX_ROWS:
+            places = [p for p in places if (label, p.id) in by_place]
+        if len(places) > MAX_ROWS:
+            places, truncated = places[:MAX_ROWS], True
+        availability = (nights_for_shelters if model is Shelter else nights_for_hotels)(
+            session, places, first, last)
+        for place in places:
+            rows.append(Row(
+                name=place.name, kind=label, city=f"{place.city}, {place.state}",
+                free=[n.free for n in availability[place.id]],
+                lanes=_lanes(by_place.get((label, place.id), []), first, days),
+            ))
+    return TapeChart(nights=nights, rows=rows, truncated=truncated)

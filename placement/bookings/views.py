@@ -1,0 +1,216 @@
+"""Coordinators act on bookings: approve, reject, confirm, check in and out, extend,
+cancel; and place a request by hand."""
+
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from partners.places import Hotel, Shelter
+
+from ..auth.access import roles
+from ..auth.models import Role
+from ..database import unit_of_work
+from ..extensions import db
+from ..planning.bridge import rules_broken
+from ..requests.models import HousingRequest, RequestStatus
+from ..requests.service import local_today
+from . import service
+from .forms import ConfirmForm, ExtendForm, ManualPlacementForm, ReasonForm
+from .models import Booking
+from .states import HOLDING, TRANSITIONS, BookingState, TransitionNotAllowed, actions_from
+
+bp = Blueprint("bookings", __name__)
+
+ACTIVE = tuple(HOLDING)
+
+
+def today_for(booking: Booking):
+    """"Today" where the person is: a check-in tonight in Honolulu is still tonight."""
+    return local_today(booking.request.timezone)
+
+
+def rule_check(booking: Booking) -> list[str]:
+    return rules_broken(db.session, booking.request, booking.place, booking.check_in,
+                        booking.nights)
+
+
+def get_booking(booking_id: int) -> Booking:
+    return db.session.get(Booking, booking_id) or abort(404)
+
+
+@bp.route("/bookings")
+@roles(Role.COORDINATOR)
+def index():
+    state = request.args.get("state", "active")
+    query = select(Booking).options(selectinload(Booking.request), selectinload(Booking.shelter),
+                                    selectinload(Booking.hotel))
+    if state == "active":
+        query = query.where(Booking.state.in_(ACTIVE))
+    elif state in BookingState.__members__.values():
+        query = query.where(Booking.state == BookingState(state))
+    else:
+        abort(400)
+    bookings = db.session.scalars(query.order_by(Booking.check_in, Booking.id).limit(500)).all()
+    return render_template("bookings/index.html", bookings=bookings, state=state,
+                           states=list(BookingState))
+
+
+@bp.route("/bookings/<int:booking_id>")
+@roles(Role.COORDINATOR)
+def show(booking_id: int):
+    booking = get_booking(booking_id)
+    return render_template(
+        "bookings/show.html", booking=booking, actions=actions_from(booking.state),
+        transitions=TRANSITIONS, reason_form=ReasonForm(), confirm_form=ConfirmForm(),
+        extend_form=ExtendForm(), plain=ReasonForm(meta={"csrf": True}),
+    )
+
+
+def _act(booking: Booking, action: str):
+    """Run one action from a posted form; returns an error message or None."""
+    if action == "approve":
+        service.approve(db.session, booking, current_user.id, today_for(booking), rule_check)
+    elif action in ("reject", "cancel"):
+        form = ReasonForm()
+        if not form.validate_on_submit():
+            return "Say why (a short reason is enough)."
+        getattr(service, action)(db.session, booking, current_user.id, form.reason.data)
+    elif action == "confirm":
+        form = ConfirmForm()
+        if not form.validate_on_submit():
+            return " ".join(e for errors in form.errors.values() for e in errors)
+        service.confirm(db.session, booking, current_user.id, form.confirmation.data,
+                        form.points_charged.data, today_for(booking))
+    elif action == "extend":
+        form = ExtendForm()
+        if not form.validate_on_submit():
+            return "Extend by 1 to 30 nights."
+        service.extend(db.session, booking, current_user.id, form.nights.data,
+                       today_for(booking))
+    elif action == "check_in":
+        service.check_in(db.session, booking, current_user.id)
+    elif action == "check_out":
+        service.check_out(db.session, booking, current_user.id, today_for(booking))
+    elif action == "no_show":
+        service.no_show(db.session, booking, current_user.id)
+    elif action == "expire_hold":
+        service.expire_hold(db.session, booking, current_user.id)
+    else:
+        abort(404)
+    return None
+
+
+@bp.route("/bookings/<int:booking_id>/<action>", methods=["POST"])
+@roles(Role.COORDINATOR)
+def act(booking_id: int, action: str):
+    if action not in TRANSITIONS or action == "withdraw":
+        abort(404)
+    booking = get_booking(booking_id)
+    back = request.form.get("next") or url_for("bookings.show", booking_id=booking_id)
+    if not back.startswith("/") or back.startswith("//"):
+        back = url_for("bookings.show", booking_id=booking_id)
+    try:
+        with unit_of_work():
+            problem = _act(booking, action)
+            if problem:
+                raise service.BookingConflict(problem)
+    except (service.BookingConflict, TransitionNotAllowed) as error:
+        flash(str(error), "danger")
+        return redirect(back), 303
+    done = TRANSITIONS[action].done
+    flash(f"Stay for {booking.request.case_code} at {booking.place.name}: {done}.", "success")
+    return redirect(back), 303
+
+
+def place_choices() -> list[tuple[str, str]]:
+    shelters = db.session.execute(select(Shelter.id, Shelter.name, Shelter.city)
+                                  .where(Shelter.active).order_by(Shelter.name)).all()
+    hotels = db.session.execute(select(Hotel.id, Hotel.name, Hotel.city)
+                                .where(Hotel.active).order_by(Hotel.name)).all()
+    return ([(f"S{s.id}", f"{s.name} (shelter, {s.city})") for s in shelters]
+            + [(f"H{h.id}", f"{h.name} (hotel, {h.city})") for h in hotels])
+
+
+@bp.route("/requests/<int:request_id>/place", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def place_by_hand(request_id: int):
+    housing_request = db.session.get(HousingRequest, request_id) or abort(404)
+    form = ManualPlacementForm()
+    form.place.choices = place_choices()
+    if request.method == "GET":
+        form.check_in.data = housing_request.earliest
+        form.nights.data = housing_request.nights
+    status = 200
+    if form.validate_on_submit():
+        kind, place_id = form.place.data[0], int(form.place.data[1:])
+        place = db.session.get(Shelter if kind == "S" else Hotel, place_id) or abort(400)
+        if housing_request.status is not RequestStatus.PENDING:
+            flash("This request is not pending any more.", "warning")
+            return redirect(url_for("requests.show", request_id=request_id))
+        broken = rules_broken(db.session, housing_request, place, form.check_in.data,
+                              form.nights.data)
+        if broken:
+            form.place.errors = ["This stay does not fit: " + "; ".join(broken) + "."]
+            status = 400
+        else:
+            try:
+                booking = _manual_booking(housing_request, place, form)
+            except service.BookingConflict as error:
+                form.place.errors = [str(error)]
+                status = 400
+            else:
+                flash(f"Placed {housing_request.case_code} at {place.name} by hand.", "success")
+                return redirect(url_for("bookings.show", booking_id=booking.id))
+    elif form.is_submitted():
+        status = 400
+    return render_template("bookings/place.html", form=form, r=housing_request), status
+
+
+def _manual_booking(housing_request: HousingRequest, place, form) -> Booking:
+    from partners.availability import points_for_stay
+
+    with unit_of_work():
+        is_hotel = isinstance(place, Hotel)
+        rooms = -(-housing_request.persons // place.room_capacity) if is_hotel else 0
+        booking = Booking(
+            request=housing_request, check_in=form.check_in.data, nights=form.nights.data,
+            persons=housing_request.persons, rooms=rooms,
+            shelter_id=None if is_hotel else place.id, hotel_id=place.id if is_hotel else None,
+            points_planned=points_for_stay(db.session, place, form.check_in.data,
+                                           form.nights.data, rooms) if is_hotel else 0,
+        )
+        db.session.add(booking)
+        db.session.flush()
+        service.approve(db.session, booking, current_user.id, today_for(booking))
+    return booking
+
+
+@bp.route("/tape")
+@roles(Role.COORDINATOR)
+def tape():
+    from .tape import tape_chart
+
+    try:
+        days = min(max(int(request.args.get("days", 14)), 7), 42)
+    except ValueError:
+        abort(400)
+    kind = request.args.get("type", "all")
+    if kind not in ("all", "shelter", "hotel"):
+        abort(400)
+    state = (request.args.get("state") or "").upper()[:2]
+    start = local_today(current_app.config["HOTLINE_TIMEZONE"]) - timedelta(days=1)
+    chart = tape_chart(db.session, start, days, kind=kind, state=state or None)
+    return render_template("bookings/tape.html", chart=chart, days=days, kind=kind,
+                           state=state)

@@ -1,0 +1,81 @@
+"""Plan now: queue a run, watch it, review its proposals."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from partners.availability import Freshness, freshness
+from partners.base import utcnow
+from partners.places import Shelter
+
+from ..auth.access import roles
+from ..auth.forms import ConfirmForm
+from ..auth.models import Role
+from ..bookings.forms import ReasonForm
+from ..bookings.models import Booking
+from ..bookings.states import BookingState
+from ..extensions import db
+from ..requests.models import HousingRequest, RequestStatus
+from .models import PlanRun, RunStatus
+from .runner import start_run
+
+bp = Blueprint("planning", __name__)
+
+
+def data_freshness() -> dict[str, int]:
+    now = utcnow()
+    counts = {level.value: 0 for level in Freshness}
+    for confirmed_at in db.session.scalars(
+        select(Shelter.confirmed_at).where(Shelter.active)
+    ):
+        counts[freshness(confirmed_at, now).value] += 1
+    return counts
+
+
+@bp.route("/plan")
+@roles(Role.COORDINATOR)
+def index():
+    latest = db.session.scalar(select(PlanRun).order_by(PlanRun.id.desc()).limit(1))
+    proposals = db.session.scalars(
+        select(Booking).where(Booking.state == BookingState.PROPOSED)
+        .options(selectinload(Booking.request), selectinload(Booking.shelter),
+                 selectinload(Booking.hotel))
+    ).all()
+    proposals = sorted(proposals, key=lambda b: (b.request.priority.rank, b.check_in))
+    placed_ids = {b.request_id for b in proposals}
+    unplaced = [
+        r for r in db.session.scalars(
+            select(HousingRequest).where(HousingRequest.status == RequestStatus.PENDING)
+        ) if r.id not in placed_ids
+    ]
+    unplaced.sort(key=lambda r: (r.priority.rank, r.earliest))
+    pending = db.session.scalar(select(func.count(HousingRequest.id)).where(
+        HousingRequest.status == RequestStatus.PENDING))
+    return render_template(
+        "planning/index.html", latest=latest, proposals=proposals, unplaced=unplaced,
+        pending=pending, freshness=data_freshness(), plan_form=ConfirmForm(),
+        reason_form=ReasonForm(), approve_form=ConfirmForm(), RunStatus=RunStatus,
+    )
+
+
+@bp.route("/plan/runs", methods=["POST"])
+@roles(Role.COORDINATOR)
+def run():
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    run, started = start_run(current_user.id)
+    if not started:
+        flash("A planner run is already under way; its results will appear here.", "info")
+    return redirect(url_for("planning.show_run", run_id=run.id), 303)
+
+
+@bp.route("/plan/runs/<int:run_id>")
+@roles(Role.COORDINATOR)
+def show_run(run_id: int):
+    plan_run = db.session.get(PlanRun, run_id) or abort(404)
+    if plan_run.status is RunStatus.DONE:
+        flash(f"Planner run {plan_run.id} finished: {plan_run.placed} of {plan_run.requests} "
+              "requests have a proposed stay.", "success")
+        return redirect(url_for("planning.index"))
+    return render_template("planning/run.html", run=plan_run, RunStatus=RunStatus)
