@@ -230,7 +230,8 @@ def demo_command(if_empty: bool) -> None:
             "the database is not empty; the demo loads only into an empty one"
         )
     with unit_of_work():
-        logins = load_demo(date.today(), random.Random(2026))
+        today = local_today(current_app.config["HOTLINE_TIMEZONE"], utcnow())
+        logins = load_demo(today, random.Random(2026))
     text = "\n".join(f"  {email}  password: {password}" for email, password in logins.items())
     # Kept beside the database so `make run` can show them again; demo accounts only.
     logins_path.write_text(text + "\n")

@@ -14,18 +14,17 @@ from .requests.models import HousingRequest, RequestStatus
 bp = Blueprint("home", __name__)
 
 # What each role sees in the navigation bar; later features append their pages here.
-NAVIGATION: dict[Role, list[tuple[str, str]]] = {
+# An entry is (endpoint, label) or (label, [(endpoint, label), ...]) for a menu.
+NAVIGATION: dict[Role, list[tuple]] = {
     Role.ADVOCATE: [("requests.new", "New request"), ("home.advocate", "My requests")],
     Role.COORDINATOR: [
         ("home.coordinator", "Queue"),
         ("planning.index", "Plan"),
         ("bookings.index", "Stays"),
         ("bookings.tape", "Tape chart"),
-        ("places.shelters", "Shelters"),
-        ("places.hotels", "Hotels"),
-        ("points.overview", "Points"),
-        ("points.donors", "Donors"),
-        ("places.programs", "Programs"),
+        ("Places", [("places.shelters", "Shelters"), ("places.hotels", "Hotels"),
+                    ("places.programs", "Loyalty programs")]),
+        ("Points", [("points.overview", "Balances and expiry"), ("points.donors", "Donors")]),
     ],
     Role.DONOR: [("donors.dashboard", "My donations")],
     Role.ADMIN: [("admin.users", "Accounts")],
@@ -74,7 +73,7 @@ def coordinator():
 
 @bp.app_context_processor
 def navigation():
-    def nav_links() -> list[tuple[str, str]]:
+    def nav_links() -> list[tuple]:
         if not current_user.is_authenticated:
             return []
         return NAVIGATION[current_user.role]

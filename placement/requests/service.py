@@ -2,10 +2,12 @@
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
+from partners.availability.common import as_naive_utc
+from partners.availability.common import local_today as place_local_today
 from partners.geo import Location
 
 from ..crypto import encrypt_note
@@ -16,12 +18,13 @@ WINDOW_DAYS = {Priority.CRITICAL: (0, 0), Priority.HIGH: (0, 1), Priority.NORMAL
 
 
 def local_today(timezone: str | None, now: datetime | None = None) -> date:
-    """The date it is where the person is: "tonight" is that evening."""
+    """The date it is where the person is: "tonight" is that evening. Without a known
+    time zone, the UTC date."""
     now = now or datetime.now(UTC)
     try:
-        return now.astimezone(ZoneInfo(timezone)).date() if timezone else now.date()
+        return place_local_today(timezone, now) if timezone else as_naive_utc(now).date()
     except ZoneInfoNotFoundError:
-        return now.date()
+        return as_naive_utc(now).date()
 
 
 def arrival_window(priority: Priority, today: date) -> tuple[date, date]:
