@@ -54,6 +54,13 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "PLANNER_TIME_LIMIT": float(os.environ.get("PLANNER_TIME_LIMIT", "20")),
         "PLANNER_WORKERS": int(os.environ.get("PLANNER_WORKERS", "2")),
         "PLANNER_SYNC": False,  # tests run the planner in the request; the app never does
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER"),
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT", "25")),
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "0") == "1",
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME"),
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Shelter Bridge <no-reply@localhost>"),
+        "PUBLIC_URL": os.environ.get("PUBLIC_URL"),
         "HOTLINE_TIMEZONE": os.environ.get("HOTLINE_TIMEZONE", "America/New_York"),
     }
     settings.update(overrides)

@@ -21,11 +21,12 @@ def create_request(make_user):
                gender: Gender = Gender.FEMALE, priority: Priority = Priority.CRITICAL,
                earliest: date = TODAY, latest: date | None = None, nights: int = 3,
                avoid: list[tuple[str, int]] = (), **fields) -> HousingRequest:
-        if not advocate:
+        if not advocate and "created_by_id" not in fields:
             advocate.append(make_user(Role.ADVOCATE))
+        fields.setdefault("created_by_id", advocate[0].id if advocate else None)
         place = locate(where)
         request = HousingRequest(
-            created_by_id=advocate[0].id, adults=adults, children=children, gender=gender,
+            adults=adults, children=children, gender=gender,
             priority=priority, earliest=earliest, latest=latest or earliest, nights=nights,
             location_label=place.label, lat=place.lat, lon=place.lon,
             timezone=place.timezone, **fields,

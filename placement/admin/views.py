@@ -51,14 +51,16 @@ def create():
 @roles(Role.ADMIN)
 def edit(user_id: int):
     user = get_user_or_404(user_id)
-    form = EditUserForm(role=user.role.value)
+    form = EditUserForm(role=user.role.value, on_call=user.on_call)
     if form.validate_on_submit():
         if user.id == current_user.id and form.role.data != Role.ADMIN.value:
             flash("You cannot remove your own admin role; ask another admin.", "warning")
             return redirect(url_for("admin.edit", user_id=user.id))
         with unit_of_work():
-            user.role = Role(form.role.data)
-            user.end_all_sessions()  # the new role takes effect at the next sign-in
+            user.on_call = form.on_call.data and form.role.data == Role.COORDINATOR.value
+            if user.role.value != form.role.data:
+                user.role = Role(form.role.data)
+                user.end_all_sessions()  # the new role takes effect at the next sign-in
         flash(f"{user.email} is now {user.role.label.lower()}.", "success")
         return redirect(url_for("admin.users"))
     status = 400 if form.errors else 200

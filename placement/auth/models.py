@@ -8,7 +8,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import Enum, String
+from sqlalchemy import Enum, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partners.base import Base, utcnow
@@ -41,6 +41,8 @@ class User(UserMixin, Base):
         Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e])
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # Coordinators on call get an e-mail the moment a critical request is filed.
+    on_call: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The login cookie carries this token, not the id: rotating it (logout, password change,
     # deactivation) ends every session of the account at once.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)

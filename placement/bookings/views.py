@@ -19,8 +19,9 @@ from sqlalchemy.orm import selectinload
 
 from partners.places import Hotel, Shelter
 
+from .. import notify
 from ..auth.access import roles
-from ..auth.models import Role
+from ..auth.models import Role, User
 from ..database import unit_of_work
 from ..extensions import db
 from ..planning.bridge import rules_broken
@@ -129,9 +130,17 @@ def act(booking_id: int, action: str):
     except (service.BookingConflict, TransitionNotAllowed) as error:
         flash(str(error), "danger")
         return redirect(back), 303
+    if action == "approve":
+        tell_advocate_placed(booking)
     done = TRANSITIONS[action].done
     flash(f"Stay for {booking.request.case_code} at {booking.place.name}: {done}.", "success")
     return redirect(back), 303
+
+
+def tell_advocate_placed(booking: Booking) -> None:
+    advocate = db.session.get(User, booking.request.created_by_id)
+    if advocate is not None and advocate.active:
+        notify.request_placed(advocate.email, booking.request.case_code, booking.request_id)
 
 
 def place_choices() -> list[tuple[str, str]]:
@@ -171,6 +180,7 @@ def place_by_hand(request_id: int):
                 form.place.errors = [str(error)]
                 status = 400
             else:
+                tell_advocate_placed(booking)
                 flash(f"Placed {housing_request.case_code} at {place.name} by hand.", "success")
                 return redirect(url_for("bookings.show", booking_id=booking.id))
     elif form.is_submitted():

@@ -13,11 +13,14 @@ from optimizer.api import solve
 from optimizer.plan import Assignment, Plan
 from partners.base import utcnow
 
+from .. import notify
+from ..auth.models import User
 from ..bookings.models import Booking
 from ..bookings.service import withdraw
 from ..bookings.states import BookingState
 from ..database import unit_of_work
 from ..extensions import db
+from ..requests.models import HousingRequest
 from ..requests.service import local_today
 from .bridge import build_problem as build
 from .bridge import hotel_key, proposals_from_plan, request_key, shelter_key
@@ -104,6 +107,10 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
                  workers=app.config["PLANNER_WORKERS"],
                  hint=hint if hint.assignments else None,
                  progress=_progress_writer(app, run_id))
+    reasons_before = dict(db.session.execute(
+        select(HousingRequest.id, HousingRequest.unplaced_reason)
+        .where(HousingRequest.id.in_(list(snapshot.requests.values())))
+    ).all())
     with unit_of_work():
         for old in db.session.scalars(
             select(Booking).where(Booking.state == BookingState.PROPOSED)
@@ -118,6 +125,20 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
         run.solver_status, run.seconds = plan.status, plan.seconds
         run.status = RunStatus.DONE
         run.finished_at = utcnow()
+    _tell_advocates_unplaced(reasons_before)
+
+
+def _tell_advocates_unplaced(reasons_before: dict[int, str | None]) -> None:
+    """Once per new reason: the advocate hears that the request could not be placed."""
+    rows = db.session.execute(
+        select(HousingRequest.id, HousingRequest.case_code, HousingRequest.unplaced_reason,
+               User.email)
+        .join(User, User.id == HousingRequest.created_by_id)
+        .where(HousingRequest.id.in_(list(reasons_before)), User.active)
+    ).all()
+    for request_id, case_code, reason, email in rows:
+        if reason and reason != reasons_before.get(request_id):
+            notify.request_unplaced(email, case_code, request_id)
 
 
 def _progress_writer(app: Flask, run_id: int):

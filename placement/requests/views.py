@@ -6,6 +6,7 @@ from sqlalchemy import select
 
 from partners.places import Hotel, Shelter
 
+from .. import notify
 from ..auth.access import roles
 from ..auth.models import Role
 from ..crypto import decrypt_note
@@ -91,6 +92,8 @@ def create():
     except RequestError as error:
         form.earliest.errors = [*form.earliest.errors, str(error)]
         return render_form(form, 400)
+    if filed.priority is Priority.CRITICAL:
+        notify.critical_request_filed(filed.case_code, filed.id)
     flash(f"Request {filed.case_code} filed. You will be told when it is placed.", "success")
     if filed.adults == 0:
         flash(MINOR_REMINDER, "warning")
