@@ -94,8 +94,8 @@ class HotelForm(LocatedForm):
 
 
 class RangeForm(FlaskForm):
-    first = DateField("First night", validators=[DataRequired(message="Pick the first night.")])
-    last = DateField("Last night", validators=[DataRequired(message="Pick the last night.")])
+    first = DateField("First night", validators=[InputRequired(message="Pick the first night.")])
+    last = DateField("Last night", validators=[InputRequired(message="Pick the last night.")])
 
     def validate_last(self, field) -> None:
         if self.first.data and field.data:
@@ -114,9 +114,12 @@ class ShelterNightsForm(RangeForm):
     beds = IntegerField("Beds", validators=[Optional(), NumberRange(min=0, max=10000)])
     submit = SubmitField("Apply to these nights")
 
-    def validate_beds(self, field) -> None:
-        if self.what.data != "standard" and field.data is None:
-            raise ValidationError("How many beds?")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.what.data != "standard" and self.beds.data is None and not self.beds.errors:
+            self.beds.errors.append("How many beds?")
+            return False
+        return valid
 
 
 class HotelNightsForm(RangeForm):

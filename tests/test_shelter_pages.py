@@ -1,0 +1,178 @@
+"""A coordinator keeps shelters current from the shelter pages."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from partners.availability import hold_beds, local_today, shelter_nights
+from partners.base import utcnow
+from partners.places import Policy, Shelter
+from placement.auth.models import Role
+from placement.extensions import db
+
+NEW_SHELTER = {
+    "name": "Bayou Women's Refuge", "policy": "women", "location": "77002", "capacity": "18",
+    "max_stay": "45", "accessible": "y", "address": "9 Hidden Way", "intake_contact": "Desk",
+    "confidential": "y", "active": "y",
+}
+
+
+@pytest.fixture
+def coordinator(make_user, login):
+    return login(make_user(Role.COORDINATOR))
+
+
+def tonight_at(shelter):
+    return local_today(shelter.timezone, utcnow())
+
+
+def test_a_coordinator_adds_a_shelter_located_from_its_zip_code(coordinator):
+    response = coordinator.post("/places/shelters/new", data=NEW_SHELTER)
+    assert response.status_code == 302
+    shelter = db.session.scalar(select(Shelter).where(Shelter.name == "Bayou Women's Refuge"))
+    assert (shelter.city, shelter.state, shelter.timezone) == ("Houston", "TX", "America/Chicago")
+    assert shelter.policy is Policy.WOMEN and shelter.capacity == 18 and shelter.accessible
+    assert not shelter.pets and shelter.max_stay == 45
+    assert "9 Hidden Way" in coordinator.get(response.headers["Location"]).text
+
+
+def test_a_shelter_can_be_located_by_city_and_state(coordinator):
+    coordinator.post("/places/shelters/new", data=NEW_SHELTER | {"location": "Houston, TX"})
+    shelter = db.session.scalar(select(Shelter))
+    assert shelter.zip_code is None and shelter.city == "Houston"
+
+
+def test_a_place_that_cannot_be_found_is_a_field_error_with_the_form_kept(coordinator):
+    response = coordinator.post("/places/shelters/new",
+                                data=NEW_SHELTER | {"location": "Atlantis, ZZ"})
+    assert response.status_code == 400
+    assert "Atlantis, ZZ was not found" in response.text
+    assert 'value="Bayou Women&#39;s Refuge"' in response.text
+    assert db.session.scalar(select(Shelter)) is None
+
+
+@pytest.mark.parametrize("bad", [{"capacity": "-1"}, {"capacity": "many"}, {"name": ""},
+                                 {"policy": "female"}, {"max_stay": "0"}])
+def test_bad_shelter_fields_answer_400_and_save_nothing(coordinator, bad):
+    response = coordinator.post("/places/shelters/new", data=NEW_SHELTER | bad)
+    assert response.status_code == 400
+    assert "is-invalid" in response.text
+    assert db.session.scalar(select(Shelter)) is None
+
+
+def test_editing_keeps_the_location_as_typed_and_saves_changes(coordinator, create_shelter):
+    shelter = create_shelter(location="20001")
+    db.session.commit()
+    page = coordinator.get(f"/places/shelters/{shelter.id}/edit")
+    assert 'value="20001"' in page.text
+    response = coordinator.post(f"/places/shelters/{shelter.id}/edit",
+                                data=NEW_SHELTER | {"name": "Harbor House", "capacity": "7"})
+    assert response.status_code == 302
+    db.session.refresh(shelter)
+    assert shelter.capacity == 7 and shelter.city == "Houston"
+
+
+def test_the_list_shows_tonights_free_beds_and_how_fresh_the_numbers_are(
+        coordinator, create_shelter):
+    now = utcnow()
+    create_shelter(name="Fresh Place", capacity=5, confirmed_at=now - timedelta(minutes=30))
+    create_shelter(name="Aging Place", confirmed_at=now - timedelta(hours=3))
+    create_shelter(name="Stale Place", confirmed_at=now - timedelta(hours=9))
+    create_shelter(name="Unknown Place")
+    page = coordinator.get("/places/shelters").text
+    assert "<strong>5</strong> of 5" in page
+    for name, badge in [("Fresh Place", "Fresh"), ("Aging Place", "Aging"),
+                        ("Stale Place", "Stale"), ("Unknown Place", "Never confirmed")]:
+        row = page.split(name)[1].split("</tr>")[0]
+        assert f">{badge}</span>" in row, name
+    assert "1 stale" in page and "1 aging" in page
+
+
+def test_the_list_can_be_searched_and_put_stale_first(coordinator, create_shelter):
+    create_shelter(name="Harbor House", location="20001")
+    create_shelter(name="Katy Men's Center", location="77449",
+                   confirmed_at=utcnow() - timedelta(hours=9))
+    found = coordinator.get("/places/shelters?q=katy").text
+    assert "Katy Men" in found and "Harbor House" not in found
+    ordered = coordinator.get("/places/shelters?sort=freshness").text
+    assert ordered.index("Katy Men") < ordered.index("Harbor House")
+
+
+def test_the_detail_page_shows_fourteen_nights_and_the_confidential_address(
+        coordinator, create_shelter):
+    shelter = create_shelter(capacity=6)
+    hold_beds(db.session, shelter.id, tonight_at(shelter), 2, 2, "booking-1")
+    page = coordinator.get(f"/places/shelters/{shelter.id}").text
+    assert page.count('<th scope="row">') == 14
+    assert "12 Confidential Lane" in page
+    assert "<strong>4</strong>" in page
+
+
+def test_capacity_is_set_for_a_range_of_nights(coordinator, create_shelter):
+    shelter = create_shelter(capacity=10)
+    first = tonight_at(shelter)
+    response = coordinator.post(f"/places/shelters/{shelter.id}/nights", data={
+        "first": first.isoformat(), "last": (first + timedelta(days=2)).isoformat(),
+        "what": "capacity", "beds": "14"})
+    assert response.status_code == 302
+    nights = shelter_nights(db.session, shelter, first, first + timedelta(days=3))
+    assert [n.capacity for n in nights] == [14, 14, 14, 10]
+
+
+def test_beds_out_of_service_over_held_beds_warn_the_coordinator(coordinator, create_shelter):
+    shelter = create_shelter(capacity=2)
+    first = tonight_at(shelter)
+    hold_beds(db.session, shelter.id, first, 1, 2, "booking-1")
+    response = coordinator.post(f"/places/shelters/{shelter.id}/nights", data={
+        "first": first.isoformat(), "last": first.isoformat(), "what": "out_of_service",
+        "beds": "1"}, follow_redirects=True)
+    assert "More beds are promised than Harbor House has" in response.text
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"last": "2026-01-01"}, "The last night comes before the first."),
+    ({"beds": ""}, "How many beds?"),
+    ({"first": "someday"}, "Not a valid date value."),
+])
+def test_a_bad_range_is_a_400_with_the_form_kept(coordinator, create_shelter, bad, message):
+    shelter = create_shelter()
+    data = {"first": "2026-12-03", "last": "2026-12-05", "what": "capacity", "beds": "4"}
+    response = coordinator.post(f"/places/shelters/{shelter.id}/nights", data=data | bad)
+    assert response.status_code == 400
+    assert message in response.text
+
+
+def test_a_coordinator_records_a_phoned_in_report(coordinator, create_shelter):
+    shelter = create_shelter(capacity=10)
+    response = coordinator.post(f"/places/shelters/{shelter.id}/report", data={"free_beds": "3"})
+    assert response.status_code == 302
+    db.session.refresh(shelter)
+    assert shelter.confirmed_at is not None
+    night = shelter_nights(db.session, shelter, tonight_at(shelter), tonight_at(shelter))[0]
+    assert night.free == 3 and night.taken_outside == 7
+
+
+def test_an_impossible_phoned_in_report_is_a_400_that_says_why(coordinator, create_shelter):
+    shelter = create_shelter(capacity=2)
+    response = coordinator.post(f"/places/shelters/{shelter.id}/report", data={"free_beds": "5"})
+    assert response.status_code == 400
+    assert "at most 2 can be free, not 5" in response.text
+
+
+def test_unknown_shelters_are_404(coordinator):
+    assert coordinator.get("/places/shelters/999999").status_code == 404
+    assert coordinator.post("/places/shelters/999999/report", data={"free_beds": "1"}
+                            ).status_code == 404
+
+
+def test_other_roles_never_see_a_shelter_address(app, make_user, login, create_shelter):
+    shelter = create_shelter()
+    db.session.commit()
+    for role in (Role.ADVOCATE, Role.DONOR, Role.ADMIN):
+        client = app.test_client()
+        client.post("/login", data={"email": make_user(role).email,
+                                    "password": "correct horse battery staple"})
+        for url in ("/", f"/places/shelters/{shelter.id}", "/places/shelters.csv"):
+            response = client.get(url, follow_redirects=True)
+            assert "12 Confidential Lane" not in response.text, (role, url)
