@@ -36,6 +36,8 @@ def test_the_page_shows_the_shelter_tonight_and_its_free_beds_but_no_address(
     assert page.status_code == 200
     assert "Harbor House" in page.text and "Confirm: 7 free" in page.text
     assert "12 Confidential Lane" not in page.text
+    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Referrer-Policy"] == "no-referrer"
 
 
 def test_staff_update_the_free_beds_and_are_thanked(client, linked_shelter):

@@ -21,6 +21,15 @@ from .tokens import LinkRefused, shelter_for_token
 bp = Blueprint("report", __name__)
 
 
+@bp.after_request
+def keep_the_link_private(response):
+    """The token in the address is the key: never cached, sent onward or indexed."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
+
+
 def render_report(token: str, form: FreeBedsForm | None = None, status: int = 200):
     now = utcnow()
     try:
