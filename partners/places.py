@@ -158,6 +158,26 @@ class ShelterNight(Base):
     shelter: Mapped[Shelter] = relationship(back_populates="nights")
 
 
+class ShelterReport(Base):
+    """Every report of free beds, as given (append-only): who said what, when, for which
+    night. The night's `taken_outside` is derived from the latest one."""
+
+    __tablename__ = "shelter_report"
+    __table_args__ = (
+        CheckConstraint("free_beds >= 0", name="free_beds_not_negative"),
+        CheckConstraint("taken_outside >= 0", name="taken_outside_not_negative"),
+        Index("ix_shelter_report_shelter_id_reported_at", "shelter_id", "reported_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shelter_id: Mapped[int] = mapped_column(ForeignKey("shelter.id", ondelete="CASCADE"))
+    night: Mapped[date]
+    free_beds: Mapped[int]
+    taken_outside: Mapped[int]
+    source: Mapped[str] = mapped_column(String(300))  # "staff link", "phone, <coordinator>"
+    reported_at: Mapped[datetime]
+
+
 class BedHold(Base):
     """Beds held on one night for a stay approved here, named by the booking's opaque
     reference (partners/ knows nothing of bookings)."""

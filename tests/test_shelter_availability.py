@@ -11,6 +11,7 @@ from partners.availability import (
     NotEnoughBeds,
     hold_beds,
     local_today,
+    recent_reports,
     record_staff_report,
     release_beds,
     set_capacity,
@@ -69,6 +70,14 @@ def test_an_impossible_report_is_refused_with_the_reason_and_changes_nothing(cre
     assert "1 out of service and 2 beds held" in str(refused.value)
     assert "at most 3 can be free, not 4" in str(refused.value)
     assert shelter.confirmed_at is None and not tonight(shelter).reported
+
+
+def test_every_report_is_kept_in_the_shelters_log_newest_first(create_shelter):
+    shelter = create_shelter(capacity=10)
+    record_staff_report(db.session, shelter, DEC_3, 3, AT, source="staff link")
+    record_staff_report(db.session, shelter, DEC_3, 5, AT + timedelta(hours=1), source="phone")
+    assert [(r.free_beds, r.taken_outside, r.source) for r in recent_reports(
+        db.session, shelter)] == [(5, 5, "phone"), (3, 7, "staff link")]
 
 
 def test_a_negative_report_is_refused(create_shelter):

@@ -151,6 +151,8 @@ def test_a_coordinator_records_a_phoned_in_report(coordinator, create_shelter):
     assert shelter.confirmed_at is not None
     night = shelter_nights(db.session, shelter, tonight_at(shelter), tonight_at(shelter))[0]
     assert night.free == 3 and night.taken_outside == 7
+    page = coordinator.get(f"/places/shelters/{shelter.id}").text
+    assert "by phone, coordinator" in page
 
 
 def test_an_impossible_phoned_in_report_is_a_400_that_says_why(coordinator, create_shelter):

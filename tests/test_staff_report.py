@@ -6,7 +6,12 @@ from datetime import timedelta
 import pytest
 from itsdangerous import TimestampSigner
 
-from partners.availability import issue_staff_link, local_today, shelter_nights
+from partners.availability import (
+    issue_staff_link,
+    local_today,
+    recent_reports,
+    shelter_nights,
+)
 from partners.base import utcnow
 from placement.auth.models import Role
 from placement.extensions import db
@@ -49,6 +54,8 @@ def test_staff_update_the_free_beds_and_are_thanked(client, linked_shelter):
     night = tonight(shelter)
     assert night.free == 4 and night.taken_outside == 6 and night.reported
     assert utcnow() - shelter.confirmed_at < timedelta(minutes=1)
+    [report] = recent_reports(db.session, shelter)
+    assert (report.free_beds, report.taken_outside, report.source) == (4, 6, "staff link")
 
 
 def test_confirming_the_shown_number_refreshes_the_confirmation(client, linked_shelter):

@@ -32,6 +32,7 @@ from .shelters import (
     NightAvailability,
     hold_beds,
     nights_for_shelters,
+    recent_reports,
     record_staff_report,
     release_beds,
     set_capacity,
@@ -46,7 +47,8 @@ __all__ = [
     "ImpossibleReport", "InvalidNights", "NightAvailability", "NotEnoughBeds",
     "NotEnoughRooms", "PlaceNotFound", "freshness", "hold_beds", "hold_rooms", "hotel_nights",
     "issue_staff_link", "local_today", "night_label", "nights_for_hotels",
-    "nights_for_shelters", "points_for_stay", "record_staff_report", "release_beds",
+    "nights_for_shelters", "points_for_stay", "recent_reports", "record_staff_report",
+    "release_beds",
     "release_rooms", "revoke_staff_link", "set_capacity", "set_hotel_nights",
     "set_out_of_service", "shelter_nights", "staff_link_is_live",
 ]

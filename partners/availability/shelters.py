@@ -12,7 +12,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..base import utcnow
-from ..places import BedHold, Shelter, ShelterNight
+from ..places import BedHold, Shelter, ShelterNight, ShelterReport
 from .common import (
     AvailabilityError,
     ImpossibleReport,
@@ -180,13 +180,15 @@ def set_out_of_service(
 
 
 def record_staff_report(
-    session: Session, shelter: Shelter, night: date, free_beds: int, at: datetime
+    session: Session, shelter: Shelter, night: date, free_beds: int, at: datetime,
+    source: str = "staff",
 ) -> NightAvailability:
     """Staff say `free_beds` are free on `night`; the rest of the in-service beds not held
     by stays placed here are taken by people placed outside this app.
 
     Refuses a report that cannot be true (more free beds than capacity minus out of service
-    minus held here). Stamps the shelter's confirmation time.
+    minus held here). Stamps the shelter's confirmation time and keeps the report in the
+    shelter's log (`source` says who gave it: "staff link", "by phone, <coordinator>").
     """
     check_count(free_beds, "Free beds")
     shelter = lock(session, Shelter, shelter.id)
@@ -209,6 +211,10 @@ def record_staff_report(
     row.taken_outside = at_most - free_beds
     row.reported_free = free_beds
     row.reported_at = as_naive_utc(at)
+    session.add(ShelterReport(
+        shelter_id=shelter.id, night=night, free_beds=free_beds,
+        taken_outside=row.taken_outside, source=source[:300], reported_at=row.reported_at,
+    ))
     if shelter.confirmed_at is None or shelter.confirmed_at < row.reported_at:
         shelter.confirmed_at = row.reported_at
     session.flush()
@@ -271,3 +277,11 @@ def release_beds(
     )
     session.flush()
     return int(freed)
+
+
+def recent_reports(session: Session, shelter: Shelter, limit: int = 10) -> list[ShelterReport]:
+    """The shelter's latest reports, newest first (for the coordinator's page)."""
+    return list(session.scalars(
+        select(ShelterReport).where(ShelterReport.shelter_id == shelter.id)
+        .order_by(ShelterReport.reported_at.desc(), ShelterReport.id.desc()).limit(limit)
+    ))

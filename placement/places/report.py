@@ -66,7 +66,7 @@ def record_report(token: str):
         try:
             with unit_of_work():
                 night = record_staff_report(db.session, shelter, tonight, form.free_beds.data,
-                                            now)
+                                            now, source="staff link")
         except AvailabilityError as error:
             form.free_beds.errors.append(str(error))
         else:

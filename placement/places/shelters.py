@@ -6,6 +6,7 @@ from collections import defaultdict
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy import or_, select
 
 from partners.availability import (
@@ -15,6 +16,7 @@ from partners.availability import (
     local_today,
     night_label,
     nights_for_shelters,
+    recent_reports,
     record_staff_report,
     revoke_staff_link,
     set_capacity,
@@ -85,7 +87,7 @@ def render_shelter(shelter: Shelter, status: int = 200, nights_form=None, report
         fresh=freshness(shelter.confirmed_at, now),
         nights_form=nights_form or ShelterNightsForm(first=today, last=today),
         report_form=report_form or FreeBedsForm(free_beds=nights[0].free),
-        confirm=ConfirmForm(),
+        confirm=ConfirmForm(), reports=recent_reports(db.session, shelter),
         staff_url=url_for("report.staff_report", token=staff_token(shelter), _external=True)
         if shelter.staff_link_issued_at else None,
         link_expires=link_expires_at(shelter),
@@ -170,8 +172,10 @@ def shelter_report(shelter_id: int):
         now = utcnow()
         try:
             with unit_of_work():
-                night = record_staff_report(db.session, shelter, local_today(
-                    shelter.timezone, now), form.free_beds.data, now)
+                night = record_staff_report(
+                    db.session, shelter, local_today(shelter.timezone, now),
+                    form.free_beds.data, now, source=f"by phone, {current_user.email}",
+                )
         except AvailabilityError as error:
             form.free_beds.errors.append(str(error))
         else:
