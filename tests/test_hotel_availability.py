@@ -10,6 +10,7 @@ from partners.availability import (
     hotel_nights,
     points_for_stay,
     release_rooms,
+    room_holds,
     set_hotel_nights,
 )
 from placement.extensions import db
@@ -47,7 +48,9 @@ def test_held_rooms_are_not_free_and_release_brings_them_back(create_hotel):
     hotel = create_hotel(rooms_per_night=2)
     hold_rooms(db.session, hotel.id, DEC_3, 2, 1, "booking-1")
     assert [n.free for n in hotel_nights(db.session, hotel, DEC_3, DEC_5)] == [1, 1, 2]
+    assert [h.night for h in room_holds(db.session, "booking-1")] == [DEC_3, DEC_4]
     assert release_rooms(db.session, "booking-1") == 2
+    assert room_holds(db.session, "booking-1") == []
     assert [n.free for n in hotel_nights(db.session, hotel, DEC_3, DEC_5)] == [2, 2, 2]
 
 

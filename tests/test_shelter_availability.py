@@ -9,6 +9,7 @@ from partners.availability import (
     ImpossibleReport,
     InvalidNights,
     NotEnoughBeds,
+    bed_holds,
     hold_beds,
     local_today,
     recent_reports,
@@ -168,6 +169,15 @@ def test_released_beds_are_free_again_and_releasing_twice_is_harmless(create_she
     assert release_beds(db.session, "booking-1") == 0
     assert tonight(shelter).free == 1
     hold_beds(db.session, shelter.id, DEC_3, 1, 1, "booking-2")
+
+
+def test_an_extension_holds_more_nights_under_the_same_booking(create_shelter):
+    shelter = create_shelter(capacity=1)
+    hold_beds(db.session, shelter.id, DEC_3, 2, 1, "booking-1")
+    hold_beds(db.session, shelter.id, DEC_3 + timedelta(days=2), 3, 1, "booking-1")
+    assert [h.night.day for h in bed_holds(db.session, "booking-1")] == [3, 4, 5, 6, 7]
+    assert release_beds(db.session, "booking-1") == 5
+    assert bed_holds(db.session, "booking-1") == []
 
 
 def test_an_early_check_out_releases_only_the_nights_left(create_shelter):

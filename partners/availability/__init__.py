@@ -26,10 +26,12 @@ from .hotels import (
     nights_for_hotels,
     points_for_stay,
     release_rooms,
+    room_holds,
     set_hotel_nights,
 )
 from .shelters import (
     NightAvailability,
+    bed_holds,
     hold_beds,
     nights_for_shelters,
     recent_reports,
@@ -42,13 +44,12 @@ from .shelters import (
 from .staff_link import issue_staff_link, revoke_staff_link, staff_link_is_live
 
 __all__ = [
-    "AGING_AFTER", "MAX_RANGE_NIGHTS", "STALE_AFTER", "AvailabilityError", "Freshness",
-    "HotelNightAvailability",
-    "ImpossibleReport", "InvalidNights", "NightAvailability", "NotEnoughBeds",
-    "NotEnoughRooms", "PlaceNotFound", "freshness", "hold_beds", "hold_rooms", "hotel_nights",
-    "issue_staff_link", "local_today", "night_label", "nights_for_hotels",
-    "nights_for_shelters", "points_for_stay", "recent_reports", "record_staff_report",
-    "release_beds",
-    "release_rooms", "revoke_staff_link", "set_capacity", "set_hotel_nights",
+    "AGING_AFTER", "AvailabilityError", "Freshness", "HotelNightAvailability",
+    "ImpossibleReport", "InvalidNights", "MAX_RANGE_NIGHTS", "NightAvailability",
+    "NotEnoughBeds", "NotEnoughRooms", "PlaceNotFound", "STALE_AFTER", "bed_holds",
+    "freshness", "hold_beds", "hold_rooms", "hotel_nights", "issue_staff_link", "local_today",
+    "night_label", "nights_for_hotels", "nights_for_shelters", "points_for_stay",
+    "recent_reports", "record_staff_report", "release_beds", "release_rooms",
+    "revoke_staff_link", "room_holds", "set_capacity", "set_hotel_nights",
     "set_out_of_service", "shelter_nights", "staff_link_is_live",
 ]

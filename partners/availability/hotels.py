@@ -182,3 +182,11 @@ def release_rooms(
     )
     session.flush()
     return int(freed)
+
+
+def room_holds(session: Session, booking_ref: str) -> list[RoomHold]:
+    """The booking's rooms still held, night by night."""
+    return list(session.scalars(
+        select(RoomHold).where(RoomHold.booking_ref == booking_ref, RoomHold.released_at.is_(None))
+        .order_by(RoomHold.night, RoomHold.id)
+    ))

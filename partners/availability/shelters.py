@@ -285,3 +285,11 @@ def recent_reports(session: Session, shelter: Shelter, limit: int = 10) -> list[
         select(ShelterReport).where(ShelterReport.shelter_id == shelter.id)
         .order_by(ShelterReport.reported_at.desc(), ShelterReport.id.desc()).limit(limit)
     ))
+
+
+def bed_holds(session: Session, booking_ref: str) -> list[BedHold]:
+    """The booking's beds still held, night by night (for its page, an extension, a move)."""
+    return list(session.scalars(
+        select(BedHold).where(BedHold.booking_ref == booking_ref, BedHold.released_at.is_(None))
+        .order_by(BedHold.night, BedHold.id)
+    ))
