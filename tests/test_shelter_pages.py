@@ -10,6 +10,8 @@ from partners.base import utcnow
 from partners.places import Policy, Shelter
 from placement.auth.models import Role
 from placement.extensions import db
+from placement.places.tokens import staff_token
+from tests.test_templates import EXTERNAL, INLINE_SCRIPT, INLINE_STYLE
 
 NEW_SHELTER = {
     "name": "Bayou Women's Refuge", "policy": "women", "location": "77002", "capacity": "18",
@@ -178,3 +180,29 @@ def test_other_roles_never_see_a_shelter_address(app, make_user, login, create_s
         for url in ("/", f"/places/shelters/{shelter.id}", "/places/shelters.csv"):
             response = client.get(url, follow_redirects=True)
             assert "12 Confidential Lane" not in response.text, (role, url)
+
+
+def test_lowering_the_standard_capacity_below_held_beds_warns(coordinator, create_shelter):
+    shelter = create_shelter(capacity=3)
+    hold_beds(db.session, shelter.id, tonight_at(shelter), 1, 3, "booking-1")
+    response = coordinator.post(f"/places/shelters/{shelter.id}/edit", data=NEW_SHELTER | {
+        "name": "Harbor House", "location": "20001", "capacity": "1"}, follow_redirects=True)
+    assert "More beds are promised than Harbor House has" in response.text
+
+
+def test_every_place_page_renders_without_inline_code_or_outside_assets(
+        coordinator, create_shelter, create_hotel):
+    shelter, hotel = create_shelter(), create_hotel()
+    coordinator.post(f"/places/shelters/{shelter.id}/link")
+    db.session.refresh(shelter)
+    urls = ["/places/shelters", "/places/shelters/new", f"/places/shelters/{shelter.id}",
+            f"/places/shelters/{shelter.id}/edit", "/places/shelters/import", "/places/hotels",
+            "/places/hotels/new", f"/places/hotels/{hotel.id}", f"/places/hotels/{hotel.id}/edit",
+            "/places/hotels/import", "/places/programs", f"/places/programs/{hotel.program_id}",
+            f"/report/{staff_token(shelter)}"]
+    for url in urls:
+        response = coordinator.get(url)
+        assert response.status_code == 200, url
+        html = response.text
+        assert not EXTERNAL.search(html), url
+        assert not INLINE_SCRIPT.search(html) and not INLINE_STYLE.search(html), url

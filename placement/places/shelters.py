@@ -128,9 +128,23 @@ def edit_shelter(shelter_id: int):
         with unit_of_work():
             form.apply_to(shelter)
         flash(f"Saved {shelter.name}.", "success")
+        warn_if_oversubscribed(shelter)
         return redirect(url_for("places.shelter", shelter_id=shelter.id))
     return render_template("places/shelter_form.html", form=form, shelter=shelter), \
         400 if form.errors else 200
+
+
+def warn_if_oversubscribed(shelter: Shelter, nights=None) -> None:
+    """A capacity cut can leave stays approved here without a bed: say so at once."""
+    if nights is None:
+        today = local_today(shelter.timezone, utcnow())
+        nights = shelter_nights(db.session, shelter, today, today + timedelta(days=60))
+    over = [n for n in nights if n.oversubscribed]
+    if over:
+        flash(f"More beds are promised than {shelter.name} has on "
+              f"{', '.join(night_label(n.night) for n in over[:5])}"
+              f"{' and more' if len(over) > 5 else ''}: call the shelter and move or "
+              "cancel a stay.", "warning")
 
 
 @bp.route("/shelters/<int:shelter_id>/nights", methods=["POST"])
@@ -152,12 +166,7 @@ def shelter_nights_update(shelter_id: int):
             form.last.errors.append(str(error))
         else:
             flash(f"Updated {len(nights)} night(s) at {shelter.name}.", "success")
-            over = [n for n in nights if n.oversubscribed]
-            if over:
-                flash(f"More beds are promised than {shelter.name} has on "
-                      f"{', '.join(night_label(n.night) for n in over[:5])}"
-                      f"{' and more' if len(over) > 5 else ''}: call the shelter and move or "
-                      "cancel a stay.", "warning")
+            warn_if_oversubscribed(shelter, nights)
             return redirect(url_for("places.shelter", shelter_id=shelter.id))
     return render_shelter(shelter, 400, nights_form=form)
 
