@@ -94,6 +94,18 @@ def test_programs_show_their_expiry_rule_and_a_coordinator_corrects_one(
     assert (wyndham.inactivity_months, wyndham.max_age_months) == (24, None)
 
 
+def test_a_coordinator_adds_a_program_with_its_rule(coordinator):
+    assert "no loyalty program yet" in coordinator.get("/places/hotels/new").text
+    response = coordinator.post("/places/programs/new", data={
+        "name": "Choice Privileges", "code": "choice", "inactivity_months": "18"})
+    assert response.status_code == 302
+    assert "Points lapse after 18 months without activity." in coordinator.get(
+        "/places/programs").text
+    again = coordinator.post("/places/programs/new", data={
+        "name": "Choice again", "code": "choice", "inactivity_months": "18"})
+    assert again.status_code == 400 and "exists already" in again.text
+
+
 def test_a_bad_program_rule_is_a_400(coordinator, create_program):
     program = create_program()
     response = coordinator.post(f"/places/programs/{program.id}",

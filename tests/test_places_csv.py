@@ -104,6 +104,18 @@ def test_hotels_name_their_program_by_code_or_name(app, create_program):
     assert import_hotels(db.session, source.rsplit("C,", 1)[0]).created == 2
 
 
+def test_a_file_the_csv_reader_cannot_take_is_a_clear_error_not_a_crash(app):
+    with pytest.raises(CsvRejected) as rejected:
+        import_shelters(db.session, HEADER + "x" * 200_000 + ",any,20001,1,no,\n")
+    assert "could not be read as CSV" in str(rejected.value.errors[0])
+
+
+def test_an_empty_file_says_which_columns_are_missing(app):
+    with pytest.raises(CsvRejected) as rejected:
+        import_shelters(db.session, "")
+    assert "row 1, name: this column is missing" in [str(e) for e in rejected.value.errors]
+
+
 def test_a_file_that_is_not_utf8_is_refused_clearly():
     with pytest.raises(CsvRejected, match="nothing was imported") as rejected:
         decode("café".encode("latin-1"))

@@ -18,6 +18,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 
@@ -143,6 +144,15 @@ class ProgramForm(FlaskForm):
                                   validators=[Optional(), NumberRange(min=1, max=240)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Save rule")
+
+
+class NewProgramForm(ProgramForm):
+    code = StringField("Short code", validators=[
+        DataRequired(), Length(max=20),
+        Regexp(r"^[a-z0-9_-]+$", message="Lower-case letters, digits, - or _ (e.g. ihg)."),
+    ])
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField("Add program")
 
 
 class UploadForm(FlaskForm):
