@@ -64,6 +64,12 @@ def timezone_for(location: Location) -> str:
     return _state_timezones().get(location.state, FALLBACK_TIMEZONE)
 
 
+def _timezone_of_state(context) -> str:
+    """For a place saved without `move_to` (older code, fixtures): its state's usual zone."""
+    state = context.get_current_parameters().get("state")
+    return _state_timezones().get(state, FALLBACK_TIMEZONE)
+
+
 class Located:
     """Where a place is: entered as a ZIP code or city, stored with its coordinates and
     timezone (so that "tonight" is the place's own local night)."""
@@ -73,7 +79,7 @@ class Located:
     state: Mapped[str] = mapped_column(String(2))
     lat: Mapped[float]
     lon: Mapped[float]
-    timezone: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(64), default=_timezone_of_state)
 
     def move_to(self, location: Location) -> None:
         self.zip_code = location.zip_code

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 import pytest
 
 from partners.geo import Location, locate
-from partners.places import Shelter, timezone_for
+from partners.places import Policy, Shelter, timezone_for
+from placement.extensions import db
 from placement.places import time_ago
 
 
@@ -39,3 +40,11 @@ def test_confirmation_ages_read_at_a_glance(age, text):
     now = datetime(2026, 12, 3, 20, 0)
     assert time_ago(now - age, now) == text
     assert time_ago(None, now) == "never"
+
+
+def test_a_place_saved_without_a_timezone_gets_its_states_usual_one(app):
+    shelter = Shelter(name="Old Code Shelter", policy=Policy.ANY, capacity=3, zip_code="77002",
+                      city="Houston", state="TX", lat=29.75, lon=-95.36)
+    db.session.add(shelter)
+    db.session.flush()
+    assert shelter.timezone == "America/Chicago"
