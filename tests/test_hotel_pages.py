@@ -44,7 +44,8 @@ def test_a_bad_hotel_is_a_400_with_the_form_kept(coordinator, create_program):
 def test_editing_a_hotel_saves_it(coordinator, create_hotel):
     hotel = create_hotel()
     db.session.commit()
-    assert 'value="22202"' in coordinator.get(f"/places/hotels/{hotel.id}/edit").text
+    page = coordinator.get(f"/places/hotels/{hotel.id}/edit").text
+    assert 'value="22202"' in page and f'<option selected value="{hotel.program_id}">' in page
     data = new_hotel(hotel.program_id) | {"name": "Crystal City Inn", "rooms_per_night": "5"}
     assert coordinator.post(f"/places/hotels/{hotel.id}/edit", data=data).status_code == 302
     db.session.refresh(hotel)

@@ -1,5 +1,6 @@
 """A coordinator keeps shelters current from the shelter pages."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -64,10 +65,12 @@ def test_bad_shelter_fields_answer_400_and_save_nothing(coordinator, bad):
 
 
 def test_editing_keeps_the_location_as_typed_and_saves_changes(coordinator, create_shelter):
-    shelter = create_shelter(location="20001")
+    shelter = create_shelter(location="20001", policy=Policy.MEN, pets=True)
     db.session.commit()
     page = coordinator.get(f"/places/shelters/{shelter.id}/edit")
     assert 'value="20001"' in page.text
+    assert re.search(r'<option selected value="men">', page.text)
+    assert re.search(r'<input checked[^>]*name="pets"', page.text)
     response = coordinator.post(f"/places/shelters/{shelter.id}/edit",
                                 data=NEW_SHELTER | {"name": "Harbor House", "capacity": "7"})
     assert response.status_code == 302
