@@ -7,6 +7,7 @@ import pytest
 from itsdangerous import TimestampSigner
 
 from partners.availability import (
+    hold_beds,
     issue_staff_link,
     local_today,
     recent_reports,
@@ -60,9 +61,20 @@ def test_staff_update_the_free_beds_and_are_thanked(client, linked_shelter):
 
 def test_confirming_the_shown_number_refreshes_the_confirmation(client, linked_shelter):
     shelter, url = linked_shelter(capacity=3, confirmed_at=utcnow() - timedelta(hours=9))
-    client.post(url, data={"free_beds": "3"})
+    client.post(url, data={"free_beds": "3", "confirm": "1"})
     db.session.refresh(shelter)
     assert utcnow() - shelter.confirmed_at < timedelta(minutes=1)
+
+
+def test_confirming_a_page_left_open_keeps_the_hotlines_new_holds(client, linked_shelter):
+    shelter, url = linked_shelter(capacity=5)
+    client.post(url, data={"free_beds": "3"})  # 2 beds taken by people placed elsewhere
+    assert "Confirm: 3 free" in client.get(url).text
+    hold_beds(db.session, shelter.id, local_today(shelter.timezone, utcnow()), 1, 2, "b-1")
+    response = client.post(url, data={"free_beds": "3", "confirm": "1"})  # the old page
+    assert response.status_code == 302
+    night = tonight(shelter)
+    assert night.free == 1 and night.taken_outside == 2 and night.held == 2
 
 
 @pytest.mark.parametrize("typed, message", [
