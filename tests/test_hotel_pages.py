@@ -61,6 +61,13 @@ def test_the_list_and_detail_show_tonights_rooms_and_points(coordinator, create_
     assert detail.count('<th scope="row">') == 14
 
 
+def test_the_hotel_list_can_be_searched(coordinator, create_hotel):
+    create_hotel(name="Crystal City Inn", location="22202")
+    create_hotel(name="Webster Super Stay", location="77598")
+    page = coordinator.get("/places/hotels?q=tx").text
+    assert "Webster Super Stay" in page and "Crystal City Inn" not in page
+
+
 def test_peak_prices_are_set_for_a_range_and_cleared(coordinator, create_hotel):
     hotel = create_hotel(standard_points=20000)
     first = local_today(hotel.timezone, utcnow()) + timedelta(days=3)

@@ -95,13 +95,26 @@ def test_the_list_shows_tonights_free_beds_and_how_fresh_the_numbers_are(
 
 
 def test_the_list_can_be_searched_and_put_stale_first(coordinator, create_shelter):
-    create_shelter(name="Harbor House", location="20001")
+    create_shelter(name="Harbor House", location="20001", confirmed_at=utcnow())
     create_shelter(name="Katy Men's Center", location="77449",
                    confirmed_at=utcnow() - timedelta(hours=9))
     found = coordinator.get("/places/shelters?q=katy").text
     assert "Katy Men" in found and "Harbor House" not in found
     ordered = coordinator.get("/places/shelters?sort=freshness").text
     assert ordered.index("Katy Men") < ordered.index("Harbor House")
+
+
+def test_a_long_list_comes_in_pages_and_the_freshness_counts_cover_all_of_it(
+        coordinator, create_shelter):
+    for i in range(103):
+        create_shelter(name=f"Shelter {i:03}", confirmed_at=utcnow() - timedelta(hours=9))
+    first = coordinator.get("/places/shelters?sort=freshness").text
+    assert len(re.findall(r'href="/places/shelters/\d+"', first)) == 100
+    assert "1–100 of 103" in first and "103 stale" in first
+    assert 'href="/places/shelters?page=2&amp;sort=freshness"' in first
+    second = coordinator.get("/places/shelters?page=2&sort=freshness").text
+    assert "Shelter 102" in second and "101–103 of 103" in second
+    assert coordinator.get("/places/shelters?page=99").status_code == 200
 
 
 def test_the_detail_page_shows_fourteen_nights_and_the_confidential_address(

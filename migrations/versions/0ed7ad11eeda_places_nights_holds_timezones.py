@@ -1,4 +1,4 @@
-"""shelter and hotel nights, holds, timezones, staff links
+"""shelter and hotel nights, holds, staff reports, timezones, staff links
 
 Places get their IANA timezone (so "tonight" is the place's own night); rows that exist
 already get theirs from their ZIP code or city, through the same offline lookup the app uses.

@@ -7,9 +7,11 @@ from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 
 from partners.availability import (
+    AGING_AFTER,
+    STALE_AFTER,
     AvailabilityError,
     freshness,
     issue_staff_link,
@@ -36,7 +38,7 @@ from .forms import FreeBedsForm, ShelterForm, ShelterNightsForm
 from .tokens import link_expires_at, staff_token
 
 DAYS_SHOWN = 14
-FRESHNESS_ORDER = {"stale": 0, "never": 1, "aging": 2, "fresh": 3}
+PER_PAGE = 100
 
 
 def get_shelter_or_404(shelter_id: int) -> Shelter:
@@ -59,23 +61,38 @@ def tonight_at_each(shelters: list[Shelter], now) -> dict:
 @roles(Role.COORDINATOR)
 def shelters():
     now = utcnow()
-    query = select(Shelter).order_by(Shelter.state, Shelter.city, Shelter.name)
     search = request.args.get("q", "").strip()[:100]
+    sort = request.args.get("sort", "place")
+    conditions = []
     if search:
         like = f"%{search}%"
-        query = query.where(or_(Shelter.name.ilike(like), Shelter.city.ilike(like),
-                                Shelter.zip_code.ilike(like), Shelter.state.ilike(like)))
-    rows = db.session.scalars(query).all()
-    fresh = {s.id: freshness(s.confirmed_at, now) for s in rows}
-    if request.args.get("sort") == "freshness":
-        rows = sorted(rows, key=lambda s: FRESHNESS_ORDER[fresh[s.id]])
-    counts = defaultdict(int)
-    for value in fresh.values():
-        counts[value] += 1
+        conditions.append(or_(Shelter.name.ilike(like), Shelter.city.ilike(like),
+                              Shelter.zip_code.ilike(like), Shelter.state.ilike(like)))
+    if sort == "freshness":  # the numbers most in need of a phone call first
+        order = (Shelter.confirmed_at.asc().nulls_first(), Shelter.name)
+    else:
+        order = (Shelter.state, Shelter.city, Shelter.name)
+    page = db.paginate(select(Shelter).where(*conditions).order_by(*order),
+                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       error_out=False)
+    rows = list(page.items)
     return render_template(
-        "places/shelters.html", shelters=rows, tonight=tonight_at_each(rows, now),
-        fresh=fresh, counts=counts, search=search, now=now,
+        "places/shelters.html", shelters=rows, page=page, tonight=tonight_at_each(rows, now),
+        fresh={s.id: freshness(s.confirmed_at, now) for s in rows},
+        counts=freshness_counts(conditions, now), search=search, sort=sort, now=now,
     )
+
+
+def freshness_counts(conditions: list, now) -> dict[str, int]:
+    """How many shelters (of those searched for) are in each freshness state: one query."""
+    stale_before, aging_before = now - STALE_AFTER, now - AGING_AFTER
+    confirmed = Shelter.confirmed_at
+    row = db.session.execute(select(
+        func.count().filter(confirmed.is_(None)),
+        func.count().filter(confirmed < stale_before),
+        func.count().filter(confirmed >= stale_before, confirmed < aging_before),
+    ).select_from(Shelter).where(*conditions)).one()
+    return dict(zip(("never", "stale", "aging"), row, strict=True))
 
 
 def render_shelter(shelter: Shelter, status: int = 200, nights_form=None, report_form=None):
