@@ -136,6 +136,8 @@ def test_capacity_is_set_for_a_range_of_nights(coordinator, create_shelter):
     assert response.status_code == 302
     nights = shelter_nights(db.session, shelter, first, first + timedelta(days=3))
     assert [n.capacity for n in nights] == [14, 14, 14, 10]
+    page = coordinator.get(f"/places/shelters/{shelter.id}").text
+    assert "(3 nights)</span>: 14 beds" in page
 
 
 def test_beds_out_of_service_over_held_beds_warn_the_coordinator(coordinator, create_shelter):

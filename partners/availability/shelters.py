@@ -16,10 +16,12 @@ from ..places import BedHold, Shelter, ShelterNight, ShelterReport
 from .common import (
     AvailabilityError,
     ImpossibleReport,
+    NightRange,
     NotEnoughBeds,
     as_naive_utc,
     check_booking_ref,
     check_count,
+    group_nights,
     lock,
     night_label,
     nights_between,
@@ -293,3 +295,15 @@ def bed_holds(session: Session, booking_ref: str) -> list[BedHold]:
         select(BedHold).where(BedHold.booking_ref == booking_ref, BedHold.released_at.is_(None))
         .order_by(BedHold.night, BedHold.id)
     ))
+
+
+def capacity_changes(session: Session, shelter: Shelter, from_night: date) -> list[NightRange]:
+    """Nights from `from_night` on whose capacity or beds out of service differ from the
+    standard, as ranges; each range's values are (capacity or None, out of service)."""
+    rows = session.scalars(
+        select(ShelterNight).where(
+            ShelterNight.shelter_id == shelter.id, ShelterNight.night >= from_night,
+            (ShelterNight.capacity.is_not(None)) | (ShelterNight.out_of_service > 0),
+        ).order_by(ShelterNight.night)
+    )
+    return group_nights([(r.night, (r.capacity, r.out_of_service)) for r in rows])

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 
 from partners.availability import (
     AvailabilityError,
+    hotel_exceptions,
     hotel_nights,
     local_today,
     nights_for_hotels,
@@ -66,6 +67,7 @@ def render_hotel(hotel: Hotel, status: int = 200, nights_form=None):
     nights = hotel_nights(db.session, hotel, today, today + timedelta(days=DAYS_SHOWN - 1))
     return render_template(
         "places/hotel.html", hotel=hotel, nights=nights, today=today,
+        exceptions=hotel_exceptions(db.session, hotel, today),
         nights_form=nights_form or HotelNightsForm(first=today, last=today),
     ), status
 

@@ -13,6 +13,7 @@ from partners.availability import (
     AGING_AFTER,
     STALE_AFTER,
     AvailabilityError,
+    capacity_changes,
     freshness,
     issue_staff_link,
     local_today,
@@ -105,6 +106,7 @@ def render_shelter(shelter: Shelter, status: int = 200, nights_form=None, report
         nights_form=nights_form or ShelterNightsForm(first=today, last=today),
         report_form=report_form or FreeBedsForm(free_beds=nights[0].free),
         confirm=ConfirmForm(), reports=recent_reports(db.session, shelter),
+        changes=capacity_changes(db.session, shelter, today),
         staff_url=url_for("report.staff_report", token=staff_token(shelter), _external=True)
         if shelter.staff_link_issued_at else None,
         link_expires=link_expires_at(shelter),
