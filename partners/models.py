@@ -1,6 +1,16 @@
 """Every partner model, for code that wants them all (migrations, the app's model index)."""
 
-from .places import BedHold, Hotel, HotelNight, Located, Policy, RoomHold, Shelter, ShelterNight
+from .places import (
+    BedHold,
+    Hotel,
+    HotelNight,
+    Located,
+    Policy,
+    RoomHold,
+    Shelter,
+    ShelterNight,
+    ShelterReport,
+)
 from .points import (
     Account,
     Donor,
@@ -15,5 +25,5 @@ from .points import (
 __all__ = [
     "Account", "BedHold", "Donor", "DonorKind", "Hotel", "HotelNight", "LedgerEntry",
     "LedgerTransaction", "Located", "LoyaltyProgram", "PointsLot", "Policy", "RoomHold",
-    "Shelter", "ShelterNight", "TxnKind",
+    "Shelter", "ShelterNight", "ShelterReport", "TxnKind",
 ]

@@ -64,6 +64,12 @@ def timezone_for(location: Location) -> str:
     return _state_timezones().get(location.state, FALLBACK_TIMEZONE)
 
 
+def _timezone_of_state(context) -> str:
+    """For a place saved without `move_to` (older code, fixtures): its state's usual zone."""
+    state = context.get_current_parameters().get("state")
+    return _state_timezones().get(state, FALLBACK_TIMEZONE)
+
+
 class Located:
     """Where a place is: entered as a ZIP code or city, stored with its coordinates and
     timezone (so that "tonight" is the place's own local night)."""
@@ -73,7 +79,7 @@ class Located:
     state: Mapped[str] = mapped_column(String(2))
     lat: Mapped[float]
     lon: Mapped[float]
-    timezone: Mapped[str] = mapped_column(String(64))
+    timezone: Mapped[str] = mapped_column(String(64), default=_timezone_of_state)
 
     def move_to(self, location: Location) -> None:
         self.zip_code = location.zip_code
@@ -156,6 +162,26 @@ class ShelterNight(Base):
     reported_at: Mapped[datetime | None]
 
     shelter: Mapped[Shelter] = relationship(back_populates="nights")
+
+
+class ShelterReport(Base):
+    """Every report of free beds, as given (append-only): who said what, when, for which
+    night. The night's `taken_outside` is derived from the latest one."""
+
+    __tablename__ = "shelter_report"
+    __table_args__ = (
+        CheckConstraint("free_beds >= 0", name="free_beds_not_negative"),
+        CheckConstraint("taken_outside >= 0", name="taken_outside_not_negative"),
+        Index("ix_shelter_report_shelter_id_reported_at", "shelter_id", "reported_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    shelter_id: Mapped[int] = mapped_column(ForeignKey("shelter.id", ondelete="CASCADE"))
+    night: Mapped[date]
+    free_beds: Mapped[int]
+    taken_outside: Mapped[int]
+    source: Mapped[str] = mapped_column(String(300))  # "staff link", "phone, <coordinator>"
+    reported_at: Mapped[datetime]
 
 
 class BedHold(Base):

@@ -181,7 +181,13 @@ def export_hotels(session: Session) -> str:
 
 def _read(source: str, columns: dict, required: tuple[str, ...]):
     """Parse every row; return ([(row number, {column: value})], [RowError])."""
-    reader = csv.reader(io.StringIO(source))
+    try:
+        return _read_rows(csv.reader(io.StringIO(source)), columns, required)
+    except csv.Error as error:  # e.g. a cell longer than the csv module allows
+        return [], [RowError(1, "", f"the file could not be read as CSV ({error})")]
+
+
+def _read_rows(reader, columns: dict, required: tuple[str, ...]):
     header = [h.strip().lower() for h in next(reader, [])]
     errors = [RowError(1, h, f"unknown column (expected {', '.join(columns)})")
               for h in header if h not in columns]

@@ -180,10 +180,11 @@ def demo_nights(today: date, now: datetime, rng: random.Random) -> None:
         issue_staff_link(db.session, shelter, now)
         minutes = {AGING_SHELTER: 190, STALE_SHELTER: 610}.get(shelter.name, rng.randint(5, 90))
         free = rng.randint(0, min(shelter.capacity, 4))
-        record_staff_report(db.session, shelter, local_today(shelter.timezone, now), free,
-                            now - timedelta(minutes=minutes))
+        tonight = local_today(shelter.timezone, now)
+        record_staff_report(db.session, shelter, tonight, free, now - timedelta(minutes=minutes),
+                            source="staff link")
         if shelter.name == "Harbor House":  # a room under repair for three nights
-            set_out_of_service(db.session, shelter, today, today + timedelta(days=2), 2)
+            set_out_of_service(db.session, shelter, tonight, tonight + timedelta(days=2), 2)
     friday = today + timedelta(days=(4 - today.weekday()) % 7)
     for hotel in db.session.scalars(select(Hotel).where(Hotel.name.in_(
             ["Downtown Suites Washington", "Houston Center Residence"]))):

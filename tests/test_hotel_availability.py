@@ -7,9 +7,11 @@ import pytest
 from partners.availability import (
     NotEnoughRooms,
     hold_rooms,
+    hotel_exceptions,
     hotel_nights,
     points_for_stay,
     release_rooms,
+    room_holds,
     set_hotel_nights,
 )
 from placement.extensions import db
@@ -47,7 +49,9 @@ def test_held_rooms_are_not_free_and_release_brings_them_back(create_hotel):
     hotel = create_hotel(rooms_per_night=2)
     hold_rooms(db.session, hotel.id, DEC_3, 2, 1, "booking-1")
     assert [n.free for n in hotel_nights(db.session, hotel, DEC_3, DEC_5)] == [1, 1, 2]
+    assert [h.night for h in room_holds(db.session, "booking-1")] == [DEC_3, DEC_4]
     assert release_rooms(db.session, "booking-1") == 2
+    assert room_holds(db.session, "booking-1") == []
     assert [n.free for n in hotel_nights(db.session, hotel, DEC_3, DEC_5)] == [2, 2, 2]
 
 
@@ -70,3 +74,15 @@ def test_fewer_bookable_rooms_than_held_shows_as_oversubscribed(create_hotel):
 def test_an_inactive_hotel_takes_no_holds(create_hotel):
     with pytest.raises(NotEnoughRooms, match="not taking placements"):
         hold_rooms(db.session, create_hotel(active=False).id, DEC_3, 1, 1, "booking-1")
+
+
+def test_exceptions_ahead_are_listed_as_ranges_of_equal_nights(create_hotel):
+    hotel = create_hotel()
+    set_hotel_nights(db.session, hotel, DEC_3, DEC_5, points=30000, rooms=None)
+    set_hotel_nights(db.session, hotel, DEC_5, DEC_5, points=30000, rooms=0)
+    set_hotel_nights(db.session, hotel, DEC_3 + timedelta(days=20), DEC_3 + timedelta(days=20),
+                     points=9000, rooms=None)
+    ranges = hotel_exceptions(db.session, hotel, DEC_4)
+    assert [(r.first, r.nights, r.values) for r in ranges] == [
+        (DEC_4, 1, (30000, None)), (DEC_5, 1, (30000, 0)),
+        (DEC_3 + timedelta(days=20), 1, (9000, None))]

@@ -9,8 +9,10 @@ from partners.availability import (
     ImpossibleReport,
     InvalidNights,
     NotEnoughBeds,
+    bed_holds,
     hold_beds,
     local_today,
+    recent_reports,
     record_staff_report,
     release_beds,
     set_capacity,
@@ -69,6 +71,14 @@ def test_an_impossible_report_is_refused_with_the_reason_and_changes_nothing(cre
     assert "1 out of service and 2 beds held" in str(refused.value)
     assert "at most 3 can be free, not 4" in str(refused.value)
     assert shelter.confirmed_at is None and not tonight(shelter).reported
+
+
+def test_every_report_is_kept_in_the_shelters_log_newest_first(create_shelter):
+    shelter = create_shelter(capacity=10)
+    record_staff_report(db.session, shelter, DEC_3, 3, AT, source="staff link")
+    record_staff_report(db.session, shelter, DEC_3, 5, AT + timedelta(hours=1), source="phone")
+    assert [(r.free_beds, r.taken_outside, r.source) for r in recent_reports(
+        db.session, shelter)] == [(5, 5, "phone"), (3, 7, "staff link")]
 
 
 def test_a_negative_report_is_refused(create_shelter):
@@ -159,6 +169,15 @@ def test_released_beds_are_free_again_and_releasing_twice_is_harmless(create_she
     assert release_beds(db.session, "booking-1") == 0
     assert tonight(shelter).free == 1
     hold_beds(db.session, shelter.id, DEC_3, 1, 1, "booking-2")
+
+
+def test_an_extension_holds_more_nights_under_the_same_booking(create_shelter):
+    shelter = create_shelter(capacity=1)
+    hold_beds(db.session, shelter.id, DEC_3, 2, 1, "booking-1")
+    hold_beds(db.session, shelter.id, DEC_3 + timedelta(days=2), 3, 1, "booking-1")
+    assert [h.night.day for h in bed_holds(db.session, "booking-1")] == [3, 4, 5, 6, 7]
+    assert release_beds(db.session, "booking-1") == 5
+    assert bed_holds(db.session, "booking-1") == []
 
 
 def test_an_early_check_out_releases_only_the_nights_left(create_shelter):

@@ -1,4 +1,4 @@
-"""shelter and hotel nights, holds, timezones, staff links
+"""shelter and hotel nights, holds, staff reports, timezones, staff links
 
 Places get their IANA timezone (so "tonight" is the place's own night); rows that exist
 already get theirs from their ZIP code or city, through the same offline lookup the app uses.
@@ -73,6 +73,22 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shelter_night')),
     sa.UniqueConstraint('shelter_id', 'night', name=op.f('uq_shelter_night_shelter_id_night'))
     )
+    op.create_table('shelter_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('shelter_id', sa.Integer(), nullable=False),
+    sa.Column('night', sa.Date(), nullable=False),
+    sa.Column('free_beds', sa.Integer(), nullable=False),
+    sa.Column('taken_outside', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=300), nullable=False),
+    sa.Column('reported_at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('free_beds >= 0', name=op.f('ck_shelter_report_free_beds_not_negative')),
+    sa.CheckConstraint('taken_outside >= 0', name=op.f('ck_shelter_report_taken_outside_not_negative')),
+    sa.ForeignKeyConstraint(['shelter_id'], ['shelter.id'], name=op.f('fk_shelter_report_shelter_id_shelter'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_shelter_report'))
+    )
+    with op.batch_alter_table('shelter_report', schema=None) as batch_op:
+        batch_op.create_index('ix_shelter_report_shelter_id_reported_at', ['shelter_id', 'reported_at'], unique=False)
+
     op.create_table('hotel_night',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('hotel_id', sa.Integer(), nullable=False),
@@ -147,6 +163,10 @@ def downgrade():
 
     op.drop_table('room_hold')
     op.drop_table('hotel_night')
+    with op.batch_alter_table('shelter_report', schema=None) as batch_op:
+        batch_op.drop_index('ix_shelter_report_shelter_id_reported_at')
+
+    op.drop_table('shelter_report')
     op.drop_table('shelter_night')
     with op.batch_alter_table('bed_hold', schema=None) as batch_op:
         batch_op.drop_index('ix_bed_hold_shelter_id_night')

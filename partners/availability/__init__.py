@@ -12,6 +12,7 @@ from .common import (
     Freshness,
     ImpossibleReport,
     InvalidNights,
+    NightRange,
     NotEnoughBeds,
     NotEnoughRooms,
     PlaceNotFound,
@@ -22,16 +23,21 @@ from .common import (
 from .hotels import (
     HotelNightAvailability,
     hold_rooms,
+    hotel_exceptions,
     hotel_nights,
     nights_for_hotels,
     points_for_stay,
     release_rooms,
+    room_holds,
     set_hotel_nights,
 )
 from .shelters import (
     NightAvailability,
+    bed_holds,
+    capacity_changes,
     hold_beds,
     nights_for_shelters,
+    recent_reports,
     record_staff_report,
     release_beds,
     set_capacity,
@@ -41,12 +47,12 @@ from .shelters import (
 from .staff_link import issue_staff_link, revoke_staff_link, staff_link_is_live
 
 __all__ = [
-    "AGING_AFTER", "MAX_RANGE_NIGHTS", "STALE_AFTER", "AvailabilityError", "Freshness",
-    "HotelNightAvailability",
-    "ImpossibleReport", "InvalidNights", "NightAvailability", "NotEnoughBeds",
-    "NotEnoughRooms", "PlaceNotFound", "freshness", "hold_beds", "hold_rooms", "hotel_nights",
-    "issue_staff_link", "local_today", "night_label", "nights_for_hotels",
-    "nights_for_shelters", "points_for_stay", "record_staff_report", "release_beds",
-    "release_rooms", "revoke_staff_link", "set_capacity", "set_hotel_nights",
-    "set_out_of_service", "shelter_nights", "staff_link_is_live",
+    "AGING_AFTER", "AvailabilityError", "Freshness", "HotelNightAvailability",
+    "ImpossibleReport", "InvalidNights", "MAX_RANGE_NIGHTS", "NightAvailability", "NightRange",
+    "NotEnoughBeds", "NotEnoughRooms", "PlaceNotFound", "STALE_AFTER", "bed_holds",
+    "capacity_changes", "freshness", "hold_beds", "hold_rooms", "hotel_exceptions",
+    "hotel_nights", "issue_staff_link", "local_today", "night_label", "nights_for_hotels",
+    "nights_for_shelters", "points_for_stay", "recent_reports", "record_staff_report",
+    "release_beds", "release_rooms", "revoke_staff_link", "room_holds", "set_capacity",
+    "set_hotel_nights", "set_out_of_service", "shelter_nights", "staff_link_is_live",
 ]

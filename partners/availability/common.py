@@ -1,6 +1,7 @@
 """What shelters and hotels share: named errors, night ranges, freshness, row locks."""
 
 import enum
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -87,6 +88,31 @@ def as_naive_utc(moment: datetime) -> datetime:
 def local_today(timezone: str, now: datetime) -> date:
     """The place's local date at `now` (naive UTC or aware): its "tonight"."""
     return as_naive_utc(now).replace(tzinfo=UTC).astimezone(ZoneInfo(timezone)).date()
+
+
+@dataclass(frozen=True)
+class NightRange:
+    """Consecutive nights that share the same settings (for "changes ahead" lists)."""
+
+    first: date
+    last: date
+    values: tuple
+
+    @property
+    def nights(self) -> int:
+        return (self.last - self.first).days + 1
+
+
+def group_nights(items: list[tuple[date, tuple]]) -> list[NightRange]:
+    """[(night, values)] sorted by night -> runs of consecutive nights with equal values."""
+    ranges: list[NightRange] = []
+    for night, values in items:
+        last = ranges[-1] if ranges else None
+        if last and last.values == values and last.last + timedelta(days=1) == night:
+            ranges[-1] = NightRange(last.first, night, values)
+        else:
+            ranges.append(NightRange(night, night, values))
+    return ranges
 
 
 class Freshness(enum.StrEnum):

@@ -13,10 +13,12 @@ from ..base import utcnow
 from ..places import Hotel, HotelNight, RoomHold
 from .common import (
     AvailabilityError,
+    NightRange,
     NotEnoughRooms,
     as_naive_utc,
     check_booking_ref,
     check_count,
+    group_nights,
     lock,
     night_label,
     nights_between,
@@ -182,3 +184,21 @@ def release_rooms(
     )
     session.flush()
     return int(freed)
+
+
+def room_holds(session: Session, booking_ref: str) -> list[RoomHold]:
+    """The booking's rooms still held, night by night."""
+    return list(session.scalars(
+        select(RoomHold).where(RoomHold.booking_ref == booking_ref, RoomHold.released_at.is_(None))
+        .order_by(RoomHold.night, RoomHold.id)
+    ))
+
+
+def hotel_exceptions(session: Session, hotel: Hotel, from_night: date) -> list[NightRange]:
+    """Peak or closed nights from `from_night` on, as ranges; values are (points, rooms),
+    None meaning the standard."""
+    rows = session.scalars(
+        select(HotelNight).where(HotelNight.hotel_id == hotel.id, HotelNight.night >= from_night)
+        .order_by(HotelNight.night)
+    )
+    return group_nights([(r.night, (r.points, r.rooms)) for r in rows])

@@ -12,14 +12,16 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from ..base import utcnow
-from ..places import BedHold, Shelter, ShelterNight
+from ..places import BedHold, Shelter, ShelterNight, ShelterReport
 from .common import (
     AvailabilityError,
     ImpossibleReport,
+    NightRange,
     NotEnoughBeds,
     as_naive_utc,
     check_booking_ref,
     check_count,
+    group_nights,
     lock,
     night_label,
     nights_between,
@@ -180,13 +182,15 @@ def set_out_of_service(
 
 
 def record_staff_report(
-    session: Session, shelter: Shelter, night: date, free_beds: int, at: datetime
+    session: Session, shelter: Shelter, night: date, free_beds: int, at: datetime,
+    source: str = "staff",
 ) -> NightAvailability:
     """Staff say `free_beds` are free on `night`; the rest of the in-service beds not held
     by stays placed here are taken by people placed outside this app.
 
     Refuses a report that cannot be true (more free beds than capacity minus out of service
-    minus held here). Stamps the shelter's confirmation time.
+    minus held here). Stamps the shelter's confirmation time and keeps the report in the
+    shelter's log (`source` says who gave it: "staff link", "by phone, <coordinator>").
     """
     check_count(free_beds, "Free beds")
     shelter = lock(session, Shelter, shelter.id)
@@ -209,6 +213,10 @@ def record_staff_report(
     row.taken_outside = at_most - free_beds
     row.reported_free = free_beds
     row.reported_at = as_naive_utc(at)
+    session.add(ShelterReport(
+        shelter_id=shelter.id, night=night, free_beds=free_beds,
+        taken_outside=row.taken_outside, source=source[:300], reported_at=row.reported_at,
+    ))
     if shelter.confirmed_at is None or shelter.confirmed_at < row.reported_at:
         shelter.confirmed_at = row.reported_at
     session.flush()
@@ -271,3 +279,31 @@ def release_beds(
     )
     session.flush()
     return int(freed)
+
+
+def recent_reports(session: Session, shelter: Shelter, limit: int = 10) -> list[ShelterReport]:
+    """The shelter's latest reports, newest first (for the coordinator's page)."""
+    return list(session.scalars(
+        select(ShelterReport).where(ShelterReport.shelter_id == shelter.id)
+        .order_by(ShelterReport.reported_at.desc(), ShelterReport.id.desc()).limit(limit)
+    ))
+
+
+def bed_holds(session: Session, booking_ref: str) -> list[BedHold]:
+    """The booking's beds still held, night by night (for its page, an extension, a move)."""
+    return list(session.scalars(
+        select(BedHold).where(BedHold.booking_ref == booking_ref, BedHold.released_at.is_(None))
+        .order_by(BedHold.night, BedHold.id)
+    ))
+
+
+def capacity_changes(session: Session, shelter: Shelter, from_night: date) -> list[NightRange]:
+    """Nights from `from_night` on whose capacity or beds out of service differ from the
+    standard, as ranges; each range's values are (capacity or None, out of service)."""
+    rows = session.scalars(
+        select(ShelterNight).where(
+            ShelterNight.shelter_id == shelter.id, ShelterNight.night >= from_night,
+            (ShelterNight.capacity.is_not(None)) | (ShelterNight.out_of_service > 0),
+        ).order_by(ShelterNight.night)
+    )
+    return group_nights([(r.night, (r.capacity, r.out_of_service)) for r in rows])

@@ -18,6 +18,7 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    Regexp,
     ValidationError,
 )
 
@@ -94,8 +95,8 @@ class HotelForm(LocatedForm):
 
 
 class RangeForm(FlaskForm):
-    first = DateField("First night", validators=[DataRequired(message="Pick the first night.")])
-    last = DateField("Last night", validators=[DataRequired(message="Pick the last night.")])
+    first = DateField("First night", validators=[InputRequired(message="Pick the first night.")])
+    last = DateField("Last night", validators=[InputRequired(message="Pick the last night.")])
 
     def validate_last(self, field) -> None:
         if self.first.data and field.data:
@@ -114,9 +115,12 @@ class ShelterNightsForm(RangeForm):
     beds = IntegerField("Beds", validators=[Optional(), NumberRange(min=0, max=10000)])
     submit = SubmitField("Apply to these nights")
 
-    def validate_beds(self, field) -> None:
-        if self.what.data != "standard" and field.data is None:
-            raise ValidationError("How many beds?")
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.what.data != "standard" and self.beds.data is None and not self.beds.errors:
+            self.beds.errors.append("How many beds?")
+            return False
+        return valid
 
 
 class HotelNightsForm(RangeForm):
@@ -140,6 +144,15 @@ class ProgramForm(FlaskForm):
                                   validators=[Optional(), NumberRange(min=1, max=240)])
     notes = TextAreaField("Notes", validators=[Optional(), Length(max=2000)])
     submit = SubmitField("Save rule")
+
+
+class NewProgramForm(ProgramForm):
+    code = StringField("Short code", validators=[
+        DataRequired(), Length(max=20),
+        Regexp(r"^[a-z0-9_-]+$", message="Lower-case letters, digits, - or _ (e.g. ihg)."),
+    ])
+    name = StringField("Name", validators=[DataRequired(), Length(max=100)])
+    submit = SubmitField("Add program")
 
 
 class UploadForm(FlaskForm):

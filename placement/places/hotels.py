@@ -4,11 +4,12 @@ from collections import defaultdict
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from wtforms.fields.choices import SelectChoice
 
 from partners.availability import (
     AvailabilityError,
+    hotel_exceptions,
     hotel_nights,
     local_today,
     nights_for_hotels,
@@ -26,6 +27,7 @@ from . import bp
 from .forms import HotelForm, HotelNightsForm
 
 DAYS_SHOWN = 14
+PER_PAGE = 100
 
 
 def get_hotel_or_404(hotel_id: int) -> Hotel:
@@ -41,16 +43,23 @@ def program_choices() -> list[SelectChoice]:
 @roles(Role.COORDINATOR)
 def hotels():
     now = utcnow()
-    rows = db.session.scalars(
-        select(Hotel).order_by(Hotel.state, Hotel.city, Hotel.name)
-    ).all()
+    search = request.args.get("q", "").strip()[:100]
+    query = select(Hotel).order_by(Hotel.state, Hotel.city, Hotel.name)
+    if search:
+        like = f"%{search}%"
+        query = query.where(or_(Hotel.name.ilike(like), Hotel.city.ilike(like),
+                                Hotel.zip_code.ilike(like), Hotel.state.ilike(like)))
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       error_out=False)
+    rows = list(page.items)
     by_date = defaultdict(list)
     for hotel in rows:
         by_date[local_today(hotel.timezone, now)].append(hotel)
     tonight = {}
     for day, group in by_date.items():
         tonight |= {i: n[0] for i, n in nights_for_hotels(db.session, group, day, day).items()}
-    return render_template("places/hotels.html", hotels=rows, tonight=tonight)
+    return render_template("places/hotels.html", hotels=rows, page=page, tonight=tonight,
+                           search=search)
 
 
 def render_hotel(hotel: Hotel, status: int = 200, nights_form=None):
@@ -58,6 +67,7 @@ def render_hotel(hotel: Hotel, status: int = 200, nights_form=None):
     nights = hotel_nights(db.session, hotel, today, today + timedelta(days=DAYS_SHOWN - 1))
     return render_template(
         "places/hotel.html", hotel=hotel, nights=nights, today=today,
+        exceptions=hotel_exceptions(db.session, hotel, today),
         nights_form=nights_form or HotelNightsForm(first=today, last=today),
     ), status
 

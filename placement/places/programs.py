@@ -11,7 +11,7 @@ from ..auth.models import Role
 from ..database import unit_of_work
 from ..extensions import db
 from . import bp
-from .forms import ProgramForm
+from .forms import NewProgramForm, ProgramForm
 
 
 def expiry_rule(program: LoyaltyProgram) -> str:
@@ -33,6 +33,29 @@ def programs():
     hotel_counts = dict(db.session.execute(
         select(Hotel.program_id, func.count(Hotel.id)).group_by(Hotel.program_id)).all())
     return render_template("places/programs.html", programs=rows, hotel_counts=hotel_counts)
+
+
+@bp.route("/programs/new", methods=["GET", "POST"])
+@roles(Role.COORDINATOR)
+def new_program():
+    form = NewProgramForm()
+    if form.validate_on_submit():
+        code = form.code.data.strip()
+        if db.session.scalar(select(LoyaltyProgram.id).where(LoyaltyProgram.code == code)):
+            form.code.errors.append(f"A program with the code {code} exists already.")
+        else:
+            with unit_of_work():
+                program = LoyaltyProgram(
+                    code=code, name=form.name.data.strip(),
+                    inactivity_months=form.inactivity_months.data,
+                    max_age_months=form.max_age_months.data,
+                    notes=(form.notes.data or "").strip() or None,
+                )
+                db.session.add(program)
+            flash(f"Added {program.name}.", "success")
+            return redirect(url_for("places.programs"))
+    return render_template("places/program_form.html", form=form, program=None), \
+        400 if form.is_submitted() else 200
 
 
 @bp.route("/programs/<int:program_id>", methods=["GET", "POST"])

@@ -1,7 +1,7 @@
 """Shelter staff confirm or change tonight's free beds through their shelter's link: no
 account, a phone in one hand. Shows nothing confidential (no address, no guests)."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from partners.availability import (
     AvailabilityError,
@@ -19,6 +19,15 @@ from .forms import FreeBedsForm
 from .tokens import LinkRefused, shelter_for_token
 
 bp = Blueprint("report", __name__)
+
+
+@bp.after_request
+def keep_the_link_private(response):
+    """The token in the address is the key: never cached, sent onward or indexed."""
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex, nofollow"
+    return response
 
 
 def render_report(token: str, form: FreeBedsForm | None = None, status: int = 200):
@@ -52,12 +61,16 @@ def record_report(token: str):
     except LinkRefused:
         return render_report(token)  # the refusal page, with its status
     form = FreeBedsForm()
+    tonight = local_today(shelter.timezone, now)
+    if request.form.get("confirm") == "1":
+        # "Confirm" means nothing changed on the shelter's side: record tonight's number as
+        # it stands now, not as it stood when the page was opened (holds may have come in).
+        form.free_beds.data = shelter_nights(db.session, shelter, tonight, tonight)[0].free
     if form.validate_on_submit():
-        tonight = local_today(shelter.timezone, now)
         try:
             with unit_of_work():
                 night = record_staff_report(db.session, shelter, tonight, form.free_beds.data,
-                                            now)
+                                            now, source="staff link")
         except AvailabilityError as error:
             form.free_beds.errors.append(str(error))
         else:

@@ -6,15 +6,20 @@ from collections import defaultdict
 from datetime import timedelta
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from sqlalchemy import or_, select
+from flask_login import current_user
+from sqlalchemy import func, or_, select
 
 from partners.availability import (
+    AGING_AFTER,
+    STALE_AFTER,
     AvailabilityError,
+    capacity_changes,
     freshness,
     issue_staff_link,
     local_today,
     night_label,
     nights_for_shelters,
+    recent_reports,
     record_staff_report,
     revoke_staff_link,
     set_capacity,
@@ -34,7 +39,7 @@ from .forms import FreeBedsForm, ShelterForm, ShelterNightsForm
 from .tokens import link_expires_at, staff_token
 
 DAYS_SHOWN = 14
-FRESHNESS_ORDER = {"stale": 0, "never": 1, "aging": 2, "fresh": 3}
+PER_PAGE = 100
 
 
 def get_shelter_or_404(shelter_id: int) -> Shelter:
@@ -57,23 +62,38 @@ def tonight_at_each(shelters: list[Shelter], now) -> dict:
 @roles(Role.COORDINATOR)
 def shelters():
     now = utcnow()
-    query = select(Shelter).order_by(Shelter.state, Shelter.city, Shelter.name)
     search = request.args.get("q", "").strip()[:100]
+    sort = request.args.get("sort", "place")
+    conditions = []
     if search:
         like = f"%{search}%"
-        query = query.where(or_(Shelter.name.ilike(like), Shelter.city.ilike(like),
-                                Shelter.zip_code.ilike(like), Shelter.state.ilike(like)))
-    rows = db.session.scalars(query).all()
-    fresh = {s.id: freshness(s.confirmed_at, now) for s in rows}
-    if request.args.get("sort") == "freshness":
-        rows = sorted(rows, key=lambda s: FRESHNESS_ORDER[fresh[s.id]])
-    counts = defaultdict(int)
-    for value in fresh.values():
-        counts[value] += 1
+        conditions.append(or_(Shelter.name.ilike(like), Shelter.city.ilike(like),
+                              Shelter.zip_code.ilike(like), Shelter.state.ilike(like)))
+    if sort == "freshness":  # the numbers most in need of a phone call first
+        order = (Shelter.confirmed_at.asc().nulls_first(), Shelter.name)
+    else:
+        order = (Shelter.state, Shelter.city, Shelter.name)
+    page = db.paginate(select(Shelter).where(*conditions).order_by(*order),
+                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       error_out=False)
+    rows = list(page.items)
     return render_template(
-        "places/shelters.html", shelters=rows, tonight=tonight_at_each(rows, now),
-        fresh=fresh, counts=counts, search=search, now=now,
+        "places/shelters.html", shelters=rows, page=page, tonight=tonight_at_each(rows, now),
+        fresh={s.id: freshness(s.confirmed_at, now) for s in rows},
+        counts=freshness_counts(conditions, now), search=search, sort=sort, now=now,
     )
+
+
+def freshness_counts(conditions: list, now) -> dict[str, int]:
+    """How many shelters (of those searched for) are in each freshness state: one query."""
+    stale_before, aging_before = now - STALE_AFTER, now - AGING_AFTER
+    confirmed = Shelter.confirmed_at
+    row = db.session.execute(select(
+        func.count().filter(confirmed.is_(None)),
+        func.count().filter(confirmed < stale_before),
+        func.count().filter(confirmed >= stale_before, confirmed < aging_before),
+    ).select_from(Shelter).where(*conditions)).one()
+    return dict(zip(("never", "stale", "aging"), row, strict=True))
 
 
 def render_shelter(shelter: Shelter, status: int = 200, nights_form=None, report_form=None):
@@ -85,7 +105,8 @@ def render_shelter(shelter: Shelter, status: int = 200, nights_form=None, report
         fresh=freshness(shelter.confirmed_at, now),
         nights_form=nights_form or ShelterNightsForm(first=today, last=today),
         report_form=report_form or FreeBedsForm(free_beds=nights[0].free),
-        confirm=ConfirmForm(),
+        confirm=ConfirmForm(), reports=recent_reports(db.session, shelter),
+        changes=capacity_changes(db.session, shelter, today),
         staff_url=url_for("report.staff_report", token=staff_token(shelter), _external=True)
         if shelter.staff_link_issued_at else None,
         link_expires=link_expires_at(shelter),
@@ -126,9 +147,23 @@ def edit_shelter(shelter_id: int):
         with unit_of_work():
             form.apply_to(shelter)
         flash(f"Saved {shelter.name}.", "success")
+        warn_if_oversubscribed(shelter)
         return redirect(url_for("places.shelter", shelter_id=shelter.id))
     return render_template("places/shelter_form.html", form=form, shelter=shelter), \
         400 if form.errors else 200
+
+
+def warn_if_oversubscribed(shelter: Shelter, nights=None) -> None:
+    """A capacity cut can leave stays approved here without a bed: say so at once."""
+    if nights is None:
+        today = local_today(shelter.timezone, utcnow())
+        nights = shelter_nights(db.session, shelter, today, today + timedelta(days=60))
+    over = [n for n in nights if n.oversubscribed]
+    if over:
+        flash(f"More beds are promised than {shelter.name} has on "
+              f"{', '.join(night_label(n.night) for n in over[:5])}"
+              f"{' and more' if len(over) > 5 else ''}: call the shelter and move or "
+              "cancel a stay.", "warning")
 
 
 @bp.route("/shelters/<int:shelter_id>/nights", methods=["POST"])
@@ -150,12 +185,7 @@ def shelter_nights_update(shelter_id: int):
             form.last.errors.append(str(error))
         else:
             flash(f"Updated {len(nights)} night(s) at {shelter.name}.", "success")
-            over = [n for n in nights if n.oversubscribed]
-            if over:
-                flash(f"More beds are promised than {shelter.name} has on "
-                      f"{', '.join(night_label(n.night) for n in over[:5])}"
-                      f"{' and more' if len(over) > 5 else ''}: call the shelter and move or "
-                      "cancel a stay.", "warning")
+            warn_if_oversubscribed(shelter, nights)
             return redirect(url_for("places.shelter", shelter_id=shelter.id))
     return render_shelter(shelter, 400, nights_form=form)
 
@@ -170,8 +200,10 @@ def shelter_report(shelter_id: int):
         now = utcnow()
         try:
             with unit_of_work():
-                night = record_staff_report(db.session, shelter, local_today(
-                    shelter.timezone, now), form.free_beds.data, now)
+                night = record_staff_report(
+                    db.session, shelter, local_today(shelter.timezone, now),
+                    form.free_beds.data, now, source=f"by phone, {current_user.email}",
+                )
         except AvailabilityError as error:
             form.free_beds.errors.append(str(error))
         else:
