@@ -68,7 +68,10 @@ def coordinator():
         "shelters": db.session.scalar(select(func.count(Shelter.id))),
         "hotels": db.session.scalar(select(func.count(Hotel.id))),
     }
-    return render_template("home/coordinator.html", pending=pending, counts=counts)
+    from .planning.views import data_freshness
+
+    return render_template("home/coordinator.html", pending=pending, counts=counts,
+                           freshness=data_freshness())
 
 
 @bp.app_context_processor
