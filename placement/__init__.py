@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config, errors
+from . import config, errors, security
 from .auth import access
 from .database import configure_engine
 from .extensions import bootstrap, csrf, db, login_manager, migrate
@@ -45,7 +45,9 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message_category = "info"
     login_manager.session_protection = "strong"
     login_manager.user_loader(_load_user)
-    # The role check runs before CSRF so that a forbidden POST is a 403 whatever it carries.
+    # Session lifetimes first, then the role check, then CSRF: an expired session signs
+    # out, and a forbidden POST is a 403 whatever it carries.
+    security.init_app(app)
     access.init_app(app)
     csrf.init_app(app)
     bootstrap.init_app(app)

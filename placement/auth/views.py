@@ -83,7 +83,8 @@ def change_password():
         if current_user.check_password(form.current_password.data):
             with unit_of_work():
                 current_user.set_password(form.new_password.data)
-            login_user(current_user)  # this browser stays signed in; all others are out
+            # This browser stays signed in (with the new token); all others are out.
+            login_user(current_user._get_current_object())
             flash("Password changed. Other devices have been signed out.", "success")
             return redirect(url_for("auth.account"))
         form.current_password.errors.append("That is not your current password.")

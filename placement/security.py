@@ -1,0 +1,81 @@
+"""Response headers and session lifetimes: the same rules on every page.
+
+- A strict Content-Security-Policy (no inline script or style anywhere, so nothing but our
+  own files runs), no framing, no MIME sniffing, no referrer leaving the site.
+- `Cache-Control: no-store` on every page a signed-in person sees (case data must not
+  stay in a shared computer's cache) and on the shelter staff pages.
+- HSTS when served over HTTPS.
+- Sessions end after 15 idle minutes for advocates and coordinators (SESSION_IDLE_MINUTES
+  for the others) and after an absolute lifetime, whatever the activity.
+"""
+
+import time
+
+from flask import Flask, flash, redirect, request, session, url_for
+from flask_login import current_user, logout_user
+
+from .auth.models import Role
+
+CSP = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    "font-src 'self'",
+    "connect-src 'self'",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+
+SHORT_IDLE_ROLES = (Role.ADVOCATE, Role.COORDINATOR)
+
+
+def set_headers(response):
+    headers = response.headers
+    headers.setdefault("Content-Security-Policy", CSP)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "no-referrer")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if request.is_secure:
+        headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+    is_static = request.endpoint in ("static", "bootstrap.static")
+    if not is_static and (current_user.is_authenticated or request.blueprint == "report"):
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    return response
+
+
+def idle_limit_seconds(app: Flask) -> int:
+    minutes = (app.config["SESSION_IDLE_MINUTES_SHORT"]
+               if current_user.role in SHORT_IDLE_ROLES else app.config["SESSION_IDLE_MINUTES"])
+    return int(minutes * 60)
+
+
+def enforce_session_lifetime(app: Flask):
+    """Runs before the role check: an expired session is signed out first."""
+    if request.endpoint in ("static", "bootstrap.static") or not current_user.is_authenticated:
+        return None
+    now = int(time.time())
+    started = session.setdefault("started_at", now)
+    last_seen = session.get("last_seen", now)
+    too_idle = now - last_seen > idle_limit_seconds(app)
+    too_old = now - started > app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+    if too_idle or too_old:
+        logout_user()
+        session.clear()
+        flash("You were signed out after a period without activity. Sign in again to go on; "
+              "a request form you were filling in is kept in this tab.", "info")
+        if request.method == "GET":
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return redirect(url_for("auth.login"))
+    session["last_seen"] = now
+    return None
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(lambda: enforce_session_lifetime(app))
+    app.after_request(set_headers)
