@@ -4,12 +4,13 @@ from partners.models import Donor, Hotel, LoyaltyProgram, PointsLot, Shelter
 
 from .audit import AuditEvent
 from .auth.models import User
+from .auth.throttle import LoginFailure
 from .bookings.models import Booking
 from .planning.models import PlanRun
 from .requests.models import DangerZone, Exclusion, HousingRequest
 
 __all__ = [
-    "AuditEvent", "Booking", "PlanRun",
+    "AuditEvent", "Booking", "LoginFailure", "PlanRun",
     "DangerZone", "Donor", "Exclusion", "Hotel", "HousingRequest", "LoyaltyProgram", "PointsLot",
     "Shelter", "User",
 ]

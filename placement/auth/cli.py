@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..database import unit_of_work
 from ..extensions import db
 from .models import Role, User
+from .passwords import password_problem
 
 users_cli = AppGroup("users", help="Create and manage accounts.")
 
@@ -47,8 +48,8 @@ def create_command(email: str, role: str, generate: bool) -> None:
         password = generate_password()
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        if len(password) < minimum:
-            raise click.ClickException(f"the password needs at least {minimum} characters")
+        if problem := password_problem(password, minimum, email):
+            raise click.ClickException(problem)
     try:
         with unit_of_work():
             user = create_user(email, Role(role), password)

@@ -5,14 +5,16 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, ValidationError
 
 from .models import Role
+from .passwords import password_problem
 
 ROLE_CHOICES = [SelectChoice(role.value, role.label) for role in Role]
 
 
-def password_policy(_form, field) -> None:
-    minimum = current_app.config["PASSWORD_MIN_LENGTH"]
-    if len(field.data or "") < minimum:
-        raise ValidationError(f"Use at least {minimum} characters; a short phrase works well.")
+def password_policy(form, field) -> None:
+    email = getattr(getattr(form, "email", None), "data", None)
+    problem = password_problem(field.data or "", current_app.config["PASSWORD_MIN_LENGTH"], email)
+    if problem:
+        raise ValidationError(problem)
 
 
 class LoginForm(FlaskForm):

@@ -8,6 +8,7 @@ from partners.base import utcnow
 
 from ..database import unit_of_work
 from ..extensions import db
+from . import throttle
 from .access import public, signed_in
 from .forms import ChangePasswordForm, ConfirmForm, LoginForm
 from .models import User, dummy_password_check
@@ -37,6 +38,15 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         email = User.normalize_email(form.email.data)
+        address = request.remote_addr or "unknown"
+        verdict = throttle.check(db.session, email, address)
+        if not verdict.allowed:
+            minutes = max(1, round(verdict.wait_seconds / 60))
+            flash(f"Too many attempts. Wait about {minutes} minute{'s' if minutes != 1 else ''} "
+                  "and try again.", "danger")
+            db.session.rollback()  # end the read; nothing was written
+            return (render_template("auth/login.html", form=form), 429,
+                    {"Retry-After": str(verdict.wait_seconds)})
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
             dummy_password_check()
@@ -44,6 +54,9 @@ def login():
             ok = user is not None and user.active and user.check_password(form.password.data)
             if ok:
                 user.last_login_at = utcnow()
+                throttle.clear(db.session, email)
+            else:
+                throttle.record_failure(db.session, email, address)
         if ok:
             next_url = safe_next(request.args.get("next"))
             session.clear()  # a fresh session at login: nothing carried over from before

@@ -1,0 +1,75 @@
+"""Login throttling per account and per address, with a growing delay.
+
+Failures are kept by a hash of the e-mail (the same for accounts that exist and those
+that do not, so the delay tells nothing) and by address. Past a few failures, each new one
+doubles the wait, up to an hour. A success clears the account's failures.
+"""
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import String, delete, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from partners.base import Base, utcnow
+
+WINDOW = timedelta(minutes=30)
+FREE_ACCOUNT_FAILURES = 5
+FREE_ADDRESS_FAILURES = 20
+FIRST_DELAY = timedelta(seconds=30)
+MAX_DELAY = timedelta(hours=1)
+
+
+class LoginFailure(Base):
+    __tablename__ = "login_failure"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)  # sha256 of the e-mail
+    address: Mapped[str] = mapped_column(String(64), index=True)
+
+
+def account_key(email: str) -> str:
+    return hashlib.sha256(email.strip().lower().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    wait_seconds: int = 0
+
+
+def _delay(failures: int, free: int) -> timedelta:
+    if failures < free:
+        return timedelta(0)
+    return min(FIRST_DELAY * 2 ** (failures - free), MAX_DELAY)
+
+
+def check(session: Session, email: str, address: str, now: datetime | None = None) -> Verdict:
+    now = now or utcnow()
+    since = now - WINDOW
+    waits = []
+    for column, key, free in ((LoginFailure.account, account_key(email), FREE_ACCOUNT_FAILURES),
+                              (LoginFailure.address, address, FREE_ADDRESS_FAILURES)):
+        count, last = session.execute(
+            select(func.count(LoginFailure.id), func.max(LoginFailure.at))
+            .where(column == key, LoginFailure.at >= since)
+        ).one()
+        if count and last is not None:
+            until = last + _delay(count, free)
+            if until > now:
+                waits.append((until - now).total_seconds())
+    if waits:
+        return Verdict(False, int(max(waits)) + 1)
+    return Verdict(True)
+
+
+def record_failure(session: Session, email: str, address: str, now: datetime | None = None):
+    session.add(LoginFailure(account=account_key(email), address=address, at=now or utcnow()))
+
+
+def clear(session: Session, email: str, now: datetime | None = None) -> None:
+    session.execute(delete(LoginFailure).where(LoginFailure.account == account_key(email)))
+    # Old failures of every account go too, so the table stays small.
+    session.execute(delete(LoginFailure).where(LoginFailure.at < (now or utcnow()) - WINDOW))
