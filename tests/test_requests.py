@@ -177,3 +177,18 @@ def test_file_request_refuses_unknown_exclusions(app, make_user):
         note=None)
     with pytest.raises(RequestError):
         file_request(db.session, user.id, details)
+
+
+def test_reads_and_filing_are_on_the_audit_log_for_admins(advocate, make_user, app):
+    _user, client = advocate
+    client.post("/requests/new", data=form_data(note="SENTINEL-AUDIT-NOTE"))
+    filed = only_request()
+    client.get(f"/requests/{filed.id}")
+    admin = make_user(Role.ADMIN)
+    admin_client = app.test_client()
+    admin_client.post("/login", data={"email": admin.email,
+                                      "password": "correct horse battery staple"})
+    page = admin_client.get("/admin/audit?subject=request").text
+    assert f"request #{filed.id}" in page and ">read<" in page and ">file<" in page
+    assert "SENTINEL-AUDIT-NOTE" not in page and filed.case_code not in page
+    assert client.get("/admin/audit").status_code == 403

@@ -1,9 +1,10 @@
 """Admins manage accounts: create, change role, deactivate or reactivate, reset password."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..audit import AuditEvent
 from ..auth.access import roles
 from ..auth.cli import create_user
 from ..auth.forms import ConfirmForm, EditUserForm, NewUserForm, ResetPasswordForm
@@ -101,3 +102,19 @@ def toggle_active(user_id: int):
     state = "reactivated" if user.active else "deactivated"
     flash(f"{user.email} {state}.", "success")
     return redirect(url_for("admin.users"))
+
+
+AUDIT_PAGE = 200
+
+
+@bp.route("/audit")
+@roles(Role.ADMIN)
+def audit_log():
+    subject = request.args.get("subject") or None
+    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE)
+    if subject:
+        query = query.where(AuditEvent.subject == subject[:40])
+    events = db.session.scalars(query).all()
+    emails = dict(db.session.execute(select(User.id, User.email)).all())
+    return render_template("admin/audit.html", events=events, emails=emails, subject=subject,
+                           limit=AUDIT_PAGE)

@@ -10,6 +10,7 @@ from partners.availability.common import as_naive_utc
 from partners.availability.common import local_today as place_local_today
 from partners.geo import Location
 
+from .. import audit
 from ..crypto import encrypt_note
 from .models import DangerZone, Exclusion, Gender, HousingRequest, Priority
 
@@ -87,4 +88,6 @@ def file_request(session: Session, advocate_id: int, details: RequestDetails,
         request.exclusions.append(Exclusion(**{f"{kind}_id": int(ident)}))
     session.add(request)
     session.flush()
+    audit.record(session, advocate_id, "file", "request", request.id,
+                 to_state=request.status.value, detail=f"priority {request.priority.value}")
     return request

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from partners.places import Hotel, Shelter
 
-from .. import notify
+from .. import audit, notify
 from ..auth.access import roles
 from ..auth.models import Role
 from ..crypto import decrypt_note
@@ -107,4 +107,6 @@ def show(request_id: int):
     if current_user.role is Role.ADVOCATE and housing_request.created_by_id != current_user.id:
         abort(404)  # another advocate's case: not even its existence is confirmed
     note = decrypt_note(housing_request.note_encrypted)
+    with unit_of_work():  # every read of a request's details is on the record
+        audit.record(db.session, current_user.id, "read", "request", housing_request.id)
     return render_template("requests/show.html", r=housing_request, note=note)
