@@ -65,6 +65,7 @@ def _load_user(token: str):
 def _register_blueprints(app: Flask) -> None:
     from . import home
     from .admin.views import bp as admin_bp
+    from .auth.totp import bp as totp_bp
     from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
     from .donors.views import bp as donors_bp
@@ -74,16 +75,17 @@ def _register_blueprints(app: Flask) -> None:
     from .points.views import bp as points_bp
     from .requests.views import bp as requests_bp
 
-    for blueprint in (auth_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp,
+    for blueprint in (auth_bp, totp_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp,
                       places_bp, report_bp, planning_bp, bookings_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
-    from .demo import demo_command
+    from .demo import demo_code_command, demo_command
     from .keys_cli import keys_cli
 
     app.cli.add_command(keys_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(demo_code_command)

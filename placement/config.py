@@ -50,6 +50,10 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PASSWORD_MIN_LENGTH": 12,
+        "TOTP_REQUIRED_ROLES": frozenset(
+            r.strip() for r in os.environ.get("TOTP_REQUIRED_ROLES", "coordinator,admin").split(",")
+            if r.strip()
+        ),
         "SESSION_IDLE_MINUTES_SHORT": float(os.environ.get("SESSION_IDLE_MINUTES_SHORT", "15")),
         "SESSION_IDLE_MINUTES": float(os.environ.get("SESSION_IDLE_MINUTES", "60")),
         "SESSION_ABSOLUTE_HOURS": float(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),

@@ -5,6 +5,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import click
+import pyotp
 from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, select
@@ -30,11 +31,13 @@ from partners.models import (
 
 from .auth.cli import create_user, generate_password
 from .auth.models import Role, User
+from .auth.totp import secret_of, set_secret
 from .database import unit_of_work
 from .extensions import db
 from .requests.models import DangerZone, Gender, HousingRequest, Priority
 
 LOGINS_FILE = "demo-logins.txt"
+DEMO_DOMAIN = "demo.shelter-bridge.org"
 
 # Published terms (domain brief): months of inactivity before points lapse, and Wyndham's
 # four-year cap on any point's age.
@@ -89,10 +92,14 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
     logins = {}
     accounts = {}
     for role in Role:
-        email = f"{role.value}@demo.shelter-bridge.org"
+        email = f"{role.value}@{DEMO_DOMAIN}"
         password = generate_password()
         accounts[role] = create_user(email, role, password)
         logins[email] = password
+        if role.value in current_app.config["TOTP_REQUIRED_ROLES"]:
+            secret = pyotp.random_base32()
+            set_secret(accounts[role], secret)
+            logins[email] = f"{password}  TOTP secret: {secret}"
 
     programs = {}
     for code, name, months, max_age, notes in PROGRAMS:
@@ -240,3 +247,20 @@ def demo_command(if_empty: bool) -> None:
     click.echo("Demo data loaded: 12 shelters, 12 hotels, 4 loyalty programs, 3 donors,")
     click.echo("5 pending requests. Demo logins (one per role):")
     click.echo(text)
+    click.echo("Coordinators and admins also enter a code: add the TOTP secret to an "
+               "authenticator app, or run\n  .venv/bin/flask --app placement demo-code "
+               f"coordinator@{DEMO_DOMAIN}")
+
+
+@click.command("demo-code")
+@click.argument("email")
+@with_appcontext
+def demo_code_command(email: str) -> None:
+    """Print the current two-step code of a demo account (demo accounts only), for trying
+    the app without an authenticator app at hand."""
+    if not email.lower().endswith("@" + DEMO_DOMAIN):
+        raise click.ClickException("only demo accounts; use an authenticator app for real ones")
+    user = db.session.scalar(select(User).where(User.email == email.lower()))
+    if user is None or user.totp_secret_encrypted is None:
+        raise click.ClickException(f"{email} has no two-step sign-in")
+    click.echo(pyotp.TOTP(secret_of(user)).now())

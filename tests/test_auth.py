@@ -78,14 +78,14 @@ def test_deactivation_ends_sessions_at_once(client, make_user, login):
 
 
 def test_login_redirects_only_to_local_paths(client, make_user):
-    user = make_user(Role.COORDINATOR)
+    user = make_user(Role.DONOR)
     data = {"email": user.email, "password": PASSWORD}
     for outside in ("https://evil.example/x", "//evil.example/x", "/\\evil.example", "x/y"):
         response = client.post("/login", query_string={"next": outside}, data=data)
         assert response.headers["Location"] == "/", outside
         client.post("/logout")
-    inside = client.post("/login", query_string={"next": "/coordinator"}, data=data)
-    assert inside.headers["Location"] == "/coordinator"
+    inside = client.post("/login", query_string={"next": "/account"}, data=data)
+    assert inside.headers["Location"] == "/account"
 
 
 def test_change_password_keeps_this_browser_and_ends_the_others(app, make_user, login, client):

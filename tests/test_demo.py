@@ -1,3 +1,4 @@
+import pyotp
 from sqlalchemy import func, select
 
 from placement.auth.models import Role, User
@@ -24,9 +25,13 @@ def test_demo_logins_work_in_the_browser_flow(app):
     output = app.test_cli_runner().invoke(args=["demo"]).output
     for role, heading in [(Role.COORDINATOR, "Pending requests"), (Role.DONOR, "Northwind")]:
         email = f"{role.value}@demo.shelter-bridge.org"
-        password = output.split(f"{email}  password: ")[1].split()[0]
+        line = output.split(f"{email}  password: ")[1].splitlines()[0].split()
         client = app.test_client()
-        client.post("/login", data={"email": email, "password": password})
+        response = client.post("/login", data={"email": email, "password": line[0]})
+        if role is Role.COORDINATOR:  # the demo prints each TOTP secret: compute the code
+            assert line[1:3] == ["TOTP", "secret:"]
+            assert response.headers["Location"].endswith("/login/verify")
+            client.post("/login/verify", data={"code": pyotp.TOTP(line[3]).now()})
         assert heading in client.get("/", follow_redirects=True).text
 
 
@@ -57,3 +62,13 @@ def test_demo_has_a_request_no_place_can_take_and_one_only_a_pet_hotel_can(app):
     for request in with_pet:
         assert not any(s.pets for s in shelters if within(request, s))
         assert any(h.pets for h in hotels if within(request, h))
+
+
+def test_demo_code_prints_a_working_code_for_demo_accounts_only(app, make_user):
+    app.test_cli_runner().invoke(args=["demo"])
+    result = app.test_cli_runner().invoke(args=["demo-code",
+                                                "coordinator@demo.shelter-bridge.org"])
+    assert result.exit_code == 0 and result.output.strip().isdigit()
+    real = make_user(Role.COORDINATOR, email="real@hotline.example.org")
+    refused = app.test_cli_runner().invoke(args=["demo-code", real.email])
+    assert refused.exit_code != 0 and "only demo accounts" in refused.output

@@ -12,7 +12,7 @@ from placement.auth.models import Role
 from placement.bookings.models import Booking
 from placement.bookings.states import BookingState
 from placement.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import sign_in as sign_in_as
 
 
 class Inbox:
@@ -43,9 +43,7 @@ def inbox(app):
 
 
 def sign_in(app, user):
-    client = app.test_client()
-    client.post("/login", data={"email": user.email, "password": PASSWORD})
-    return client
+    return sign_in_as(app.test_client(), user)
 
 
 REQUEST = {"priority": "critical", "adults": "1", "children": "2", "gender": "female",

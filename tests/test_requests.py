@@ -15,6 +15,7 @@ from placement.requests.service import (
     file_request,
     local_today,
 )
+from tests.conftest import sign_in
 
 
 def form_data(**overrides) -> dict:
@@ -124,8 +125,7 @@ def test_the_note_is_encrypted_at_rest_and_shown_to_coordinators(advocate, make_
     assert decrypt_note(filed.note_encrypted) == "Prefers a female coordinator"
     coordinator = app.test_client()
     coordinator_user = make_user(Role.COORDINATOR)
-    coordinator.post("/login", data={"email": coordinator_user.email,
-                                     "password": "correct horse battery staple"})
+    sign_in(coordinator, coordinator_user)
     assert "Prefers a female coordinator" in coordinator.get(f"/requests/{filed.id}").text
 
 
@@ -186,8 +186,7 @@ def test_reads_and_filing_are_on_the_audit_log_for_admins(advocate, make_user, a
     client.get(f"/requests/{filed.id}")
     admin = make_user(Role.ADMIN)
     admin_client = app.test_client()
-    admin_client.post("/login", data={"email": admin.email,
-                                      "password": "correct horse battery staple"})
+    sign_in(admin_client, admin)
     page = admin_client.get("/admin/audit?subject=request").text
     assert f"request #{filed.id}" in page and ">read<" in page and ">file<" in page
     assert "SENTINEL-AUDIT-NOTE" not in page and filed.case_code not in page

@@ -12,6 +12,7 @@ from partners.places import Policy, Shelter
 from placement.auth.models import Role
 from placement.extensions import db
 from placement.places.tokens import staff_token
+from tests.conftest import sign_in
 from tests.test_templates import EXTERNAL, INLINE_SCRIPT, INLINE_STYLE
 
 NEW_SHELTER = {
@@ -192,9 +193,7 @@ def test_other_roles_never_see_a_shelter_address(app, make_user, login, create_s
     shelter = create_shelter()
     db.session.commit()
     for role in (Role.ADVOCATE, Role.DONOR, Role.ADMIN):
-        client = app.test_client()
-        client.post("/login", data={"email": make_user(role).email,
-                                    "password": "correct horse battery staple"})
+        client = sign_in(app.test_client(), make_user(role))
         for url in ("/", f"/places/shelters/{shelter.id}", "/places/shelters.csv"):
             response = client.get(url, follow_redirects=True)
             assert "12 Confidential Lane" not in response.text, (role, url)

@@ -8,7 +8,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import Enum, String, false
+from sqlalchemy import BigInteger, Enum, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partners.base import Base, utcnow
@@ -41,6 +41,9 @@ class User(UserMixin, Base):
         Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e])
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # Second factor: the TOTP secret (encrypted like notes) and the last time step used.
+    totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Coordinators on call get an e-mail the moment a critical request is filed.
     on_call: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The login cookie carries this token, not the id: rotating it (logout, password change,

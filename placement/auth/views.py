@@ -8,7 +8,7 @@ from partners.base import utcnow
 
 from ..database import unit_of_work
 from ..extensions import db
-from . import throttle
+from . import throttle, totp
 from .access import public, signed_in
 from .forms import ChangePasswordForm, ConfirmForm, LoginForm
 from .models import User, dummy_password_check
@@ -59,6 +59,10 @@ def login():
                 throttle.record_failure(db.session, email, address)
         if ok:
             next_url = safe_next(request.args.get("next"))
+            if totp.required_for(user):
+                second_step = totp.begin_pending(user)
+                session["pending_next"] = next_url
+                return redirect(second_step)
             session.clear()  # a fresh session at login: nothing carried over from before
             login_user(user)
             return redirect(next_url or url_for("home.index"))
