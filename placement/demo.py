@@ -144,6 +144,7 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
         where = locate(spec.pop("where"))
         request = HousingRequest(
             created_by_id=advocate.id, location_label=where.label, lat=where.lat, lon=where.lon,
+            timezone=where.timezone,
             **spec,
         )
         for label, miles in zones:

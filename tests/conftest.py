@@ -174,13 +174,16 @@ def login(client) -> Callable[[User], FlaskClient]:
 _postgres_runs = {"passed": 0, "not_passed": 0}
 
 
+def _on_postgres(nodeid: str) -> bool:
+    return "[" in nodeid and "postgresql" in nodeid.rsplit("[", 1)[1].split("-")
+
 def pytest_runtest_logreport(report):
-    if report.when == "call" and "[postgresql" in report.nodeid:
+    if report.when == "call" and _on_postgres(report.nodeid):
         _postgres_runs["passed" if report.passed else "not_passed"] += 1
 
 
 def pytest_sessionfinish(session, exitstatus):
-    collected_pg = any("[postgresql" in item.nodeid for item in getattr(session, "items", []))
+    collected_pg = any(_on_postgres(item.nodeid) for item in getattr(session, "items", []))
     if os.environ.get("CI") == "true" and collected_pg and _postgres_runs["passed"] == 0:
         print("\nCI: no test ran on PostgreSQL; failing the run.")
         session.exitstatus = 1

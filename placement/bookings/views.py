@@ -39,7 +39,7 @@ ACTIVE = tuple(HOLDING)
 
 def today_for(booking: Booking):
     """"Today" where the person is: a check-in tonight in Honolulu is still tonight."""
-    return local_today(booking.request.timezone)
+    return local_today(booking.request.timezone or current_app.config["HOTLINE_TIMEZONE"])
 
 
 def rule_check(booking: Booking) -> list[str]:
