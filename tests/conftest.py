@@ -175,7 +175,7 @@ _postgres_runs = {"passed": 0, "not_passed": 0}
 
 
 def _on_postgres(nodeid: str) -> bool:
-    return "[" in nodeid and "postgresql" in nodeid.rsplit("[", 1)[1].split("-")
+    return "[" in nodeid and "postgresql" in nodeid.rsplit("[", 1)[1].rstrip("]").split("-")
 
 def pytest_runtest_logreport(report):
     if report.when == "call" and _on_postgres(report.nodeid):
