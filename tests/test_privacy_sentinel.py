@@ -1,0 +1,63 @@
+"""A sentinel planted in a request's free text never shows up in logs, URLs, error pages,
+or any page but the request's own, and then only for those allowed to read it."""
+
+import logging
+
+from flask import Blueprint
+
+from placement.auth.access import roles
+from placement.auth.models import Role
+from placement.extensions import db
+from placement.requests.models import HousingRequest
+from tests.conftest import sign_in
+
+SENTINEL = "SENTINEL-Q7XZ-MARIA-555-0142"
+
+
+def test_the_note_stays_where_it_belongs(app, make_user, caplog):
+    caplog.set_level(logging.DEBUG)
+    advocate = make_user(Role.ADVOCATE)
+    author = sign_in(app.test_client(), advocate)
+    response = author.post("/requests/new", data={
+        "priority": "critical", "adults": "1", "children": "0", "gender": "female",
+        "pets": "0", "where": "20002", "nights": "3", "window_auto": "1", "note": SENTINEL})
+    assert SENTINEL not in response.headers["Location"]
+    request = db.session.query(HousingRequest).one()
+    request_url = f"/requests/{request.id}"
+
+    readers = {"owner": author}
+    for role in Role:
+        readers[role.value] = sign_in(app.test_client(), make_user(role))
+    allowed = {("owner", request_url), ("coordinator", request_url)}
+    seen = set()
+    for name, client in readers.items():
+        for rule in app.url_map.iter_rules():
+            if "GET" not in rule.methods or rule.arguments - {"request_id"}:
+                continue
+            url = rule.build({"request_id": request.id})[1]
+            page = client.get(url)
+            assert SENTINEL not in page.headers.get("Location", "")
+            if SENTINEL in page.get_data(as_text=True):
+                seen.add((name, url))
+    assert seen == allowed
+    assert SENTINEL not in caplog.text
+
+
+def test_an_unexpected_error_shows_no_detail(app, make_user, caplog):
+    bp = Blueprint("boom", __name__)
+
+    @bp.route("/boom")
+    @roles(Role.COORDINATOR)
+    def boom():
+        raise RuntimeError(f"failed while reading {SENTINEL}")
+
+    app.register_blueprint(bp)
+    app.testing = False
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    client = sign_in(app.test_client(), make_user(Role.COORDINATOR))
+    response = client.get("/boom")
+    assert response.status_code == 500
+    assert SENTINEL not in response.get_data(as_text=True)
+    assert "Traceback" not in response.get_data(as_text=True)
+    assert "Something went wrong on our side" in response.get_data(as_text=True)
+
