@@ -78,3 +78,37 @@ def test_two_approvals_for_the_last_bed_never_both_succeed(
         with unit_of_work():
             service.cancel(db.session, winner, coordinator_id, "round over")
         assert winner.state is BookingState.CANCELLED
+
+
+def test_eight_coordinators_racing_for_three_beds_place_exactly_three(
+        app, create_shelter, create_booking, make_user):
+    coordinator_id = make_user(Role.COORDINATOR).id
+    shelter = create_shelter(capacity=3)
+    ids = [create_booking(shelter).id for _ in range(8)]
+    db.session.commit()
+    start = threading.Barrier(len(ids))
+    outcome: dict[int, str] = {}
+
+    def approve(booking_id: int) -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                with unit_of_work():
+                    booking = db.session.get(Booking, booking_id)
+                    service.approve(db.session, booking, coordinator_id, TODAY)
+                outcome[booking_id] = "approved"
+            except BookingConflict:
+                outcome[booking_id] = "conflict"
+            except Exception as error:  # noqa: BLE001 - reported by the assertion below
+                outcome[booking_id] = type(error).__name__
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=approve, args=(i,)) for i in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert sorted(outcome.values()) == ["approved"] * 3 + ["conflict"] * 5, outcome
+    night = shelter_nights(db.session, db.session.get(type(shelter), shelter.id), TODAY, TODAY)
+    assert night[0].held == 3 and night[0].free == 0
