@@ -83,12 +83,15 @@ def _register_blueprints(app: Flask) -> None:
 def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
     from .backup import backup_command, restore_command
+    from .benchdata import bench_data_command, bench_plan_command
     from .demo import demo_code_command, demo_command
     from .keys_cli import keys_cli
 
     app.cli.add_command(keys_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_command)
+    app.cli.add_command(bench_data_command)
+    app.cli.add_command(bench_plan_command)
     app.cli.add_command(restore_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_code_command)

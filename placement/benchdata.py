@@ -1,0 +1,265 @@
+"""`flask --app placement bench-data`: a large, realistic, fictional database for the
+performance benchmarks (never for tests): thousands of places around real ZIP codes, years
+of past requests and completed stays with their points, and a queue of pending requests.
+Rows are written in bulk through SQLAlchemy Core."""
+
+import random
+import time
+from datetime import date, datetime, timedelta
+
+import click
+import zipcodes
+from flask import current_app
+from flask.cli import with_appcontext
+from sqlalchemy import func, insert, select
+
+from partners.ledger import donate
+from partners.places import Hotel, Policy, Shelter
+from partners.points import (
+    Account,
+    Donor,
+    DonorKind,
+    LedgerEntry,
+    LedgerTransaction,
+    LoyaltyProgram,
+    PointsLot,
+    TxnKind,
+)
+
+from .auth.cli import create_user, generate_password
+from .auth.models import Role, User
+from .bookings.models import Booking, new_booking_ref
+from .bookings.states import BookingState
+from .database import unit_of_work
+from .extensions import db
+from .requests.models import Gender, HousingRequest, Priority, RequestStatus, new_case_code
+from .requests.service import local_today
+
+PROGRAMS = [("choice", "Choice Privileges", 18, None, (6_000, 35_000)),
+            ("ihg", "IHG One Rewards", 12, None, (10_000, 60_000)),
+            ("marriott", "Marriott Bonvoy", 24, None, (7_500, 40_000)),
+            ("wyndham", "Wyndham Rewards", 18, 48, (7_500, 30_000))]
+BATCH = 5_000
+
+
+def _bulk(table, rows):
+    for start in range(0, len(rows), BATCH):
+        db.session.execute(insert(table), rows[start:start + BATCH])
+
+
+def _places(rng, zips, n, metro_count=60):
+    """Places clustered around `metro_count` metro areas, as partner networks are."""
+    metros = rng.sample(zips, metro_count)
+    for _ in range(n):
+        centre = rng.choice(metros)
+        yield (centre["city"].title(), centre["state"], float(centre["lat"]) + rng.gauss(0, .25),
+               float(centre["long"]) + rng.gauss(0, .25), centre.get("timezone") or
+               "America/New_York", centre["zip_code"])
+
+
+@click.command("bench-data")
+@click.option("--shelters", default=3000)
+@click.option("--hotels", default=5000)
+@click.option("--past-requests", default=200_000)
+@click.option("--pending", default=500)
+@click.option("--years", default=5)
+@click.option("--seed", default=7)
+@with_appcontext
+def bench_data_command(shelters, hotels, past_requests, pending, years, seed):
+    """Fill an EMPTY database with benchmark data."""
+    if db.session.scalar(select(func.count(User.id))):
+        raise click.ClickException("bench-data loads only into an empty database")
+    rng = random.Random(seed)
+    started = time.perf_counter()
+    zips = [z for z in zipcodes.list_all() if z.get("lat") and z.get("zip_code_type") == "STANDARD"]
+    today = local_today(current_app.config["HOTLINE_TIMEZONE"])
+    with unit_of_work():
+        advocate = create_user("bench.advocate@example.org", Role.ADVOCATE, generate_password())
+        create_user("bench.coordinator@example.org", Role.COORDINATOR, generate_password())
+        programs = {}
+        for code, name, months, max_age, _price in PROGRAMS:
+            programs[code] = LoyaltyProgram(code=code, name=name, inactivity_months=months,
+                                            max_age_months=max_age)
+            db.session.add(programs[code])
+        db.session.flush()
+        policies = [Policy.WOMEN, Policy.WOMEN, Policy.FAMILY, Policy.ANY, Policy.MEN,
+                    Policy.YOUTH]
+        _bulk(Shelter.__table__, [dict(
+            name=f"Shelter {i}", policy=rng.choice(policies), accepts_nonbinary=rng.random() < .3,
+            same_gender=rng.random() < .1, pets=rng.random() < .1,
+            accessible=rng.random() < .6, max_stay=rng.choice([14, 30, 45, 60, None]),
+            capacity=rng.randint(4, 40), confidential=True, active=True,
+            city=city, state=state, lat=lat, lon=lon, timezone=tz, zip_code=zip_code,
+            created_at=datetime(2021, 1, 1), staff_link_version=0,
+            confirmed_at=datetime.now() - timedelta(minutes=rng.randint(5, 900)),
+        ) for i, (city, state, lat, lon, tz, zip_code) in enumerate(
+            _places(rng, zips, shelters))])
+        hotel_rows = []
+        for i, (city, state, lat, lon, tz, zip_code) in enumerate(_places(rng, zips, hotels)):
+            code, _n, _m, _a, (low, high) = rng.choice(PROGRAMS)
+            hotel_rows.append(dict(
+                name=f"Hotel {i}", program_id=programs[code].id, room_capacity=rng.choice([2, 4]),
+                pets=rng.random() < .3, accessible=rng.random() < .7,
+                rooms_per_night=rng.randint(1, 4), standard_points=rng.randrange(low, high, 500),
+                active=True, city=city, state=state, lat=lat, lon=lon, timezone=tz,
+                zip_code=zip_code, created_at=datetime(2021, 1, 1)))
+        _bulk(Hotel.__table__, hotel_rows)
+        donors = [Donor(name=f"Donor {i}", kind=DonorKind.COMPANY) for i in range(200)]
+        db.session.add_all(donors)
+        db.session.flush()
+        lots = {code: [] for code in programs}
+        for donor in donors:
+            for code in rng.sample(list(programs), 2):
+                lots[code].append(donate(db.session, donor.id, programs[code],
+                                         rng.randint(200, 4000) * 1000,
+                                         today - timedelta(days=rng.randint(0, 300))).id)
+    click.echo(f"places and donors: {time.perf_counter() - started:.0f} s")
+
+    shelter_ids = db.session.scalars(select(Shelter.id)).all()
+    hotel_rows = db.session.execute(select(Hotel.id, Hotel.program_id)).all()
+    history = years * 365
+    with unit_of_work():
+        requests, bookings, txns = [], [], []
+        for _ in range(past_requests):
+            day = today - timedelta(days=rng.randint(30, history))
+            nights = rng.randint(2, 10)
+            requests.append(dict(
+                case_code=new_case_code(), created_by_id=advocate.id,
+                adults=1, children=rng.choice([0, 0, 1, 2]), gender=rng.choice(list(Gender)),
+                pets=0, service_animal=False, accessible=False, location_label=None, lat=None,
+                lon=None, earliest=day, latest=day, nights=nights,
+                priority=rng.choice(list(Priority)), status=RequestStatus.CLOSED,
+                created_at=datetime.combine(day, datetime.min.time()),
+                updated_at=datetime.combine(day, datetime.min.time())))
+        _bulk(HousingRequest.__table__, requests)
+        request_rows = db.session.execute(
+            select(HousingRequest.id, HousingRequest.earliest, HousingRequest.nights,
+                   HousingRequest.adults, HousingRequest.children)
+            .where(HousingRequest.status == RequestStatus.CLOSED)).all()
+        for row in request_rows:
+            is_hotel = rng.random() < .5
+            hotel_id, program_id = rng.choice(hotel_rows) if is_hotel else (None, None)
+            ref = new_booking_ref()
+            points = row.nights * 15_000 if is_hotel else 0
+            bookings.append(dict(
+                ref=ref, request_id=row.id, shelter_id=None if is_hotel else
+                rng.choice(shelter_ids), hotel_id=hotel_id, check_in=row.earliest,
+                nights=row.nights, persons=row.adults + row.children, rooms=int(is_hotel),
+                points_planned=points, points_charged=points, state=BookingState.CHECKED_OUT,
+                confirmation="BENCH", created_at=datetime.combine(row.earliest,
+                                                                  datetime.min.time()),
+                updated_at=datetime.combine(row.earliest, datetime.min.time()), version=1))
+            if is_hotel:
+                txns.append(dict(kind=TxnKind.SPEND, program_id=program_id, booking_ref=ref,
+                                 nights=row.nights, persons=row.adults + row.children,
+                                 created_at=datetime.combine(
+                                     row.earliest + timedelta(days=row.nights),
+                                     datetime.min.time()),
+                                 _points=points))
+        _bulk(Booking.__table__, bookings)
+        click.echo(f"{len(requests)} past requests and stays: "
+                   f"{time.perf_counter() - started:.0f} s")
+        _history_ledger(rng, txns, donors)
+    click.echo(f"ledger history: {time.perf_counter() - started:.0f} s")
+
+    with unit_of_work():
+        metros = rng.sample(zips, 60)
+        rows = []
+        for _ in range(pending):
+            centre = rng.choice(metros)
+            priority = rng.choice([Priority.CRITICAL, Priority.HIGH, Priority.NORMAL])
+            start = today + timedelta(
+                days=0 if priority is Priority.CRITICAL else rng.randint(0, 2))
+            rows.append(dict(
+                case_code=new_case_code(), created_by_id=advocate.id, adults=rng.choice([1, 1, 2]),
+                children=rng.choice([0, 0, 1, 2, 3]), gender=rng.choice(list(Gender)),
+                pets=int(rng.random() < .15), service_animal=False,
+                accessible=rng.random() < .1, location_label=centre["zip_code"],
+                lat=float(centre["lat"]), lon=float(centre["long"]),
+                timezone=centre.get("timezone"), max_miles=rng.choice([20, 30, 50, 100]),
+                earliest=start, latest=start + timedelta(days=rng.randint(0, 3)),
+                nights=rng.randint(2, 10), priority=priority, status=RequestStatus.PENDING,
+                created_at=datetime.now(), updated_at=datetime.now()))
+        _bulk(HousingRequest.__table__, rows)
+    click.echo(f"done: {time.perf_counter() - started:.0f} s in all")
+
+
+def _history_ledger(rng, spends: list[dict], donors: list[Donor]) -> None:
+    """Past spends on lots of their own (one per donor, program and year), each posted as
+    the ledger would: a donation, then spends with running balances."""
+    groups: dict[tuple, list[dict]] = {}
+    for spend in spends:
+        donor = rng.choice(donors)
+        groups.setdefault((donor.id, spend["program_id"], spend["created_at"].year),
+                          []).append(spend)
+    first_new = (db.session.scalar(select(func.max(PointsLot.id))) or 0) + 1
+    _bulk(PointsLot.__table__, [dict(
+        donor_id=donor_id, program_id=program_id, points=sum(s["_points"] for s in items),
+        received_on=date(year, 1, 1), expires_on=date(year + 1, 12, 31),
+        created_at=datetime(year, 1, 1))
+        for (donor_id, program_id, year), items in groups.items()])
+    lot_ids = {(r.donor_id, r.program_id, r.received_on.year): r.id for r in db.session.execute(
+        select(PointsLot.id, PointsLot.donor_id, PointsLot.program_id, PointsLot.received_on)
+        .where(PointsLot.id >= first_new))}
+    txns, postings = [], []
+    for key, items in groups.items():
+        lot_id, total = lot_ids[key], sum(s["_points"] for s in items)
+        memo = f"history lot {lot_id}"
+        txns.append(dict(kind=TxnKind.DONATION, program_id=key[1], memo=memo,
+                         booking_ref=None, nights=None, persons=None,
+                         created_at=datetime(key[2], 1, 1)))
+        postings.append((memo, [(lot_id, Account.DONATED, -total),
+                                (lot_id, Account.AVAILABLE, total)]))
+        for spend in sorted(items, key=lambda s: s["created_at"]):
+            txns.append({"memo": None, **{k: v for k, v in spend.items()
+                                          if not k.startswith("_")}})
+            points = spend["_points"]
+            postings.append((spend["booking_ref"], [(lot_id, Account.AVAILABLE, -points),
+                                                    (lot_id, Account.SPENT, points)]))
+    _bulk(LedgerTransaction.__table__, txns)
+    ids = {}
+    for txn_id, ref, memo in db.session.execute(select(
+            LedgerTransaction.id, LedgerTransaction.booking_ref, LedgerTransaction.memo)):
+        ids[ref or memo] = txn_id
+    running: dict[tuple, tuple[int, int]] = {}
+    entries = []
+    for key, moves in postings:
+        for lot_id, account, amount in moves:
+            seq, balance = running.get((lot_id, account), (0, 0))
+            running[(lot_id, account)] = (seq + 1, balance + amount)
+            entries.append(dict(transaction_id=ids[key], lot_id=lot_id, account=account,
+                                amount=amount, seq=seq + 1, balance_after=balance + amount))
+    _bulk(LedgerEntry.__table__, entries)
+
+
+@click.command("bench-plan")
+@click.option("--time-limit", default=25.0, help="Seconds for the optimizer.")
+@click.option("--problem-out", type=click.Path(dir_okay=False), default=None,
+              help="Also write the problem as the spec's JSON, to compare with the optimizer's "
+                   "own benchmark on the same instance.")
+@with_appcontext
+def bench_plan_command(time_limit: float, problem_out: str | None) -> None:
+    """Time "Plan now" end to end on this database: read rows, solve, write proposals."""
+    import json
+    import resource
+
+    from .planning.models import PlanRun
+    from .planning.runner import execute_run
+
+    started = time.perf_counter()
+    with unit_of_work():
+        run = PlanRun(time_limit=time_limit)
+        db.session.add(run)
+        db.session.flush()
+        run_id = run.id
+    execute_run(current_app._get_current_object(), run_id)
+    total = time.perf_counter() - started
+    run = db.session.get(PlanRun, run_id)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    click.echo(f"plan-now: {run.status.value}, {run.requests} pending requests, "
+               f"{run.placed} placed, cost {run.cost}, bound {run.bound}, "
+               f"solver {run.solver_status} in {run.seconds} s; end to end {total:.1f} s; "
+               f"peak memory {peak_mb:.0f} MB")
+    if problem_out and run.problem:
+        with open(problem_out, "w") as handle:
+            json.dump(run.problem, handle)
