@@ -252,15 +252,31 @@ def hold_points(
         raise InsufficientPoints(
             f"{program.name} has {available:,} points available; this stay needs {points:,}"
         )
-    moves, needed = [], points
-    for lot, amount in lots:
-        take = min(amount, needed)
-        moves.append(Move(lot.id, Account.AVAILABLE, Account.HELD, take))
-        needed -= take
-        if needed == 0:
-            break
+    moves = _draw(lots, points, Account.AVAILABLE, Account.HELD)
     return _post(session, TxnKind.HOLD, program_id, moves,
                  idempotency_key=idempotency_key, booking_ref=booking_ref)
+
+
+def _draw(lots: list[tuple[PointsLot, int]], amount: int, source: Account,
+          target: Account) -> list[Move]:
+    """Moves that take `amount` from the lots in the order given, each up to its points."""
+    moves = []
+    for lot, points in lots:
+        if amount == 0:
+            break
+        take = min(points, amount)
+        moves.append(Move(lot.id, source, target, take))
+        amount -= take
+    return moves
+
+
+def _locked_hold(session: Session, booking_ref: str) -> list[tuple[PointsLot, int]]:
+    """The booking's held lots, read again under its program's lock."""
+    held = _held_lots(session, booking_ref)
+    if held:
+        lock_program(session, held[0][0].program_id)
+        held = _held_lots(session, booking_ref)
+    return held
 
 
 def release_hold(
@@ -271,25 +287,16 @@ def release_hold(
     hold keeps the lots that must be used soonest."""
     if existing := _replay(session, idempotency_key, TxnKind.RELEASE):
         return existing
-    held = _held_lots(session, booking_ref)
+    held = _locked_hold(session, booking_ref)
     if not held:
         return None
-    program_id = held[0][0].program_id
-    lock_program(session, program_id)
-    held = _held_lots(session, booking_ref)
     total = sum(amount for _lot, amount in held)
     amount_to_release = total if points is None else points
     if not 0 <= amount_to_release <= total:
         raise LedgerError(f"{total:,} points are held for this booking; cannot release "
                           f"{amount_to_release:,}")
-    moves, left = [], amount_to_release
-    for lot, amount in reversed(held):
-        give = min(amount, left)
-        moves.append(Move(lot.id, Account.HELD, Account.AVAILABLE, give))
-        left -= give
-        if left == 0:
-            break
-    return _post(session, TxnKind.RELEASE, program_id, moves,
+    moves = _draw(list(reversed(held)), amount_to_release, Account.HELD, Account.AVAILABLE)
+    return _post(session, TxnKind.RELEASE, held[0][0].program_id, moves,
                  idempotency_key=idempotency_key, booking_ref=booking_ref)
 
 
@@ -314,15 +321,13 @@ def spend_hold(
     """The stay has ended: its held points are spent, with the facts donors see."""
     if existing := _replay(session, idempotency_key, TxnKind.SPEND):
         return existing
-    held = _held_lots(session, booking_ref)
+    held = _locked_hold(session, booking_ref)
     if not held:
         return None
-    program_id = held[0][0].program_id
-    lock_program(session, program_id)
-    held = _held_lots(session, booking_ref)
     moves = [Move(lot.id, Account.HELD, Account.SPENT, amount) for lot, amount in held]
-    return _post(session, TxnKind.SPEND, program_id, moves, idempotency_key=idempotency_key,
-                 booking_ref=booking_ref, nights=nights, persons=persons)
+    return _post(session, TxnKind.SPEND, held[0][0].program_id, moves,
+                 idempotency_key=idempotency_key, booking_ref=booking_ref, nights=nights,
+                 persons=persons)
 
 
 def _held_lots(session: Session, booking_ref: str) -> list[tuple[PointsLot, int]]:

@@ -21,6 +21,24 @@ from tests.request_factories import TODAY
 ROUNDS = 100
 
 
+def approve_in_thread(app, start: threading.Barrier, booking_id: int, coordinator_id: int,
+                      outcome: dict) -> None:
+    """One coordinator's approval, in an app context and a session of its own."""
+    with app.app_context():
+        start.wait()
+        try:
+            with unit_of_work():
+                booking = db.session.get(Booking, booking_id)
+                service.approve(db.session, booking, coordinator_id, TODAY)
+            outcome[booking_id] = "approved"
+        except BookingConflict:
+            outcome[booking_id] = "conflict"
+        except Exception as error:  # noqa: BLE001 - reported by the callers' assertions
+            outcome[booking_id] = type(error).__name__
+        finally:
+            db.session.remove()
+
+
 @pytest.fixture
 def pause_after_reading_beds(monkeypatch):
     state = {"barrier": None}
@@ -44,19 +62,7 @@ def test_two_approvals_for_the_last_bed_never_both_succeed(
     shelter_id, coordinator_id = shelter.id, coordinator.id
 
     def approve(start: threading.Barrier, booking_id: int, outcome: dict) -> None:
-        with app.app_context():
-            start.wait()
-            try:
-                with unit_of_work():
-                    booking = db.session.get(Booking, booking_id)
-                    service.approve(db.session, booking, coordinator_id, TODAY)
-                outcome[booking_id] = "approved"
-            except BookingConflict:
-                outcome[booking_id] = "conflict"
-            except Exception as error:  # noqa: BLE001 - reported by the assertion below
-                outcome[booking_id] = type(error).__name__
-            finally:
-                db.session.remove()
+        approve_in_thread(app, start, booking_id, coordinator_id, outcome)
 
     for round_number in range(ROUNDS):
         ids = [create_booking(shelter).id for _ in range(2)]
@@ -89,22 +95,8 @@ def test_eight_coordinators_racing_for_three_beds_place_exactly_three(
     start = threading.Barrier(len(ids))
     outcome: dict[int, str] = {}
 
-    def approve(booking_id: int) -> None:
-        with app.app_context():
-            start.wait()
-            try:
-                with unit_of_work():
-                    booking = db.session.get(Booking, booking_id)
-                    service.approve(db.session, booking, coordinator_id, TODAY)
-                outcome[booking_id] = "approved"
-            except BookingConflict:
-                outcome[booking_id] = "conflict"
-            except Exception as error:  # noqa: BLE001 - reported by the assertion below
-                outcome[booking_id] = type(error).__name__
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=approve, args=(i,)) for i in ids]
+    threads = [threading.Thread(target=approve_in_thread,
+                                args=(app, start, i, coordinator_id, outcome)) for i in ids]
     for thread in threads:
         thread.start()
     for thread in threads:
