@@ -189,6 +189,19 @@ def lot_balances(session: Session, lot_ids: Iterable[int] | None = None) -> dict
     return {lot_id: Balances(**values) for lot_id, values in sums.items()}
 
 
+def all_program_balances(session: Session) -> dict[int, Balances]:
+    """Every program's balances in one aggregate (the points overview)."""
+    totals: dict[int, dict[str, int]] = defaultdict(dict)
+    for program_id, account, total in session.execute(
+        select(PointsLot.program_id, LedgerEntry.account, func.sum(LedgerEntry.amount))
+        .join(PointsLot, PointsLot.id == LedgerEntry.lot_id)
+        .where(LedgerEntry.account != Account.DONATED)
+        .group_by(PointsLot.program_id, LedgerEntry.account)
+    ):
+        totals[program_id][account.value] = int(total)
+    return defaultdict(Balances, {pid: Balances(**values) for pid, values in totals.items()})
+
+
 def program_balances(session: Session, program_id: int) -> Balances:
     lot_ids = select(PointsLot.id).where(PointsLot.program_id == program_id)
     totals: dict[str, int] = {}

@@ -1,9 +1,9 @@
 """The tape chart: places down the side, nights across, stays as bars, free beds per night."""
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from partners.availability import nights_for_hotels, nights_for_shelters
@@ -72,10 +72,13 @@ def tape_chart(session: Session, first: date, days: int, kind: str = "all",
     last = first + timedelta(days=days - 1)
     nights = [first + timedelta(days=i) for i in range(days)]
     bookings = session.scalars(
-        # No stay is longer than 90 nights, so older check-ins cannot reach `first`.
+        # No stay is longer than 90 nights, so older check-ins cannot reach `first`; a
+        # finished stay reaches it only if it was checked out since (years of history).
         select(Booking).where(
-            Booking.state.in_(SHOWN), Booking.check_in <= last,
-            Booking.check_in >= first - timedelta(days=90),
+            Booking.check_in <= last, Booking.check_in >= first - timedelta(days=90),
+            or_(Booking.state.in_(SHOWN[:-1]),
+                and_(Booking.state == BookingState.CHECKED_OUT,
+                     Booking.updated_at >= datetime.combine(first, time.min))),
         ).options(selectinload(Booking.request))
     ).all()
     bookings = [b for b in bookings if b.check_out > first]
@@ -92,10 +95,11 @@ def tape_chart(session: Session, first: date, days: int, kind: str = "all",
         query = select(model).where(model.active)
         if state:
             query = query.where(model.state == state)
-        places = session.scalars(query.order_by(model.state, model.city, model.name)).all()
-        # With no filter, a national list is too long to read: show the places with stays.
-        if not state and len(places) > MAX_ROWS:
-            places = [p for p in places if (label, p.id) in by_place]
+        elif session.scalar(select(func.count(model.id)).where(model.active)) > MAX_ROWS:
+            # With no filter, a national list is too long to read: the places with stays.
+            query = query.where(model.id.in_([pid for kind_, pid in by_place if kind_ == label]))
+        places = session.scalars(
+            query.order_by(model.state, model.city, model.name).limit(MAX_ROWS + 1)).all()
         if len(places) > MAX_ROWS:
             places, truncated = places[:MAX_ROWS], True
         availability = (nights_for_shelters if model is Shelter else nights_for_hotels)(

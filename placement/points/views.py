@@ -7,11 +7,11 @@ from sqlalchemy import func, select
 
 from partners.ledger import (
     LedgerError,
+    all_program_balances,
     donate,
     expire_lots,
     lot_balances,
     lots_expiring_soon,
-    program_balances,
 )
 from partners.points import Donor, DonorKind, LoyaltyProgram, PointsLot
 
@@ -35,7 +35,8 @@ def programs() -> list[LoyaltyProgram]:
 @roles(Role.COORDINATOR)
 def overview():
     today = date.today()
-    rows = [(program, program_balances(db.session, program.id)) for program in programs()]
+    balances = all_program_balances(db.session)
+    rows = [(program, balances[program.id]) for program in programs()]
     expiring = lots_expiring_soon(db.session, today, EXPIRING_WITHIN_DAYS)
     return render_template(
         "points/overview.html", rows=rows, expiring=expiring, today=today,
