@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import config, errors, security
+from . import audit, config, errors, security
 from .auth import access
 from .database import configure_engine
 from .extensions import bootstrap, csrf, db, login_manager, migrate
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.lstrip_blocks = True
 
     _init_extensions(app)
+    audit.init_app()
     _register_blueprints(app)
     _register_cli(app)
     errors.init_app(app)

@@ -191,3 +191,26 @@ def test_reads_and_filing_are_on_the_audit_log_for_admins(advocate, make_user, a
     assert f"request #{filed.id}" in page and ">read<" in page and ">file<" in page
     assert "SENTINEL-AUDIT-NOTE" not in page and filed.case_code not in page
     assert client.get("/admin/audit").status_code == 403
+
+
+def test_every_change_to_places_points_and_accounts_is_audited_without_values(
+        app, make_user, login, create_shelter):
+    from placement.audit import AuditEvent
+
+    coordinator = make_user(Role.COORDINATOR)
+    client = login(coordinator)
+    shelter = create_shelter(name="Audit Test House")
+    db.session.commit()
+    shelter.capacity = 12
+    shelter.address = "SENTINEL-ADDRESS 12 Elm"
+    db.session.commit()
+    client.post("/donors", data={"name": "Audited Donor", "kind": "company"})
+    events = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    kinds = {(e.action, e.subject) for e in events}
+    assert {("create", "user"), ("create", "shelter"), ("update", "shelter"),
+            ("create", "donor")} <= kinds
+    update = next(e for e in events if (e.action, e.subject) == ("update", "shelter"))
+    assert update.detail == "address, capacity" and update.subject_id == shelter.id
+    donor_event = next(e for e in events if e.subject == "donor")
+    assert donor_event.actor_id == coordinator.id
+    assert not any("SENTINEL" in (e.detail or "") for e in events)
