@@ -8,6 +8,7 @@ from . import config, errors
 from .auth import access
 from .database import configure_engine
 from .extensions import bootstrap, csrf, db, login_manager, migrate
+from .jobs import scheduler
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     errors.init_app(app)
+    scheduler.init_app(app)
     return app
 
 
@@ -66,6 +68,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
     from .donors.views import bp as donors_bp
+    from .jobs.views import bp as jobs_bp
     from .places import bp as places_bp
     from .places.report import bp as report_bp
     from .planning.views import bp as planning_bp
@@ -73,15 +76,17 @@ def _register_blueprints(app: Flask) -> None:
     from .requests.views import bp as requests_bp
 
     for blueprint in (auth_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp,
-                      places_bp, report_bp, planning_bp, bookings_bp):
+                      places_bp, report_bp, planning_bp, bookings_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 
 def _register_cli(app: Flask) -> None:
     from .auth.cli import users_cli
     from .demo import demo_command
+    from .jobs.cli import scheduler_command
     from .keys_cli import keys_cli
 
     app.cli.add_command(keys_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_command)
+    app.cli.add_command(scheduler_command)

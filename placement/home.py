@@ -27,7 +27,7 @@ NAVIGATION: dict[Role, list[tuple]] = {
         ("Points", [("points.overview", "Balances and expiry"), ("points.donors", "Donors")]),
     ],
     Role.DONOR: [("donors.dashboard", "My donations")],
-    Role.ADMIN: [("admin.users", "Accounts")],
+    Role.ADMIN: [("admin.users", "Accounts"), ("jobs.index", "Scheduled jobs")],
 }
 
 HOME_ENDPOINT = {

@@ -5,11 +5,12 @@ from partners.models import Donor, Hotel, LoyaltyProgram, PointsLot, Shelter
 from .audit import AuditEvent
 from .auth.models import User
 from .bookings.models import Booking
+from .jobs.models import JobRun
 from .planning.models import PlanRun
 from .requests.models import DangerZone, Exclusion, HousingRequest
 
 __all__ = [
-    "AuditEvent", "Booking", "PlanRun",
+    "AuditEvent", "Booking", "JobRun", "PlanRun",
     "DangerZone", "Donor", "Exclusion", "Hotel", "HousingRequest", "LoyaltyProgram", "PointsLot",
     "Shelter", "User",
 ]
