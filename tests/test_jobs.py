@@ -283,3 +283,53 @@ def test_the_jobs_page_is_for_admins(app, make_user, login):
     page = login(make_user(Role.ADMIN)).get("/admin/jobs/")
     assert page.status_code == 200
     assert "Release unconfirmed holds" in page.text and "released: 0" in page.text
+
+
+# -- the guards, one at a time -------------------------------------------------------------
+
+def test_a_process_that_finds_the_job_locked_leaves_the_tick_to_the_holder(app):
+    from placement.jobs.runner import job_lock
+
+    db.session.commit()
+    with job_lock("expire_holds") as held:
+        assert held
+        assert run_job(app, "expire_holds", at(TODAY)) is None
+    assert db.session.scalars(select(JobRun)).all() == []
+    assert run(app, "expire_holds", at(TODAY)) is not None
+
+
+def test_a_tick_already_recorded_is_not_run_again_even_without_the_lock(app, monkeypatch):
+    from contextlib import contextmanager
+
+    import placement.jobs.runner as runner
+
+    @contextmanager
+    def no_lock(_name):
+        yield True
+
+    monkeypatch.setattr(runner, "job_lock", no_lock)
+    monkeypatch.setattr(runner, "_recorded", lambda *_: False)  # a race past the first check
+    assert run(app, "expire_holds", at(TODAY)) is not None
+    assert run(app, "expire_holds", at(TODAY)) is None
+    assert len(db.session.scalars(select(JobRun)).all()) == 1
+
+
+def test_the_in_app_scheduler_starts_with_the_first_request_and_only_once(
+        database_url, tmp_path):
+    from placement import create_app
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SCHEDULER_IN_APP": True,
+                      "SQLALCHEMY_DATABASE_URI": database_url,
+                      "INSTANCE_PATH": str(tmp_path / "in-app")})
+    assert "scheduler" not in app.extensions  # `flask db upgrade` builds the app too
+    client = app.test_client()
+    client.get("/login")
+    scheduler = app.extensions["scheduler"]
+    client.get("/login")
+    try:
+        assert app.extensions["scheduler"] is scheduler and scheduler.running
+        assert sorted(job.id for job in scheduler.get_jobs()) == sorted(JOBS)
+    finally:
+        scheduler.shutdown(wait=False)
+        with app.app_context():
+            db.engine.dispose()
