@@ -1,6 +1,7 @@
 """Scheduled jobs, run the way the scheduler runs them (`run_job` for a moment in time),
 with the clock moved over holds, midnight, expiry dates and the retention period."""
 
+import time as time_module
 from datetime import UTC, datetime, time, timedelta
 
 import pytest
@@ -75,9 +76,11 @@ def test_a_tick_runs_once_and_the_next_tick_runs_again(app):
         ("stale_availability", True)] * 2
 
 
-def test_a_failing_job_records_the_failure_without_its_message(app, monkeypatch):
+def test_a_failing_job_records_the_failure_without_its_message(app, monkeypatch, caplog):
+    case_details = "SB-ABCD-EFGH is in danger near 20002"
+
     def broken(now):
-        raise RuntimeError("SB-ABCD-EFGH is in danger near 20002")
+        raise RuntimeError(case_details)
 
     monkeypatch.setitem(JOBS, "rollover", JOBS["rollover"].__class__(
         **{**JOBS["rollover"].__dict__, "run": broken}))
@@ -85,6 +88,7 @@ def test_a_failing_job_records_the_failure_without_its_message(app, monkeypatch)
     assert failed.outcome is JobOutcome.FAILED
     assert failed.error == "RuntimeError (see the scheduler's log)"
     assert failed.counts is None
+    assert "RuntimeError" in caplog.text and "SB-ABCD" not in caplog.text
 
 
 # -- holds ---------------------------------------------------------------------------------
@@ -189,7 +193,8 @@ def test_case_details_are_purged_90_days_after_the_stay_and_aggregates_stay(
     service.confirm(db.session, booking, coordinator.id, "Ana", None, TODAY)
     service.check_in(db.session, booking, coordinator.id)
     service.check_out(db.session, booking, coordinator.id, later(3))
-    still_pending = create_request(avoid=[("21201", 20)], note_encrypted=b"keep")
+    still_pending = create_request(earliest=later(10), avoid=[("21201", 20)],
+                                   note_encrypted=b"keep")
     done, waiting = booking.request, still_pending
     entry = {"id": f"R{done.id}", "lat": done.lat, "lon": done.lon,
              "avoid": [{"lat": 39.3, "lon": -76.6, "miles": 20}], "adults": 1}
@@ -219,6 +224,15 @@ def test_case_details_are_purged_90_days_after_the_stay_and_aggregates_stay(
 
     again = run(app, "retention", at(ended + timedelta(92), 3))
     assert again.counts == {"requests_purged": 0, "plan_runs_scrubbed": 0}
+
+
+def test_a_request_left_pending_long_after_its_window_is_purged_too(app, create_request):
+    forgotten = create_request(avoid=[("21201", 20)], note_encrypted=b"old")
+    assert run(app, "retention", at(TODAY + timedelta(90), 3)).counts["requests_purged"] == 0
+    assert run(app, "retention", at(TODAY + timedelta(91), 3)).counts["requests_purged"] == 1
+    forgotten = db.session.get(HousingRequest, forgotten.id)
+    assert forgotten.note_encrypted is None and forgotten.danger_zones == []
+    assert forgotten.status is RequestStatus.PENDING
 
 
 # -- re-planning ---------------------------------------------------------------------------
@@ -314,22 +328,29 @@ def test_a_tick_already_recorded_is_not_run_again_even_without_the_lock(app, mon
     assert len(db.session.scalars(select(JobRun)).all()) == 1
 
 
-def test_the_in_app_scheduler_starts_with_the_first_request_and_only_once(
-        database_url, tmp_path):
+def test_the_in_app_scheduler_starts_with_the_first_request_and_catches_up_once(
+        app, database_url, tmp_path):
     from placement import create_app
 
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SCHEDULER_IN_APP": True,
-                      "SQLALCHEMY_DATABASE_URI": database_url,
-                      "INSTANCE_PATH": str(tmp_path / "in-app")})
-    assert "scheduler" not in app.extensions  # `flask db upgrade` builds the app too
-    client = app.test_client()
+    in_app = create_app({"TESTING": True, "SECRET_KEY": "x", "SCHEDULER_IN_APP": True,
+                         "SQLALCHEMY_DATABASE_URI": database_url,
+                         "INSTANCE_PATH": str(tmp_path / "in-app")})
+    assert "scheduler" not in in_app.extensions  # `flask db upgrade` builds the app too
+    client = in_app.test_client()
     client.get("/login")
-    scheduler = app.extensions["scheduler"]
+    scheduler = in_app.extensions["scheduler"]
     client.get("/login")
     try:
-        assert app.extensions["scheduler"] is scheduler and scheduler.running
-        assert sorted(job.id for job in scheduler.get_jobs()) == sorted(JOBS)
+        assert in_app.extensions["scheduler"] is scheduler and scheduler.running
+        assert {job.id for job in scheduler.get_jobs()} >= set(JOBS)
+        deadline = time_module.monotonic() + 30
+        while (len(db.session.scalars(select(JobRun)).all()) < len(JOBS)
+               and time_module.monotonic() < deadline):
+            db.session.rollback()
+            time_module.sleep(0.1)
+        assert sorted(r.job for r in db.session.scalars(select(JobRun))) == sorted(JOBS)
     finally:
-        scheduler.shutdown(wait=False)
-        with app.app_context():
+        db.session.rollback()
+        scheduler.shutdown(wait=True)
+        with in_app.app_context():
             db.engine.dispose()

@@ -153,15 +153,15 @@ def flag_stale_availability(now: datetime) -> Counts:
 # -- retention -----------------------------------------------------------------------------
 
 def requests_past_retention(today: date, days: int) -> list[HousingRequest]:
-    """Requests that are over (not pending, no stay under way) and whose last stay (or,
-    never placed, whose arrival window) ended more than `days` ago, not yet purged."""
+    """Requests with no stay under way whose last stay (or, never placed, whose arrival
+    window) ended more than `days` ago, not yet purged. A request still pending that long
+    after its window can no longer be planned, so it is purged too."""
     cutoff = today - timedelta(days=days)
     holding = exists().where(Booking.request_id == HousingRequest.id,
                              Booking.state.in_(HOLDING))
     candidates = db.session.scalars(
         select(HousingRequest).where(
             HousingRequest.purged_at.is_(None),
-            HousingRequest.status != RequestStatus.PENDING,
             HousingRequest.latest < cutoff,
             ~holding,
         ).order_by(HousingRequest.id)

@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -129,15 +130,22 @@ def _run_locked(job, fire_time: datetime, now: datetime) -> JobRun | None:
     except AlreadyRan:
         return None
     except Exception as error:
-        log.exception("job %s for %s failed", job.name, fire_time.isoformat())
+        log_failure(f"job {job.name} for {fire_time.isoformat()}", error)
         return _record_failure(job.name, fire_time, started, error)
     log.info("job %s for %s done: %s", job.name, fire_time.isoformat(), counts)
     if job.follow_up is not None:
         try:
             job.follow_up(counts, now)
-        except Exception:
-            log.exception("follow-up of job %s failed", job.name)
+        except Exception as error:
+            log_failure(f"follow-up of job {job.name}", error)
     return run
+
+
+def log_failure(what: str, error: BaseException) -> None:
+    """The error's type and where it happened, not its message: messages (a database
+    error's parameters, say) can quote case data, and logs must not."""
+    frames = "".join(traceback.format_tb(error.__traceback__))
+    log.error("%s failed: %s\n%s", what, type(error).__name__, frames)
 
 
 def _record_failure(name: str, fire_time: datetime, started: datetime,

@@ -14,7 +14,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
 from .registry import JOBS
-from .runner import clock, run_job
+from .runner import clock, log_failure, run_job
 
 log = logging.getLogger(__name__)
 _in_app_lock = threading.Lock()
@@ -23,15 +23,19 @@ _in_app_lock = threading.Lock()
 def tick(app: Flask, name: str) -> None:
     try:
         run_job(app, name, clock(app))
-    except Exception:  # a broken tick must not stop the scheduler
-        log.exception("scheduler tick of %s failed", name)
+    except Exception as error:  # a broken tick must not stop the scheduler
+        log_failure(f"scheduler tick of {name}", error)
 
 
 def add_jobs(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
+    """Each job on its trigger, plus one run at start: a scheduler that was down at 00:15
+    runs that night's roll-over when it comes back (a tick that already ran is skipped)."""
     for job in JOBS.values():
         scheduler.add_job(tick, job.trigger(app.config).apscheduler(), args=[app, job.name],
                           id=job.name, name=job.title, coalesce=True, max_instances=1,
                           misfire_grace_time=300)
+        scheduler.add_job(tick, args=[app, job.name], id=f"{job.name}:catch-up",
+                          name=f"{job.title} (catch-up)", misfire_grace_time=None)
     return scheduler
 
 
