@@ -22,7 +22,7 @@ run: install
 	$(BIN)/flask --app placement db upgrade
 	$(BIN)/flask --app placement demo --if-empty
 	@echo "Shelter Bridge is running at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(BIN)/flask --app placement run --host $(HOST) --port $(PORT)
+	SCHEDULER_IN_APP=1 $(BIN)/flask --app placement run --host $(HOST) --port $(PORT)
 
 ## Set up and run the whole suite, on SQLite and on PostgreSQL.
 test: install-test

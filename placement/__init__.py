@@ -8,6 +8,7 @@ from . import audit, config, errors, security
 from .auth import access
 from .database import configure_engine
 from .extensions import bootstrap, csrf, db, login_manager, migrate
+from .jobs import scheduler
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _register_blueprints(app)
     _register_cli(app)
     errors.init_app(app)
+    scheduler.init_app(app)
     return app
 
 
@@ -70,6 +72,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
     from .donors.views import bp as donors_bp
+    from .jobs.views import bp as jobs_bp
     from .places import bp as places_bp
     from .places.report import bp as report_bp
     from .planning.views import bp as planning_bp
@@ -77,7 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from .requests.views import bp as requests_bp
 
     for blueprint in (auth_bp, totp_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp,
-                      places_bp, report_bp, planning_bp, bookings_bp):
+                      places_bp, report_bp, planning_bp, bookings_bp, jobs_bp):
         app.register_blueprint(blueprint)
 
 
@@ -86,6 +89,7 @@ def _register_cli(app: Flask) -> None:
     from .backup import backup_command, restore_command
     from .benchdata import bench_data_command, bench_plan_command
     from .demo import demo_code_command, demo_command
+    from .jobs.cli import scheduler_command
     from .keys_cli import keys_cli
 
     app.cli.add_command(keys_cli)
@@ -96,3 +100,4 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(restore_command)
     app.cli.add_command(demo_command)
     app.cli.add_command(demo_code_command)
+    app.cli.add_command(scheduler_command)

@@ -70,6 +70,18 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Shelter Bridge <no-reply@localhost>"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL"),
         "HOTLINE_TIMEZONE": os.environ.get("HOTLINE_TIMEZONE", "America/New_York"),
+        # Scheduled jobs (placement.jobs). In-app only for the single-process quick start.
+        "SCHEDULER_IN_APP": os.environ.get("SCHEDULER_IN_APP", "0") == "1",
+        "SCHEDULER_CLOCK": None,  # a callable returning an aware datetime; tests inject one
+        "REPLAN_EVERY_MINUTES": int(os.environ.get("REPLAN_EVERY_MINUTES", "5")),
+        "REPLAN_ON_CRITICAL": os.environ.get("REPLAN_ON_CRITICAL", "1") == "1",
+        "HOLD_HOURS": float(os.environ.get("HOLD_HOURS", "4")),
+        "HOLD_CHECK_EVERY_MINUTES": int(os.environ.get("HOLD_CHECK_EVERY_MINUTES", "15")),
+        "ROLLOVER_AT": os.environ.get("ROLLOVER_AT", "00:15"),  # hotline time
+        "POINTS_EXPIRY_AT": os.environ.get("POINTS_EXPIRY_AT", "01:00"),
+        "STALE_CHECK_EVERY_MINUTES": int(os.environ.get("STALE_CHECK_EVERY_MINUTES", "60")),
+        "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", "90")),
+        "RETENTION_AT": os.environ.get("RETENTION_AT", "02:00"),
     }
     settings.update(overrides)
     url = settings["SQLALCHEMY_DATABASE_URI"]

@@ -27,7 +27,8 @@ NAVIGATION: dict[Role, list[tuple]] = {
         ("Points", [("points.overview", "Balances and expiry"), ("points.donors", "Donors")]),
     ],
     Role.DONOR: [("donors.dashboard", "My donations")],
-    Role.ADMIN: [("admin.users", "Accounts"), ("admin.audit_log", "Audit log")],
+    Role.ADMIN: [("admin.users", "Accounts"), ("admin.audit_log", "Audit log"),
+                 ("jobs.index", "Scheduled jobs")],
 }
 
 HOME_ENDPOINT = {

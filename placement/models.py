@@ -6,11 +6,12 @@ from .audit import AuditEvent
 from .auth.models import User
 from .auth.throttle import LoginFailure
 from .bookings.models import Booking
+from .jobs.models import JobRun
 from .planning.models import PlanRun
 from .requests.models import DangerZone, Exclusion, HousingRequest
 
 __all__ = [
-    "AuditEvent", "Booking", "LoginFailure", "PlanRun",
+    "AuditEvent", "Booking", "JobRun", "LoginFailure", "PlanRun",
     "DangerZone", "Donor", "Exclusion", "Hotel", "HousingRequest", "LoyaltyProgram", "PointsLot",
     "Shelter", "User",
 ]

@@ -39,6 +39,7 @@ def _config(database_url: str, instance: Path) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url,
         "WTF_CSRF_ENABLED": False,
         "INSTANCE_PATH": str(instance),
+        "REPLAN_ON_CRITICAL": False,  # tests that want it turn it on with PLANNER_SYNC
     }
 
 

@@ -71,15 +71,22 @@ def test_a_run_proposes_stays_and_explains_the_unplaced(planner_app, create_shel
     assert validate(Problem.from_dict(run.problem), Plan.from_dict(run.plan)).errors == []
 
 
-def test_a_new_run_replaces_proposals_still_awaiting_review(planner_app, create_shelter,
-                                                            create_request):
+def test_a_new_run_keeps_the_proposals_it_repeats_and_replaces_the_others(
+        planner_app, create_shelter, create_request):
     create_shelter(capacity=2)
-    create_request(earliest=date.today())
+    request = create_request(earliest=date.today())
     db.session.commit()
     first, _ = start_run(None, time_limit=5)
-    second, _ = start_run(None, time_limit=5)
+    start_run(None, time_limit=5)  # the same plan: the row a coordinator may be reading stays
     states = sorted((b.plan_run_id, b.state.value) for b in db.session.scalars(select(Booking)))
-    assert states == [(first.id, "cancelled"), (second.id, "proposed")]
+    assert states == [(first.id, "proposed")]
+
+    db.session.get(type(request), request.id).nights = 2
+    db.session.commit()
+    third, _ = start_run(None, time_limit=5)
+    states = sorted((b.plan_run_id, b.state.value, b.nights)
+                    for b in db.session.scalars(select(Booking)))
+    assert states == [(first.id, "cancelled", 3), (third.id, "proposed", 2)]
 
 
 def test_requests_whose_window_has_passed_are_not_planned(planner_app, create_request):

@@ -1,6 +1,7 @@
 """Runs of the planner: queued by a coordinator (or a job), solved off the request thread,
 with progress written as the solver improves, and proposals stored at the end."""
 
+import dataclasses
 import logging
 import threading
 import time
@@ -36,7 +37,8 @@ def active_run() -> PlanRun | None:
     )
 
 
-def start_run(actor_id: int | None, time_limit: float | None = None) -> tuple[PlanRun, bool]:
+def start_run(actor_id: int | None, time_limit: float | None = None,
+              today: date | None = None) -> tuple[PlanRun, bool]:
     """Queue a run unless one is already under way; returns (run, started)."""
     with unit_of_work():
         running = active_run()
@@ -49,9 +51,9 @@ def start_run(actor_id: int | None, time_limit: float | None = None) -> tuple[Pl
         run_id = run.id  # read now: touching `run` after the commit would open a transaction
     app = current_app._get_current_object()
     if app.config["PLANNER_SYNC"]:
-        execute_run(app, run_id)
+        execute_run(app, run_id, today)
     else:
-        threading.Thread(target=execute_run, args=(app, run_id), daemon=True,
+        threading.Thread(target=execute_run, args=(app, run_id, today), daemon=True,
                          name=f"plan-run-{run_id}").start()
     return run, True
 
@@ -112,12 +114,10 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
         .where(HousingRequest.id.in_(list(snapshot.requests.values())))
     ).all())
     with unit_of_work():
-        for old in db.session.scalars(
-            select(Booking).where(Booking.state == BookingState.PROPOSED)
-        ):
-            if request_key(old.request_id) in snapshot.requests:
-                withdraw(db.session, old, None, f"replaced by plan run {run_id}")
-        proposals_from_plan(db.session, snapshot, plan, run_id)
+        unchanged = _keep_or_withdraw_proposals(snapshot, plan, run_id)
+        new_plan = dataclasses.replace(
+            plan, assignments=[a for a in plan.assignments if a not in unchanged])
+        proposals_from_plan(db.session, snapshot, new_plan, run_id)
         run = db.session.get(PlanRun, run_id)
         run.plan = plan.to_dict()
         run.placed = len(plan.assignments)
@@ -126,6 +126,36 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
         run.status = RunStatus.DONE
         run.finished_at = utcnow()
     _tell_advocates_unplaced(reasons_before)
+
+
+def _keep_or_withdraw_proposals(snapshot, plan: Plan, run_id: int) -> set[Assignment]:
+    """Proposals the new plan repeats stay as they are, so a coordinator reviewing one can
+    still approve it; the others are withdrawn. Returns the repeated assignments."""
+    placed = plan.placed
+    unchanged = set()
+    for old in db.session.scalars(
+        select(Booking).where(Booking.state == BookingState.PROPOSED)
+    ):
+        key = request_key(old.request_id)
+        if key not in snapshot.requests:
+            continue
+        new = placed.get(key)
+        if new is not None and new not in unchanged and _same_stay(snapshot, old, new):
+            unchanged.add(new)
+            db.session.get(HousingRequest, old.request_id).unplaced_reason = None
+        else:
+            withdraw(db.session, old, None, f"replaced by plan run {run_id}")
+    return unchanged
+
+
+def _same_stay(snapshot, booking: Booking, assignment: Assignment) -> bool:
+    place = (shelter_key(booking.shelter_id) if booking.shelter_id
+             else hotel_key(booking.hotel_id))
+    return (assignment.resource == place
+            and snapshot.day(assignment.check_in) == booking.check_in
+            and assignment.nights == booking.nights
+            and (assignment.rooms or 0) == booking.rooms
+            and (assignment.points or 0) == booking.points_planned)
 
 
 def _tell_advocates_unplaced(reasons_before: dict[int, str | None]) -> None:

@@ -81,6 +81,8 @@ class HousingRequest(Base):
     unplaced_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # When the retention job deleted the note, location and danger zones (None: not yet).
+    purged_at: Mapped[datetime | None]
 
     danger_zones: Mapped[list["DangerZone"]] = relationship(
         back_populates="request", cascade="all, delete-orphan"

@@ -12,6 +12,7 @@ from ..auth.models import Role
 from ..crypto import decrypt_note
 from ..database import unit_of_work
 from ..extensions import csrf, db
+from ..planning.runner import start_run
 from .forms import RequestForm
 from .models import Gender, HousingRequest, Priority
 from .service import RequestDetails, RequestError, arrival_window, file_request, local_today
@@ -94,6 +95,10 @@ def create():
         return render_form(form, 400)
     if filed.priority is Priority.CRITICAL:
         notify.critical_request_filed(filed.case_code, filed.id)
+        if current_app.config["REPLAN_ON_CRITICAL"]:
+            # Plan at once rather than at the next tick; refused while a run is under way
+            # (the next scheduled re-plan then picks this request up).
+            start_run(None)
     flash(f"Request {filed.case_code} filed. You will be told when it is placed.", "success")
     if filed.adults == 0:
         flash(MINOR_REMINDER, "warning")

@@ -1,0 +1,220 @@
+"""The scheduled jobs: one plain function each, given the moment of the tick and returning
+counts (never case details). They use the app's session and only flush; the exactly-once
+wrapper in `runner.py` commits each one once.
+
+Each is idempotent: run twice for the same moment, the second run finds nothing to do.
+"""
+
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+from sqlalchemy import delete, exists, select
+
+from partners import ledger
+from partners.availability import freshness
+from partners.availability.common import Freshness
+from partners.places import Shelter
+from partners.points import Account
+
+from ..bookings import service
+from ..bookings.models import Booking
+from ..bookings.states import HOLDING, BookingState
+from ..extensions import db
+from ..planning.bridge import pending_requests, request_key, rules_broken
+from ..planning.models import PlanRun
+from ..planning.runner import active_run
+from ..requests.models import DangerZone, Exclusion, HousingRequest, RequestStatus
+from ..requests.service import local_today
+from .triggers import as_utc
+
+Counts = dict[str, int]
+
+
+def hotline_today(now: datetime) -> date:
+    return local_today(current_app.config["HOTLINE_TIMEZONE"], as_utc(now))
+
+
+def naive_utc(now: datetime) -> datetime:
+    return as_utc(now).replace(tzinfo=None)
+
+
+# -- re-planning ---------------------------------------------------------------------------
+
+def withdraw_infeasible_proposals(today: date) -> int:
+    """Proposals whose check-in has passed or whose place's rules the request now breaks
+    are withdrawn; the rest are handed to the optimizer as hints by the planner run."""
+    withdrawn = 0
+    for booking in db.session.scalars(
+        select(Booking).where(Booking.state == BookingState.PROPOSED).order_by(Booking.id)
+    ).all():
+        request = booking.request
+        stale = booking.check_in < today or request.status is not RequestStatus.PENDING
+        if stale or rules_broken(db.session, request, booking.place, booking.check_in,
+                                 booking.nights):
+            service.withdraw(db.session, booking, None, "no longer feasible")
+            withdrawn += 1
+    return withdrawn
+
+
+def replan(now: datetime) -> Counts:
+    """Queue a planner run over the pending requests (the run itself starts after this
+    job's commit, see `run_queued_plan`)."""
+    today = hotline_today(now)
+    withdrawn = withdraw_infeasible_proposals(today)
+    pending = len(pending_requests(db.session))
+    counts = {"pending": pending, "withdrawn": withdrawn, "plan_run": 0}
+    if pending == 0:
+        return counts
+    if active_run() is not None:
+        return counts | {"busy": 1}
+    run = PlanRun(created_by_id=None, time_limit=current_app.config["PLANNER_TIME_LIMIT"])
+    db.session.add(run)
+    db.session.flush()
+    return counts | {"plan_run": run.id}
+
+
+def run_queued_plan(counts: Counts, now: datetime) -> None:
+    """After `replan` committed: solve in this (scheduler) thread; the run records itself."""
+    from ..planning.runner import execute_run
+
+    if counts.get("plan_run"):
+        execute_run(current_app._get_current_object(), counts["plan_run"], hotline_today(now))
+
+
+# -- holds ---------------------------------------------------------------------------------
+
+def expire_holds(now: datetime) -> Counts:
+    """Approved stays not confirmed within HOLD_HOURS give their beds, rooms and points back."""
+    cutoff = naive_utc(now) - timedelta(hours=current_app.config["HOLD_HOURS"])
+    released = 0
+    for booking in db.session.scalars(
+        select(Booking).where(Booking.state == BookingState.APPROVED,
+                              Booking.approved_at < cutoff).order_by(Booking.id)
+    ).all():
+        service.expire_hold(db.session, booking, None)
+        released += 1
+    return {"released": released}
+
+
+# -- nightly roll-over ---------------------------------------------------------------------
+
+def rollover(now: datetime) -> Counts:
+    """Stays whose last night has passed end (points are spent); confirmed stays whose
+    check-in day has passed without a check-in are no-shows (beds and points come back)."""
+    today = hotline_today(now)
+    checked_out = no_shows = 0
+    for booking in db.session.scalars(
+        select(Booking).where(Booking.state == BookingState.CHECKED_IN).order_by(Booking.id)
+    ).all():
+        if booking.check_out <= today:
+            service.check_out(db.session, booking, None, today)
+            checked_out += 1
+    for booking in db.session.scalars(
+        select(Booking).where(Booking.state == BookingState.CONFIRMED,
+                              Booking.check_in < today).order_by(Booking.id)
+    ).all():
+        service.no_show(db.session, booking, None)
+        no_shows += 1
+    return {"checked_out": checked_out, "no_show": no_shows}
+
+
+# -- points --------------------------------------------------------------------------------
+
+def expire_points(now: datetime) -> Counts:
+    """Write off expired lots; count the lots that lapse within 60 days (listed on the page)."""
+    today = hotline_today(now)
+    postings = ledger.expire_lots(db.session, today)
+    written_off = sum(entry.amount for posting in postings for entry in posting.entries
+                      if entry.account is Account.EXPIRED)
+    soon = ledger.lots_expiring_soon(db.session, today, days=60)
+    return {"lots_written_off": len(postings), "points_written_off": written_off,
+            "lots_expiring_soon": len(soon), "points_expiring_soon": sum(p for _, p in soon)}
+
+
+# -- stale availability --------------------------------------------------------------------
+
+def stale_shelters(now: datetime) -> list[Shelter]:
+    """Shelters whose numbers are stale or were never confirmed: the reminder list."""
+    shelters = db.session.scalars(
+        select(Shelter).order_by(Shelter.confirmed_at.asc().nulls_first(), Shelter.name)
+    ).all()
+    return [s for s in shelters
+            if freshness(s.confirmed_at, now) in (Freshness.STALE, Freshness.NEVER)]
+
+
+def flag_stale_availability(now: datetime) -> Counts:
+    """Availability is derived from confirmations, so the flag is computed, not stored: the
+    job counts the shelters to remind and the jobs page lists them."""
+    stale = stale_shelters(now)
+    never = sum(1 for s in stale if s.confirmed_at is None)
+    return {"stale": len(stale) - never, "never_confirmed": never}
+
+
+# -- retention -----------------------------------------------------------------------------
+
+def requests_past_retention(today: date, days: int) -> list[HousingRequest]:
+    """Requests with no stay under way whose last stay (or, never placed, whose arrival
+    window) ended more than `days` ago, not yet purged. A request still pending that long
+    after its window can no longer be planned, so it is purged too."""
+    cutoff = today - timedelta(days=days)
+    holding = exists().where(Booking.request_id == HousingRequest.id,
+                             Booking.state.in_(HOLDING))
+    candidates = db.session.scalars(
+        select(HousingRequest).where(
+            HousingRequest.purged_at.is_(None),
+            HousingRequest.latest < cutoff,
+            ~holding,
+        ).order_by(HousingRequest.id)
+    ).all()
+    if not candidates:
+        return []
+    stayed = select(Booking.check_in, Booking.nights, Booking.request_id).where(
+        Booking.request_id.in_([r.id for r in candidates]),
+        Booking.state == BookingState.CHECKED_OUT)
+    ends: dict[int, date] = {}
+    for check_in, nights, request_id in db.session.execute(stayed):
+        end = check_in + timedelta(days=nights)
+        ends[request_id] = max(end, ends.get(request_id, end))
+    return [r for r in candidates if ends.get(r.id, r.latest) < cutoff]
+
+
+def _scrub_problem(problem: dict, keys: set[str]) -> bool:
+    changed = False
+    for entry in problem.get("requests", []):
+        if entry.get("id") in keys and (entry.get("lat") is not None or entry.get("avoid")):
+            entry.update(lat=None, lon=None, avoid=[])
+            changed = True
+    return changed
+
+
+def purge_expired_case_data(now: datetime) -> Counts:
+    """Delete the note, location, danger zones and exclusions of requests past retention,
+    and the same details in stored planner inputs. Counts, dates, party size and the
+    bookings stay: the donor and partner aggregates need them."""
+    today = hotline_today(now)
+    requests = requests_past_retention(today, current_app.config["RETENTION_DAYS"])
+    if not requests:
+        return {"requests_purged": 0, "plan_runs_scrubbed": 0}
+    ids = [r.id for r in requests]
+    stamp = naive_utc(now)
+    for request in requests:
+        request.note_encrypted = None
+        request.location_label = None
+        request.lat = request.lon = None
+        request.unplaced_reason = None
+        request.purged_at = stamp
+    db.session.execute(delete(DangerZone).where(DangerZone.request_id.in_(ids)))
+    db.session.execute(delete(Exclusion).where(Exclusion.request_id.in_(ids)))
+    keys = {request_key(i) for i in ids}
+    scrubbed = 0
+    first = min(r.created_at for r in requests)
+    for run in db.session.scalars(
+        select(PlanRun).where(PlanRun.problem.is_not(None), PlanRun.created_at >= first)
+    ):
+        problem = dict(run.problem)
+        problem["requests"] = [dict(entry) for entry in problem.get("requests", [])]
+        if _scrub_problem(problem, keys):
+            run.problem = problem  # a new object, so the JSON column is written
+            scrubbed += 1
+    db.session.flush()
+    return {"requests_purged": len(requests), "plan_runs_scrubbed": scrubbed}

@@ -1,0 +1,31 @@
+"""Runs of scheduled jobs: one row per (job, fire time), which is what makes a tick run once."""
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partners.base import Base, enum_column, utcnow
+
+
+class JobOutcome(enum.StrEnum):
+    DONE = "done"
+    FAILED = "failed"
+
+
+class JobRun(Base):
+    __tablename__ = "job_run"
+    __table_args__ = (UniqueConstraint("job", "fire_time"),)  # one run per tick
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    # The tick this run belongs to (naive UTC), computed from the trigger: every process
+    # computes the same value for the same tick.
+    fire_time: Mapped[datetime] = mapped_column(index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    outcome: Mapped[JobOutcome] = mapped_column(enum_column(JobOutcome, "job_outcome"))
+    # Counts only (bookings released, lots written off...), never case details.
+    counts: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(String(300))

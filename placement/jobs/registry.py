@@ -1,0 +1,42 @@
+"""Every scheduled job: its function, its trigger and the settings that shape it."""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from . import jobs
+from .triggers import Daily, Every, parse_time
+
+Trigger = Every | Daily
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    title: str
+    run: Callable[[datetime], jobs.Counts]
+    trigger: Callable[[Mapping], Trigger]
+    config_keys: tuple[str, ...]
+    # Runs after the job's commit, still under its lock (the planner run of `replan`).
+    follow_up: Callable[[jobs.Counts, datetime], None] | None = field(default=None)
+
+
+def _daily(key: str) -> Callable[[Mapping], Daily]:
+    return lambda config: Daily(parse_time(config[key]), config["HOTLINE_TIMEZONE"])
+
+
+JOBS: dict[str, Job] = {job.name: job for job in [
+    Job("replan", "Re-plan pending requests", jobs.replan,
+        lambda c: Every(c["REPLAN_EVERY_MINUTES"]),
+        ("REPLAN_EVERY_MINUTES", "PLANNER_TIME_LIMIT"), follow_up=jobs.run_queued_plan),
+    Job("expire_holds", "Release unconfirmed holds", jobs.expire_holds,
+        lambda c: Every(c["HOLD_CHECK_EVERY_MINUTES"]), ("HOLD_HOURS", "HOLD_CHECK_EVERY_MINUTES")),
+    Job("rollover", "Nightly roll-over: check-outs and no-shows", jobs.rollover,
+        _daily("ROLLOVER_AT"), ("ROLLOVER_AT", "HOTLINE_TIMEZONE")),
+    Job("expire_points", "Write off expired points", jobs.expire_points,
+        _daily("POINTS_EXPIRY_AT"), ("POINTS_EXPIRY_AT",)),
+    Job("stale_availability", "Flag stale shelter numbers", jobs.flag_stale_availability,
+        lambda c: Every(c["STALE_CHECK_EVERY_MINUTES"]), ("STALE_CHECK_EVERY_MINUTES",)),
+    Job("retention", "Purge case details past retention", jobs.purge_expired_case_data,
+        _daily("RETENTION_AT"), ("RETENTION_DAYS", "RETENTION_AT")),
+]}

@@ -1,0 +1,66 @@
+"""When jobs fire, and which tick a moment belongs to.
+
+Every process (web workers, the scheduler process, a second host) must agree on the key of
+a tick, so the fire time is computed from the clock alone: the latest fire time at or
+before `now`. The unique (job, fire_time) row then lets exactly one of them run it.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """Aware UTC; a naive moment is taken to be UTC already (the database's convention)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class Every:
+    """Every `minutes`, aligned on the epoch (so 5 means :00, :05, :10...)."""
+
+    minutes: int
+
+    def fire_time(self, now: datetime) -> datetime:
+        step = timedelta(minutes=self.minutes)
+        now = as_utc(now)
+        return (EPOCH + ((now - EPOCH) // step) * step).replace(tzinfo=None)
+
+    def apscheduler(self) -> IntervalTrigger:
+        return IntervalTrigger(minutes=self.minutes, start_date=EPOCH, timezone=UTC)
+
+    def __str__(self) -> str:
+        return f"every {self.minutes} minutes"
+
+
+@dataclass(frozen=True)
+class Daily:
+    """Once a day at a local time of the hotline's time zone."""
+
+    at: time
+    timezone: str
+
+    def fire_time(self, now: datetime) -> datetime:
+        zone = ZoneInfo(self.timezone)
+        local = as_utc(now).astimezone(zone)
+        fire = datetime.combine(local.date(), self.at, tzinfo=zone)
+        if fire > local:
+            fire = datetime.combine(local.date() - timedelta(days=1), self.at, tzinfo=zone)
+        return fire.astimezone(UTC).replace(tzinfo=None)
+
+    def apscheduler(self) -> CronTrigger:
+        return CronTrigger(hour=self.at.hour, minute=self.at.minute,
+                           timezone=ZoneInfo(self.timezone))
+
+    def __str__(self) -> str:
+        return f"daily at {self.at:%H:%M} ({self.timezone})"
+
+
+def parse_time(value: str) -> time:
+    hours, _, minutes = value.partition(":")
+    return time(int(hours), int(minutes or 0))
