@@ -47,6 +47,7 @@ class Config:
     hint: Plan | None = None
     progress: Progress | None = None
     decompose: bool = True
+    prune: bool = True  # drop never-better options (cost ≥ U, dominated by a free option)
     gap_prune: bool = True
     lns: bool = True
     lns_share: float = 0.5  # of a large component's time, spent on LNS before the exact model
@@ -118,7 +119,7 @@ def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
     config = config or Config()
     t0 = time.monotonic()
     stats: dict[str, Any] = {}
-    opts = build_options(problem)
+    opts = build_options(problem, prune=config.prune)
     stats.update(opts.stats)
     stats["prepare_seconds"] = round(time.monotonic() - t0, 3)
 
