@@ -19,7 +19,7 @@ from typing import Any
 from ortools.sat.python import cp_model
 
 from . import model as cpmodel
-from .heuristic import Usage, assignments, first_fit
+from .heuristic import Usage, assignments, first_fit, urgent_first
 from .lns import LnsStats, improve
 from .options import (
     Option,
@@ -125,6 +125,10 @@ def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
 
     best = first_fit(opts)
     stats["first_fit"] = plan_units(opts, best) / 1000
+    urgent = urgent_first(opts)
+    stats["urgent_first"] = plan_units(opts, urgent) / 1000
+    if plan_units(opts, urgent) < plan_units(opts, best):
+        best = urgent
     if config.hint is not None:
         hinted = repair_hint(opts, config.hint)
         if plan_units(opts, hinted) < plan_units(opts, best):
