@@ -71,6 +71,19 @@ def first_fit(opts: Options, order: list[int] | None = None) -> dict[int, Option
     return chosen
 
 
+def urgent_first(opts: Options) -> dict[int, Option]:
+    """First-fit in another order: the dearest to leave out first, then the earliest due
+    (latest check-in), then the tightest window. Where leaving someone out is very costly
+    (mandatory patients) this places far more than arrival order does."""
+    problem = opts.problem
+    unplaced = opts.unplaced
+    order = sorted(range(len(problem.requests)),
+                   key=lambda i: (-unplaced[i], problem.requests[i].latest,
+                                  problem.requests[i].latest - problem.requests[i].earliest,
+                                  len(opts.by_request[i]), i))
+    return first_fit(opts, order)
+
+
 def assignments(problem: Problem, chosen: dict[int, Option]) -> list[Assignment]:
     out = []
     for i in sorted(chosen):

@@ -104,3 +104,22 @@ def test_a_normal_request_whose_stay_costs_more_than_leaving_it_is_left_out():
     assert_valid(problem, plan)
     assert plan.status == "optimal"
     assert all(a.points == 0 for a in plan.assignments)
+
+
+def test_lns_never_worsens_the_plan_and_repeats_itself_with_a_seed():
+    from optimizer.heuristic import assignments
+    from optimizer.lns import improve
+
+    problem = problem_of("ihtc-i02")
+    opts = build_options(problem)
+    start = first_fit(opts)
+    everyone = list(range(len(problem.requests)))
+    runs = [improve(opts, everyone, start, 0.3, 1, seed=3, deterministic=True)
+            for _ in range(2)]
+    assert runs[0] == runs[1]
+    assert plan_units(opts, runs[0]) <= plan_units(opts, start)
+    placed = {problem.requests[i].id for i in runs[0]}
+    plan = Plan(assignments(problem, runs[0]),
+                [r.id for r in problem.requests if r.id not in placed],
+                cost=plan_units(opts, runs[0]) / 1000, bound=0.0)
+    assert_valid(problem, plan)

@@ -131,3 +131,32 @@ def test_validator_reads_fixed_stays_that_overfill_a_night():
     problem = type(problem_of("tiny-1")).from_dict(data)
     plan = Plan([], [r.id for r in problem.requests])
     assert validate(problem, plan).feasible
+
+
+def _shared_instances(shared) -> list:
+    root = shared / "instances"
+    return sorted(root.glob("*.json")) + sorted((root / "ihtc").glob("*.json"))
+
+
+def test_validator_and_checker_agree_on_every_shared_instance(shared, checker):
+    """First-fit plans (and one broken variant of each) on all 35 shared instances."""
+    from optimizer.problem import load_problem
+
+    rng = random.Random(5)
+    paths = _shared_instances(shared)
+    assert len(paths) >= 35
+    for path in paths:
+        data = json.loads(path.read_text())
+        problem = load_problem(path)
+        opts = build_options(problem)
+        chosen = first_fit(opts)
+        placed = {problem.requests[i].id for i in chosen}
+        plan = Plan(assignments(problem, chosen),
+                    [r.id for r in problem.requests if r.id not in placed],
+                    cost=plan_units(opts, chosen) / 1000).to_dict()
+        for mutant in [plan, *_mutants(data, plan, 2, rng)]:
+            errors, cost = checker.check(data, json.loads(json.dumps(mutant)))
+            verdict = validate(problem, Plan.from_dict(mutant))
+            assert bool(errors) == bool(verdict.errors), (path.name, errors, verdict.errors)
+            assert abs(cost - verdict.cost) < 1e-6, path.name
+        assert not checker.check(data, plan)[0], path.name
