@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test lint bench browser clean
+.PHONY: run test install install-test lint bench bench-ihtc clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,12 @@ test: install-test
 lint: install-test
 	$(BIN)/ruff check .
 
+## Optimizer benchmarks (never in CI): the emergency suite (minutes), IHTC (about 30 min).
 bench: install
-	$(BIN)/python -m optimizer bench
+	$(BIN)/python -m optimizer bench --suite emergency
+
+bench-ihtc: install
+	$(BIN)/python -m optimizer bench --suite ihtc
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
