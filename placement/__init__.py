@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import audit, config, errors, security
+from . import audit, config, errors, logs, security
 from .auth import access
 from .database import configure_engine
 from .extensions import bootstrap, csrf, db, login_manager, migrate
@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 
+    logs.init_app(app)
     _init_extensions(app)
     audit.init_app()
     _register_blueprints(app)

@@ -61,3 +61,24 @@ def test_an_unexpected_error_shows_no_detail(app, make_user, caplog):
     assert "Traceback" not in response.get_data(as_text=True)
     assert "Something went wrong on our side" in response.get_data(as_text=True)
 
+
+
+def test_logged_errors_keep_their_type_and_place_but_not_their_message(app):
+    import io
+    import sys
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(app.logger.handlers[0].formatter)
+    try:
+        try:
+            raise KeyError(SENTINEL)
+        except KeyError as error:
+            raise RuntimeError(f"while filing {SENTINEL}") from error
+    except RuntimeError:
+        handler.handle(logging.LogRecord("placement", logging.ERROR, __file__, 1,
+                                         "Exception on /requests/new [POST]", None,
+                                         sys.exc_info()))
+    text = stream.getvalue()
+    assert "RuntimeError: [message withheld] (caused by KeyError)" in text
+    assert "test_privacy_sentinel.py" in text and SENTINEL not in text
