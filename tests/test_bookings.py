@@ -34,7 +34,7 @@ def test_approving_a_shelter_stay_holds_beds_and_places_the_request(
     assert booking.state is BookingState.APPROVED
     assert booking.request.status is RequestStatus.PLACED
     assert free_beds(shelter) == [4, 4, 4]
-    event = db.session.scalars(select(AuditEvent)).one()
+    event = db.session.scalars(select(AuditEvent).where(AuditEvent.subject == "booking")).one()
     assert (event.action, event.from_state, event.to_state, event.actor_id) == (
         "approve", "proposed", "approved", coordinator.id)
 
