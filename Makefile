@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test lint bench bench-ihtc clean
+.PHONY: run test install install-test browser lint bench bench-ihtc clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -24,10 +24,15 @@ run: install
 	@echo "Shelter Bridge is running at http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
 	SCHEDULER_IN_APP=1 $(BIN)/flask --app placement run --host $(HOST) --port $(PORT)
 
-## Set up and run the whole suite, on SQLite and on PostgreSQL.
-test: install-test
+## Set up and run the whole suite, on SQLite and on PostgreSQL, browser journeys included.
+test: install-test browser
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+## The browser journeys drive Debian's Chromium (Playwright cannot download one here).
+browser:
+	@command -v chromium >/dev/null || { echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && apt-get install -y -qq chromium; }
 
 lint: install-test
 	$(BIN)/ruff check .

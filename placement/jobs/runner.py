@@ -12,6 +12,7 @@ import fcntl
 import hashlib
 import logging
 import os
+import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -48,9 +49,27 @@ def lock_key(name: str) -> int:
     return int.from_bytes(digest, "big", signed=True)
 
 
+LOCK_WAIT_SECONDS = 120.0
+LOCK_POLL_SECONDS = 0.05
+
+
+def _wait_for(try_lock) -> bool:
+    """Try a lock until it is ours or the wait runs out. Waiting (not skipping) matters: the
+    holder may be busy with an earlier tick of the job and never come to this one."""
+    deadline = time.monotonic() + current_app.config.get("SCHEDULER_LOCK_WAIT",
+                                                         LOCK_WAIT_SECONDS)
+    while True:
+        if try_lock():
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(LOCK_POLL_SECONDS)
+
+
 @contextmanager
 def job_lock(name: str) -> Iterator[bool]:
-    """Yield True while this process holds the job's lock, False if another holds it."""
+    """Yield True while this process holds the job's lock (waiting for it while another
+    process holds it), False if the wait ran out."""
     engine = db.engine
     if engine.dialect.name == "postgresql":
         # A connection of its own in autocommit: the lock is held by the session, not by a
@@ -58,7 +77,8 @@ def job_lock(name: str) -> Iterator[bool]:
         # goes with its connection.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
             key = lock_key(name)
-            held = connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})
+            held = _wait_for(lambda: connection.scalar(
+                text("SELECT pg_try_advisory_lock(:key)"), {"key": key}))
             try:
                 yield bool(held)
             finally:
@@ -71,10 +91,16 @@ def job_lock(name: str) -> Iterator[bool]:
     stem = Path(database).name if database not in (None, "", ":memory:") else "memory"
     path = folder / f"{stem}.job-{name}.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-    try:
+
+    def try_flock() -> bool:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
+            return False
+        return True
+
+    try:
+        if not _wait_for(try_flock):
             yield False
             return
         try:
