@@ -9,7 +9,10 @@ from partners.models import Hotel, Shelter
 from .auth.access import public, roles
 from .auth.models import Role
 from .extensions import db
-from .requests.models import HousingRequest, RequestStatus
+from .requests.models import HousingRequest, RequestStatus, most_urgent_first
+
+# A national queue holds hundreds of requests: the page shows the most urgent ones.
+QUEUE_ROWS = 100
 
 bp = Blueprint("home", __name__)
 
@@ -61,10 +64,9 @@ def advocate():
 @bp.route("/coordinator")
 @roles(Role.COORDINATOR)
 def coordinator():
-    pending = db.session.scalars(
-        select(HousingRequest).where(HousingRequest.status == RequestStatus.PENDING)
-    ).all()
-    pending.sort(key=lambda r: (r.priority.rank, r.earliest, r.created_at))
+    waiting = select(HousingRequest).where(HousingRequest.status == RequestStatus.PENDING)
+    pending = db.session.scalars(most_urgent_first(waiting).limit(QUEUE_ROWS)).all()
+    total = db.session.scalar(select(func.count()).select_from(waiting.subquery()))
     counts = {
         "shelters": db.session.scalar(select(func.count(Shelter.id))),
         "hotels": db.session.scalar(select(func.count(Hotel.id))),
@@ -72,7 +74,7 @@ def coordinator():
     from .planning.views import data_freshness
 
     return render_template("home/coordinator.html", pending=pending, counts=counts,
-                           freshness=data_freshness())
+                           total=total, freshness=data_freshness())
 
 
 @bp.app_context_processor

@@ -106,3 +106,19 @@ def test_the_tape_chart_shows_stays_and_free_beds(coordinator_client, world):
     assert "Harbor House" in page and world["mother"].case_code in page
     assert coordinator_client.get("/tape?days=abc").status_code == 400
     assert coordinator_client.get("/tape?type=castle").status_code == 400
+
+
+def test_the_queue_puts_the_most_urgent_first_and_says_how_many_wait(
+        coordinator_client, create_request, monkeypatch):
+    import placement.home as home
+    from placement.requests.models import Priority
+
+    monkeypatch.setattr(home, "QUEUE_ROWS", 2)
+    today = date.today()
+    normal = create_request(priority=Priority.NORMAL, earliest=today)
+    critical = create_request(priority=Priority.CRITICAL, earliest=today)
+    high = create_request(priority=Priority.HIGH, earliest=today)
+    db.session.commit()
+    page = coordinator_client.get("/coordinator").text
+    assert page.index(critical.case_code) < page.index(high.case_code)
+    assert normal.case_code not in page and "Showing the 2 most urgent of 3" in page

@@ -16,11 +16,14 @@ from ..bookings.forms import ReasonForm
 from ..bookings.models import Booking
 from ..bookings.states import BookingState
 from ..extensions import db
-from ..requests.models import HousingRequest, RequestStatus
+from ..requests.models import HousingRequest, RequestStatus, most_urgent_first
 from .models import PlanRun, RunStatus
 from .runner import start_run
 
 bp = Blueprint("planning", __name__)
+
+# Hundreds of proposals at national scale: the page shows the most urgent first.
+PAGE_ROWS = 100
 
 
 def data_freshness() -> dict[str, int]:
@@ -37,23 +40,26 @@ def data_freshness() -> dict[str, int]:
 @roles(Role.COORDINATOR)
 def index():
     latest = db.session.scalar(select(PlanRun).order_by(PlanRun.id.desc()).limit(1))
+    proposed = select(Booking).where(Booking.state == BookingState.PROPOSED)
     proposals = db.session.scalars(
-        select(Booking).where(Booking.state == BookingState.PROPOSED)
+        proposed.join(Booking.request)
+        .order_by(HousingRequest.priority, Booking.check_in, Booking.id).limit(PAGE_ROWS)
         .options(selectinload(Booking.request), selectinload(Booking.shelter),
                  selectinload(Booking.hotel))
     ).all()
-    proposals = sorted(proposals, key=lambda b: (b.request.priority.rank, b.check_in))
-    placed_ids = {b.request_id for b in proposals}
-    unplaced = [
-        r for r in db.session.scalars(
-            select(HousingRequest).where(HousingRequest.status == RequestStatus.PENDING)
-        ) if r.id not in placed_ids
-    ]
-    unplaced.sort(key=lambda r: (r.priority.rank, r.earliest))
+    proposal_count = db.session.scalar(select(func.count()).select_from(proposed.subquery()))
+    without_proposal = select(HousingRequest).where(
+        HousingRequest.status == RequestStatus.PENDING,
+        HousingRequest.id.not_in(select(Booking.request_id).where(
+            Booking.state == BookingState.PROPOSED)))
+    unplaced = db.session.scalars(most_urgent_first(without_proposal).limit(PAGE_ROWS)).all()
+    unplaced_count = db.session.scalar(
+        select(func.count()).select_from(without_proposal.subquery()))
     pending = db.session.scalar(select(func.count(HousingRequest.id)).where(
         HousingRequest.status == RequestStatus.PENDING))
     return render_template(
         "planning/index.html", latest=latest, proposals=proposals, unplaced=unplaced,
+        proposal_count=proposal_count, unplaced_count=unplaced_count,
         pending=pending, freshness=data_freshness(), plan_form=ConfirmForm(),
         reason_form=ReasonForm(), approve_form=ConfirmForm(), RunStatus=RunStatus,
     )

@@ -43,6 +43,13 @@ class RequestStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+def most_urgent_first(query):
+    """Order requests most urgent first, in SQL (priority values sort critical, high,
+    normal), then by arrival and filing time."""
+    return query.order_by(HousingRequest.priority, HousingRequest.earliest,
+                          HousingRequest.created_at, HousingRequest.id)
+
+
 class HousingRequest(Base):
     __tablename__ = "housing_request"
     __table_args__ = (
