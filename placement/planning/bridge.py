@@ -52,6 +52,23 @@ class Snapshot:
         return self.start + timedelta(days=night)
 
 
+def optimizer_request(r: HousingRequest, key: str, earliest: int, latest: int, nights: int,
+                      at: tuple[float, float] | None = None) -> Request:
+    """A request as the optimizer sees it, its nights counted from the problem's start."""
+    lat, lon = at or (r.lat, r.lon)
+    return Request(
+        id=key, adults=r.adults, children=r.children, gender=r.gender.value, lat=lat, lon=lon,
+        earliest=earliest, latest=latest, nights=nights, priority=r.priority.value,
+        pets=r.pets, service_animal=r.service_animal, accessible=r.accessible,
+        max_miles=float(r.max_miles) if r.max_miles else None,
+        avoid=tuple(Zone(z.lat, z.lon, float(z.miles)) for z in r.danger_zones),
+        exclude=frozenset(
+            shelter_key(x.shelter_id) if x.shelter_id else hotel_key(x.hotel_id)
+            for x in r.exclusions
+        ),
+    )
+
+
 def pending_requests(session: Session) -> list[HousingRequest]:
     placed = select(Booking.request_id).where(Booking.state.in_(PLACING))
     return list(session.scalars(
@@ -99,19 +116,9 @@ def build_problem(session: Session, today: date,
     for r in usable:
         key = request_key(r.id)
         snapshot_requests[key] = r.id
-        problem_requests.append(Request(
-            id=key, adults=r.adults, children=r.children, gender=r.gender.value,
-            lat=r.lat, lon=r.lon,
-            earliest=max((r.earliest - today).days, 0),
-            latest=min((r.latest - today).days, horizon - 1),
-            nights=r.nights, priority=r.priority.value, pets=r.pets,
-            service_animal=r.service_animal, accessible=r.accessible,
-            max_miles=float(r.max_miles) if r.max_miles else None,
-            avoid=tuple(Zone(z.lat, z.lon, float(z.miles)) for z in r.danger_zones),
-            exclude=frozenset(
-                shelter_key(x.shelter_id) if x.shelter_id else hotel_key(x.hotel_id)
-                for x in r.exclusions
-            ),
+        problem_requests.append(optimizer_request(
+            r, key, earliest=max((r.earliest - today).days, 0),
+            latest=min((r.latest - today).days, horizon - 1), nights=r.nights,
         ))
     problem = Problem(
         start=today.isoformat(), nights=horizon, requests=tuple(problem_requests),
@@ -193,19 +200,11 @@ def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hot
     start = min(check_in, request.earliest)
     horizon = (max(request.latest, check_in) - start).days + nights
     unlimited = (10**6,) * horizon
-    opt_request = Request(
-        id="R", adults=request.adults, children=request.children, gender=request.gender.value,
-        lat=request.lat if request.lat is not None else place.lat,
-        lon=request.lon if request.lon is not None else place.lon,
-        earliest=(request.earliest - start).days, latest=(request.latest - start).days,
-        nights=nights, priority=request.priority.value, pets=request.pets,
-        service_animal=request.service_animal, accessible=request.accessible,
-        max_miles=float(request.max_miles) if request.max_miles else None,
-        avoid=tuple(Zone(z.lat, z.lon, float(z.miles)) for z in request.danger_zones),
-        exclude=frozenset(
-            shelter_key(x.shelter_id) if x.shelter_id else hotel_key(x.hotel_id)
-            for x in request.exclusions
-        ),
+    opt_request = optimizer_request(
+        request, "R", earliest=(request.earliest - start).days,
+        latest=(request.latest - start).days, nights=nights,
+        # A purged request has no location left: distance then cannot count against it.
+        at=(place.lat, place.lon) if request.lat is None else None,
     )
     if isinstance(place, Hotel):
         key = hotel_key(place.id)
