@@ -27,7 +27,7 @@ from partners.places import BedHold, RoomHold
 from .. import audit
 from ..requests.models import RequestStatus
 from .models import Booking
-from .states import PLACING, target_of
+from .states import PLACING, TRANSITIONS, target_of
 
 
 class BookingConflict(Exception):
@@ -184,32 +184,33 @@ def check_out(session: Session, booking: Booking, actor_id: int | None, today: d
     _move(session, booking, "check_out", actor_id)
 
 
-def no_show(session: Session, booking: Booking, actor_id: int | None) -> None:
+def _give_back(session: Session, booking: Booking, action: str, actor_id: int | None,
+               reason: str | None = None) -> None:
+    """The transitions the table marks `releases`: everything held comes back and the
+    request waits for a place again."""
+    assert TRANSITIONS[action].releases, action
     _lock(session, booking)
-    target_of("no_show", booking.state)
+    target_of(action, booking.state)
     _release(session, booking)
     _unplace(booking)
-    _move(session, booking, "no_show", actor_id)
+    if reason is not None:
+        booking.reason = reason[:300]
+    _move(session, booking, action, actor_id)
+
+
+def no_show(session: Session, booking: Booking, actor_id: int | None) -> None:
+    _give_back(session, booking, "no_show", actor_id)
 
 
 def cancel(session: Session, booking: Booking, actor_id: int, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise BookingConflict("Say why the stay is cancelled.")
-    _lock(session, booking)
-    target_of("cancel", booking.state)
-    _release(session, booking)
-    _unplace(booking)
-    booking.reason = reason[:300]
-    _move(session, booking, "cancel", actor_id)
+    _give_back(session, booking, "cancel", actor_id, reason)
 
 
 def expire_hold(session: Session, booking: Booking, actor_id: int | None) -> None:
-    _lock(session, booking)
-    target_of("expire_hold", booking.state)
-    _release(session, booking)
-    _unplace(booking)
-    _move(session, booking, "expire_hold", actor_id)
+    _give_back(session, booking, "expire_hold", actor_id)
 
 
 def extend(session: Session, booking: Booking, actor_id: int, extra_nights: int,
