@@ -1,8 +1,10 @@
 from sqlalchemy import select
 
+from placement.audit import AuditEvent
+from placement.auth import throttle
 from placement.auth.models import Role, User
 from placement.extensions import db
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, sign_in
 
 
 def test_admin_creates_an_account_that_can_sign_in(app, make_user, login):
@@ -82,3 +84,60 @@ def test_unknown_user_ids_are_404(make_user, login):
     client = login(make_user(Role.ADMIN))
     assert client.get("/admin/users/999999").status_code == 404
     assert client.post("/admin/users/999999/active").status_code == 404
+
+
+def test_admin_resets_a_lost_second_factor(app, make_user, login):
+    person = make_user(Role.COORDINATOR)
+    theirs = sign_in(app.test_client(), person)
+    assert theirs.get("/coordinator").status_code == 200
+    client = login(make_user(Role.ADMIN))
+    assert "Reset two-step sign-in" in client.get(f"/admin/users/{person.id}").text
+    assert client.post(f"/admin/users/{person.id}/totp").status_code == 302
+    db.session.refresh(person)
+    assert person.totp_secret_encrypted is None
+    assert theirs.get("/coordinator").status_code == 302  # signed out everywhere
+    # The next sign-in asks them to set up their app again, never lets them in without it.
+    again = app.test_client()
+    response = again.post("/login", data={"email": person.email, "password": PASSWORD})
+    assert response.headers["Location"].endswith("/login/enroll")
+    assert again.get("/coordinator").status_code == 302
+    events = db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "reset_second_factor", AuditEvent.subject_id == person.id)).all()
+    assert len(events) == 1
+
+
+def test_a_second_factor_reset_needs_the_csrf_token(app, make_user):
+    person = make_user(Role.COORDINATOR)
+    client = sign_in(app.test_client(), make_user(Role.ADMIN))
+    app.config["WTF_CSRF_ENABLED"] = True
+    assert client.post(f"/admin/users/{person.id}/totp").status_code == 400
+    db.session.refresh(person)
+    assert person.totp_secret_encrypted is not None
+
+
+def test_admin_sees_and_clears_an_accounts_failed_sign_ins(app, make_user, login):
+    person = make_user(Role.ADVOCATE)
+    guesser = app.test_client()
+    for _ in range(throttle.FREE_ACCOUNT_FAILURES):
+        guesser.post("/login", data={"email": person.email, "password": "wrong guess here"},
+                     environ_base={"REMOTE_ADDR": "203.0.113.9"})
+    client = login(make_user(Role.ADMIN))
+    page = client.get(f"/admin/users/{person.id}").text
+    assert f"{throttle.FREE_ACCOUNT_FAILURES} in the last 30 minutes" in page
+    assert "Sign-in is delayed" in page
+    blocked = app.test_client().post("/login", data={"email": person.email, "password": PASSWORD})
+    assert blocked.status_code == 429
+    assert client.post(f"/admin/users/{person.id}/sign-in-delay").status_code == 302
+    assert "None in the last 30 minutes" in client.get(f"/admin/users/{person.id}").text
+    fresh = app.test_client().post("/login", data={"email": person.email, "password": PASSWORD})
+    assert fresh.status_code == 302
+
+
+def test_other_roles_cannot_reset_factors_or_clear_failures(make_user, login):
+    person = make_user(Role.COORDINATOR)
+    for role in (Role.ADVOCATE, Role.COORDINATOR, Role.DONOR):
+        client = login(make_user(role))
+        assert client.post(f"/admin/users/{person.id}/totp").status_code == 403
+        assert client.post(f"/admin/users/{person.id}/sign-in-delay").status_code == 403
+    db.session.refresh(person)
+    assert person.totp_secret_encrypted is not None

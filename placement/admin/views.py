@@ -1,14 +1,17 @@
-"""Admins manage accounts: create, change role, deactivate or reactivate, reset password."""
+"""Admins manage accounts: create, change role, deactivate or reactivate, reset a password,
+reset a lost second factor, and lift the sign-in delay of an account locked by failures."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..audit import AuditEvent
+from ..audit import AuditEvent, record
+from ..auth import throttle
 from ..auth.access import roles
 from ..auth.cli import create_user
 from ..auth.forms import ConfirmForm, EditUserForm, NewUserForm, ResetPasswordForm
 from ..auth.models import Role, User
+from ..auth.totp import set_secret
 from ..database import unit_of_work
 from ..extensions import db
 
@@ -64,10 +67,16 @@ def edit(user_id: int):
                 user.end_all_sessions()  # the new role takes effect at the next sign-in
         flash(f"{user.email} is now {user.role.label.lower()}.", "success")
         return redirect(url_for("admin.users"))
-    status = 400 if form.errors else 200
+    return render_user(user, form=form, status=400 if form.errors else 200)
+
+
+def render_user(user: User, *, form: EditUserForm | None = None,
+                reset_form: ResetPasswordForm | None = None, status: int = 200):
     return render_template(
-        "admin/edit_user.html", user=user, form=form,
-        reset_form=ResetPasswordForm(), confirm=ConfirmForm(),
+        "admin/edit_user.html", user=user,
+        form=form or EditUserForm(role=user.role.value, on_call=user.on_call),
+        reset_form=reset_form or ResetPasswordForm(), confirm=ConfirmForm(),
+        sign_ins=throttle.account_state(db.session, user.email),
     ), status
 
 
@@ -81,10 +90,42 @@ def reset_password(user_id: int):
             user.set_password(form.password.data)
         flash(f"New password set for {user.email}; their sessions have ended.", "success")
         return redirect(url_for("admin.users"))
-    return render_template(
-        "admin/edit_user.html", user=user, form=EditUserForm(role=user.role.value),
-        reset_form=form, confirm=ConfirmForm(),
-    ), 400
+    return render_user(user, reset_form=form, status=400)
+
+
+@bp.route("/users/<int:user_id>/totp", methods=["POST"])
+@roles(Role.ADMIN)
+def reset_totp(user_id: int):
+    """A lost phone: remove the second factor. The person sets up a new one at their next
+    sign-in (required roles) and every session of the account ends now."""
+    user = get_user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    if user.totp_secret_encrypted is None:
+        flash(f"{user.email} has no two-step sign-in to reset.", "info")
+        return redirect(url_for("admin.edit", user_id=user.id))
+    with unit_of_work():
+        set_secret(user, None)
+        user.end_all_sessions()
+        record(db.session, current_user.id, "reset_second_factor", "user", user.id)
+    flash(f"Two-step sign-in reset for {user.email}: they set up their app again at the next "
+          "sign-in; their sessions have ended.", "success")
+    return redirect(url_for("admin.edit", user_id=user.id))
+
+
+@bp.route("/users/<int:user_id>/sign-in-delay", methods=["POST"])
+@roles(Role.ADMIN)
+def clear_sign_in_delay(user_id: int):
+    """Failed sign-ins slow an account down; an admin who has checked with the person (by
+    phone, say) lifts the delay. The delay per network address stays."""
+    user = get_user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    with unit_of_work():
+        throttle.clear(db.session, user.email)
+        record(db.session, current_user.id, "clear_sign_in_failures", "user", user.id)
+    flash(f"Failed sign-ins of {user.email} cleared.", "success")
+    return redirect(url_for("admin.edit", user_id=user.id))
 
 
 @bp.route("/users/<int:user_id>/active", methods=["POST"])

@@ -65,6 +65,30 @@ def check(session: Session, email: str, address: str, now: datetime | None = Non
     return Verdict(True)
 
 
+@dataclass(frozen=True)
+class AccountState:
+    """What an admin sees of an account's recent failed sign-ins."""
+
+    failures: int
+    last: datetime | None
+    wait_seconds: int
+
+
+def account_state(session: Session, email: str, now: datetime | None = None) -> AccountState:
+    """Failures within the window, and how long the account must wait now (0 when free)."""
+    now = now or utcnow()
+    count, last = session.execute(
+        select(func.count(LoginFailure.id), func.max(LoginFailure.at))
+        .where(LoginFailure.account == account_key(email), LoginFailure.at >= now - WINDOW)
+    ).one()
+    wait = 0
+    if count and last is not None:
+        until = last + _delay(count, FREE_ACCOUNT_FAILURES)
+        if until > now:
+            wait = int((until - now).total_seconds()) + 1
+    return AccountState(count or 0, last, wait)
+
+
 def record_failure(session: Session, email: str, address: str, now: datetime | None = None):
     session.add(LoginFailure(account=account_key(email), address=address, at=now or utcnow()))
 
