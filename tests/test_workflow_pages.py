@@ -91,13 +91,25 @@ def test_placing_by_hand_checks_the_same_rules(coordinator_client, world):
     url = f"/requests/{mother.id}/place"
     assert coordinator_client.get(url).status_code == 200
     refused = coordinator_client.post(url, data={
-        "place": f"S{shelter.id}", "check_in": mother.earliest.isoformat(), "nights": "3"})
+        "place": f"shelter:{shelter.id}", "check_in": mother.earliest.isoformat(), "nights": "3"})
     assert refused.status_code == 400 and "does not fit" in refused.text and "pet" in refused.text
     placed = coordinator_client.post(url, data={
-        "place": f"H{hotel.id}", "check_in": mother.earliest.isoformat(), "nights": "3"})
+        "place": f"hotel:{hotel.id}", "check_in": mother.earliest.isoformat(), "nights": "3"})
     assert placed.status_code == 302
     booking = db.session.scalar(select(Booking))
     assert booking.state is BookingState.APPROVED and booking.hotel_id == hotel.id
+
+
+def test_manual_placement_refuses_closed_or_unknown_places(coordinator_client, world):
+    mother, shelter = world["mother"], world["shelter"]
+    shelter.active = False
+    db.session.commit()
+    url = f"/requests/{mother.id}/place"
+    for bad in (f"shelter:{shelter.id}", "S1", "hotel:999999", ""):
+        response = coordinator_client.post(url, data={
+            "place": bad, "check_in": mother.earliest.isoformat(), "nights": "3"})
+        assert response.status_code == 400
+        assert "search list" in response.text or "Choose a place" in response.text
 
 
 def test_the_tape_chart_shows_stays_and_free_beds(coordinator_client, world):

@@ -1,5 +1,5 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import DateField, IntegerField, StringField, SubmitField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
@@ -24,7 +24,9 @@ class ExtendForm(FlaskForm):
 
 
 class ManualPlacementForm(FlaskForm):
-    place = SelectField("Place", validators=[DataRequired()])
+    # A key like "shelter:12", chosen with the place picker (placement/places/picker.py).
+    place = StringField("Place", validators=[DataRequired(message="Choose a place."),
+                                             Length(max=40)])
     check_in = DateField("Check-in night", validators=[DataRequired()])
     nights = IntegerField("Nights", validators=[InputRequired(), NumberRange(min=1, max=60)])
     submit = SubmitField("Check and approve")

@@ -17,13 +17,14 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from partners.places import Hotel, Shelter
+from partners.places import Hotel
 
 from .. import notify
 from ..auth.access import roles
 from ..auth.models import Role, User
 from ..database import unit_of_work
 from ..extensions import db
+from ..places import picker
 from ..planning.bridge import rules_broken
 from ..requests.models import HousingRequest, RequestStatus
 from ..requests.service import local_today
@@ -143,28 +144,23 @@ def tell_advocate_placed(booking: Booking) -> None:
         notify.request_placed(advocate.email, booking.request.case_code, booking.request_id)
 
 
-def place_choices() -> list[tuple[str, str]]:
-    shelters = db.session.execute(select(Shelter.id, Shelter.name, Shelter.city)
-                                  .where(Shelter.active).order_by(Shelter.name)).all()
-    hotels = db.session.execute(select(Hotel.id, Hotel.name, Hotel.city)
-                                .where(Hotel.active).order_by(Hotel.name)).all()
-    return ([(f"S{s.id}", f"{s.name} (shelter, {s.city})") for s in shelters]
-            + [(f"H{h.id}", f"{h.name} (hotel, {h.city})") for h in hotels])
-
-
 @bp.route("/requests/<int:request_id>/place", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def place_by_hand(request_id: int):
     housing_request = db.session.get(HousingRequest, request_id) or abort(404)
     form = ManualPlacementForm()
-    form.place.choices = place_choices()
     if request.method == "GET":
         form.check_in.data = housing_request.earliest
         form.nights.data = housing_request.nights
     status = 200
-    if form.validate_on_submit():
-        kind, place_id = form.place.data[0], int(form.place.data[1:])
-        place = db.session.get(Shelter if kind == "S" else Hotel, place_id) or abort(400)
+    valid = form.validate_on_submit()
+    chosen, unknown = picker.chosen(db.session, [form.place.data or ""], active_only=True)
+    if valid and unknown:
+        form.place.errors = ["Choose an open place from the search list."]
+        valid = False
+    if valid:
+        kind, place_id = picker.parse_key(chosen[0].key)
+        place = db.session.get(picker.KINDS[kind], place_id)
         if housing_request.status is not RequestStatus.PENDING:
             flash("This request is not pending any more.", "warning")
             return redirect(url_for("requests.show", request_id=request_id))
@@ -185,7 +181,8 @@ def place_by_hand(request_id: int):
                 return redirect(url_for("bookings.show", booking_id=booking.id))
     elif form.is_submitted():
         status = 400
-    return render_template("bookings/place.html", form=form, r=housing_request), status
+    return render_template("bookings/place.html", form=form, r=housing_request,
+                           chosen=chosen), status
 
 
 def _manual_booking(housing_request: HousingRequest, place, form) -> Booking:

@@ -70,8 +70,9 @@ class RequestForm(FlaskForm):
                              validators=[Optional(), NumberRange(min=1, max=3000)])
     danger_zones = FieldList(FormField(DangerZoneForm), min_entries=MAX_DANGER_ZONES,
                              max_entries=MAX_DANGER_ZONES)
+    # Keys like "shelter:12", chosen with the place picker; the view checks they exist.
     exclude = SelectMultipleField("Places this person must not go", coerce=str,
-                                  validators=[Optional()])
+                                  validate_choice=False, validators=[Optional()])
     # "1" while the dates are the ones the priority filled in: the server then recomputes
     # them from the local date where the person is, which the browser does not know.
     window_auto = HiddenField(default="1")

@@ -2,9 +2,6 @@
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
-
-from partners.places import Hotel, Shelter
 
 from .. import audit, notify
 from ..auth.access import roles
@@ -12,6 +9,7 @@ from ..auth.models import Role
 from ..crypto import decrypt_note
 from ..database import unit_of_work
 from ..extensions import csrf, db
+from ..places import picker
 from ..planning.runner import start_run
 from .forms import RequestForm
 from .models import Gender, HousingRequest, Priority
@@ -26,22 +24,26 @@ MINOR_REMINDER = (
 )
 
 
-def place_choices() -> list[tuple[str, str]]:
-    shelters = db.session.execute(
-        select(Shelter.id, Shelter.name, Shelter.city, Shelter.state).order_by(Shelter.name)
-    ).all()
-    hotels = db.session.execute(
-        select(Hotel.id, Hotel.name, Hotel.city, Hotel.state).order_by(Hotel.name)
-    ).all()
-    return [(f"shelter:{s.id}", f"{s.name} (shelter, {s.city}, {s.state})") for s in shelters] + [
-        (f"hotel:{h.id}", f"{h.name} (hotel, {h.city}, {h.state})") for h in hotels
-    ]
+MAX_EXCLUSIONS = 50
 
 
 def request_form() -> RequestForm:
-    form = RequestForm()
-    form.exclude.choices = place_choices()
-    return form
+    return RequestForm()
+
+
+def check_exclusions(form: RequestForm) -> bool:
+    """Every place to avoid must be a known place (the picker only offers those)."""
+    keys = form.exclude.data or []
+    if len(keys) > MAX_EXCLUSIONS:
+        form.exclude.errors = [*form.exclude.errors,
+                               f"At most {MAX_EXCLUSIONS} places; name the rest in the note."]
+        return False
+    _chosen, unknown = picker.chosen(db.session, keys)
+    if unknown:
+        form.exclude.errors = [*form.exclude.errors,
+                               "Choose places from the search list; one was not found."]
+        return False
+    return True
 
 
 def render_form(form: RequestForm, status: int = 200):
@@ -49,8 +51,9 @@ def render_form(form: RequestForm, status: int = 200):
     # recomputed in the person's time zone.
     today = local_today(current_app.config["HOTLINE_TIMEZONE"])
     windows = {p.value: [d.isoformat() for d in arrival_window(p, today)] for p in Priority}
+    excluded, _unknown = picker.chosen(db.session, form.exclude.data or [])
     return render_template(
-        "requests/new.html", form=form, windows=windows,
+        "requests/new.html", form=form, windows=windows, excluded=excluded,
         minor_reminder=current_app.config.get("MINOR_REMINDER", MINOR_REMINDER),
     ), status
 
@@ -68,7 +71,8 @@ def new():
 @csrf.exempt
 def create():
     form = request_form()
-    if not form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if not (check_exclusions(form) and valid):
         token = getattr(form, "csrf_token", None)  # absent when CSRF is switched off
         if token is not None and token.errors:
             token.errors = []

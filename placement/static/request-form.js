@@ -34,9 +34,11 @@
   }
   function fields() {
     return Array.prototype.filter.call(form.elements, function (el) {
-      return el.name && el.name !== "csrf_token" && el.type !== "submit";
+      return el.name && el.name !== "csrf_token" && el.type !== "submit" &&
+        !el.closest(".place-picker");
     });
   }
+  var pickers = Array.prototype.slice.call(form.querySelectorAll(".place-picker"));
   function saveDraft() {
     var data = {};
     fields().forEach(function (el) {
@@ -45,6 +47,9 @@
         data[el.name] = Array.prototype.filter.call(el.options, function (o) { return o.selected; })
           .map(function (o) { return o.value; });
       } else { data[el.name] = el.value; }
+    });
+    pickers.forEach(function (box) {
+      if (box.placePicks) { data["picker:" + box.dataset.name] = box.placePicks(); }
     });
     sessionStorage.setItem(draftKey, JSON.stringify(data));
   }
@@ -60,6 +65,10 @@
           o.selected = data[el.name].indexOf(o.value) !== -1;
         });
       } else { el.value = data[el.name]; }
+    });
+    pickers.forEach(function (box) {
+      var key = "picker:" + box.dataset.name;
+      if (box.setPlacePicks && key in data) { box.setPlacePicks(data[key]); }
     });
     touched.earliest = auto.value !== "1" && !!earliest.value;
     touched.latest = auto.value !== "1" && !!latest.value;

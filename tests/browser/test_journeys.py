@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from partners.ledger import hold_points, spend_hold
+from partners.places import Shelter
 from partners.points import LoyaltyProgram
 from placement.bookings import service
 from placement.bookings.models import Booking
@@ -40,7 +41,19 @@ def test_advocate_files_a_critical_request_and_sees_it_placed(journey, app):
     j.page.fill("#pets", "1")
     j.page.fill("#where", "20002")
     j.page.fill("#nights", "5")
+    # A place to stay away from, found by typing and chosen with the keyboard.
+    search = j.page.get_by_role("searchbox", name="Places this person must not go")
+    search.press_sequentially("anacost")
+    match = j.page.get_by_role("button", name=re.compile("Anacostia Family Center"))
+    expect(match).to_be_visible()
     j.check("request-form")
+    search.press("ArrowDown")
+    expect(match).to_be_focused()
+    j.page.keyboard.press("Enter")
+    chosen = j.page.locator(".place-chosen li")
+    expect(chosen).to_have_count(1)
+    expect(chosen).to_contain_text("Anacostia Family Center (shelter")
+    expect(search).to_be_focused()
     j.page.click("#submit")
     heading = j.page.get_by_role("heading", level=1)
     expect(heading).to_contain_text("Request SB-")
@@ -53,8 +66,11 @@ def test_advocate_files_a_critical_request_and_sees_it_placed(journey, app):
     # Meanwhile a coordinator plans and approves the proposal for this request. (The test
     # commits before the browser goes on: an open SQLite transaction would block the server.)
     with unit_of_work():
-        filed_id = db.session.scalar(select(HousingRequest.id).where(
+        filed = db.session.scalar(select(HousingRequest).where(
             HousingRequest.case_code == case_code))
+        filed_id = filed.id
+        assert [db.session.get(Shelter, e.shelter_id).name for e in filed.exclusions] == [
+            "Anacostia Family Center"]
         run = PlanRun(time_limit=3)
         db.session.add(run)
         db.session.flush()
