@@ -11,6 +11,7 @@ import base64
 import enum
 import gzip
 import json
+import os
 from datetime import date, datetime
 from pathlib import Path
 
@@ -68,7 +69,10 @@ def write_backup(path: Path) -> dict[str, int]:
             ]
             document["tables"][table.name] = rows
             counts[table.name] = len(rows)
-    with gzip.open(path, "wt", encoding="utf-8") as handle:
+    # Readable by the owner only: a backup holds every case (notes still encrypted).
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as handle:
         json.dump(document, handle)
     return counts
 

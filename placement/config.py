@@ -69,6 +69,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Shelter Bridge <no-reply@localhost>"),
         "PUBLIC_URL": os.environ.get("PUBLIC_URL"),
+        # How many reverse proxies stand in front (0: none, the headers are ignored). With 1,
+        # the client address for throttling and HTTPS for HSTS come from X-Forwarded-*.
+        "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
         "HOTLINE_TIMEZONE": os.environ.get("HOTLINE_TIMEZONE", "America/New_York"),
         # Scheduled jobs (placement.jobs). In-app only for the single-process quick start.
         "SCHEDULER_IN_APP": os.environ.get("SCHEDULER_IN_APP", "0") == "1",

@@ -3,6 +3,7 @@ go out after the commit: a failed send is logged and never undoes the work."""
 
 import logging
 import smtplib
+import ssl
 from email.message import EmailMessage
 
 from flask import current_app, has_request_context, url_for
@@ -26,7 +27,7 @@ def send(recipients: list[str], subject: str, body: str) -> bool:
         with smtplib.SMTP(current_app.config["MAIL_SERVER"], current_app.config["MAIL_PORT"],
                           timeout=10) as smtp:
             if current_app.config.get("MAIL_USE_TLS"):
-                smtp.starttls()
+                smtp.starttls(context=ssl.create_default_context())  # verify the server
             if current_app.config.get("MAIL_USERNAME"):
                 smtp.login(current_app.config["MAIL_USERNAME"],
                            current_app.config["MAIL_PASSWORD"])

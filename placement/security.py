@@ -5,13 +5,15 @@
 - `Cache-Control: no-store` on every page a signed-in person sees (case data must not
   stay in a shared computer's cache) and on the shelter staff pages.
 - HSTS when served over HTTPS.
-- Sessions end after 15 idle minutes for advocates and coordinators (SESSION_IDLE_MINUTES
-  for the others) and after an absolute lifetime, whatever the activity.
+- Sessions end after 15 idle minutes for advocates, coordinators and admins
+  (SESSION_IDLE_MINUTES for donors) and after an absolute lifetime, whatever the activity.
 """
 
+import hashlib
 import time
 
 from flask import Flask, flash, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 
 from .auth.models import Role
@@ -29,7 +31,8 @@ CSP = "; ".join([
     "frame-ancestors 'none'",
 ])
 
-SHORT_IDLE_ROLES = (Role.ADVOCATE, Role.COORDINATOR)
+# Everyone who can read case data or change accounts: advocates, coordinators, admins.
+SHORT_IDLE_ROLES = (Role.ADVOCATE, Role.COORDINATOR, Role.ADMIN)
 
 
 def set_headers(response):
@@ -76,6 +79,13 @@ def enforce_session_lifetime(app: Flask):
     return None
 
 
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed session cookie, signed with HMAC-SHA256 instead of its default SHA-1."""
+
+    digest_method = staticmethod(hashlib.sha256)
+
+
 def init_app(app: Flask) -> None:
+    app.session_interface = SessionCookies()
     app.before_request(lambda: enforce_session_lifetime(app))
     app.after_request(set_headers)

@@ -130,3 +130,24 @@ def test_forms_require_a_csrf_token(app, make_user):
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 400
     assert "form expired" in response.text
+
+
+def test_sign_ins_failures_and_sign_outs_are_on_the_audit_log(app, make_user, caplog):
+    from placement.audit import AuditEvent
+    from tests.conftest import sign_in
+
+    advocate, coordinator = make_user(Role.ADVOCATE), make_user(Role.COORDINATOR)
+    client = app.test_client()
+    client.post("/login", data={"email": advocate.email, "password": "not the password"})
+    client.post("/login", data={"email": "nobody@example.org", "password": "not the password"})
+    sign_in(client, advocate)
+    assert client.get("/admin/users").status_code == 403  # and a refusal is logged
+    client.post("/logout")
+    sign_in(app.test_client(), coordinator)
+    events = db.session.execute(select(AuditEvent.action, AuditEvent.subject_id, AuditEvent.detail)
+                                .where(AuditEvent.action.like("sign%"))
+                                .order_by(AuditEvent.id)).all()
+    assert [tuple(e) for e in events] == [
+        ("sign_in_failed", advocate.id, "password"), ("sign_in", advocate.id, None),
+        ("sign_out", advocate.id, None), ("sign_in", coordinator.id, "two-step")]
+    assert f"access denied: user {advocate.id} (advocate) to admin.users" in caplog.text

@@ -50,6 +50,7 @@ def test_a_backup_restores_every_row(app, tmp_path, empty_database):
     file = tmp_path / "backup.json.gz"
     result = app.test_cli_runner().invoke(args=["backup", str(file)])
     assert result.exit_code == 0, result.output
+    assert file.stat().st_mode & 0o777 == 0o600  # the owner's eyes only
     restored = create_app({"TESTING": True, "SECRET_KEY": app.config["SECRET_KEY"],
                            "SQLALCHEMY_DATABASE_URI": empty_database,
                            "INSTANCE_PATH": app.instance_path})

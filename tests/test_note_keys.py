@@ -25,7 +25,7 @@ def test_rotation_re_encrypts_every_note_with_a_new_key(app, make_user):
     old_token = request.note_encrypted
     first_key = app.extensions["note_keys"][0]
     result = app.test_cli_runner().invoke(args=["keys", "rotate"])
-    assert result.exit_code == 0 and "Re-encrypted 1 notes" in result.output
+    assert result.exit_code == 0 and "Re-encrypted 1 notes and 0 second-factor" in result.output
     db.session.refresh(request)
     assert request.note_encrypted != old_token
     keys = load_keys(app)
@@ -49,3 +49,23 @@ def test_keys_from_the_environment_are_used_newest_first(app, make_user):
 
 def test_an_empty_note_stores_nothing(app):
     assert encrypt_note("") is None and decrypt_note(None) is None
+
+
+def test_rotation_moves_second_factor_secrets_too_so_old_keys_can_go(app, make_user):
+    from placement.auth.models import Role
+    from placement.auth.totp import secret_of
+    from tests.conftest import sign_in
+
+    coordinator = make_user(Role.COORDINATOR)
+    secret = secret_of(coordinator)
+    old_key = app.extensions["note_keys"][0]
+    result = app.test_cli_runner().invoke(args=["keys", "rotate"])
+    assert result.exit_code == 0 and "1 second-factor secrets" in result.output
+    # Drop the old key, as the command says one may: the coordinator still signs in.
+    keys = [k for k in load_keys(app) if k != old_key]
+    app.config["NOTE_KEYS"] = ",".join(keys)
+    app.extensions.pop("note_keys", None)
+    db.session.refresh(coordinator)
+    assert secret_of(coordinator) == secret
+    client = sign_in(app.test_client(), coordinator)
+    assert client.get("/coordinator").status_code == 200

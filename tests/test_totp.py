@@ -70,10 +70,23 @@ def test_an_advocate_may_turn_it_on_and_then_needs_it(app, client, make_user, lo
     assert password_step(client, user).headers["Location"] == "/"
     page = client.get("/account/totp").text
     secret = page.split('class="totp-secret">')[1].split("<")[0]
+    code = pyotp.TOTP(secret).now()
+    wrong = client.post("/account/totp", data={"code": code, "current_password": "not it"})
+    assert wrong.status_code == 400 and "not your password" in wrong.text
+    db.session.refresh(user)
+    assert user.totp_secret_encrypted is None
     assert client.post("/account/totp",
-                       data={"code": pyotp.TOTP(secret).now()}).status_code == 302
+                       data={"code": code, "current_password": PASSWORD}).status_code == 302
+    assert client.get("/account").status_code == 200  # this browser stays signed in
     other = app.test_client()
     assert password_step(other, user).headers["Location"].endswith("/login/verify")
+    # Once on, a session alone cannot replace it (a lost phone goes through an admin).
+    again = client.get("/account/totp")
+    assert again.status_code == 302 and again.headers["Location"].endswith("/account")
+    assert client.post("/account/totp", data={"code": code, "current_password": PASSWORD}
+                       ).status_code == 302
+    db.session.refresh(user)
+    assert secret_of(user) == secret
 
 
 def test_wrong_codes_count_as_failed_sign_ins(client, make_user):

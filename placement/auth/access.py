@@ -62,6 +62,9 @@ def enforce_roles():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if current_user.role not in allowed:
+        # Who tried what, never the URL's query (ids only; no case data in URLs anyway).
+        current_app.logger.warning("access denied: user %s (%s) to %s", current_user.id,
+                                   current_user.role.value, endpoint)
         abort(403)
     return None
 

@@ -24,9 +24,10 @@ from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
 from sqlalchemy import select
-from wtforms import StringField, SubmitField
+from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
+from .. import audit
 from ..crypto import decrypt_note, encrypt_note
 from ..database import unit_of_work
 from ..extensions import db
@@ -48,6 +49,14 @@ class CodeForm(FlaskForm):
     submit = SubmitField("Verify")
 
 
+class AccountCodeForm(CodeForm):
+    """Turning the second factor on from a session: the password again, so that someone at an
+    unattended, signed-in computer cannot tie the account to their own phone."""
+
+    current_password = PasswordField("Your password", validators=[DataRequired(),
+                                                                  Length(max=1024)])
+
+
 def required_for(user: User) -> bool:
     roles = current_app.config["TOTP_REQUIRED_ROLES"]
     return user.role.value in roles or user.totp_secret_encrypted is not None
@@ -67,7 +76,7 @@ def verify(user: User, secret: str, code: str) -> bool:
     totp = pyotp.TOTP(secret)
     code = code.strip()
     now = time.time()
-    for offset in (-1, 0, 1):  # a little clock drift either way
+    for offset in (-1, 0):  # the code just shown, or the one before it (slow typing)
         step = int(now // totp.interval) + offset
         if totp.at(step * totp.interval) == code:
             if user.totp_last_step is not None and step <= user.totp_last_step:
@@ -101,14 +110,17 @@ def qr_svg(uri: str) -> Markup:
 
 
 def _finish_login(user: User, next_url: str | None):
+    with unit_of_work():
+        audit.record(db.session, user.id, "sign_in", "user", user.id, detail="two-step")
     session.clear()
     login_user(user)
     return redirect(next_url or url_for("home.index"))
 
 
-def _failed(user: User) -> None:
+def _failed(user: User, what: str = "second factor") -> None:
     with unit_of_work():
         throttle.record_failure(db.session, user.email, request.remote_addr or "unknown")
+        audit.record(db.session, None, "sign_in_failed", "user", user.id, detail=what)
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])
@@ -150,21 +162,35 @@ def enroll_page():
 @bp.route("/account/totp", methods=["GET", "POST"])
 @signed_in
 def account_enroll():
-    """Anyone may add a second factor to their account."""
+    """Anyone may add a second factor to their account (password again). Once on, it is
+    replaced only through an admin's reset, never from a session alone."""
     user = current_user._get_current_object()
-
-    def done():
-        flash("Two-step sign-in is on for your account.", "success")
+    if user.totp_secret_encrypted is not None:
+        flash("Two-step sign-in is already on. If you lost your phone, ask an admin to reset "
+              "it.", "info")
         return redirect(url_for("auth.account"))
 
-    return _enroll(user, on_success=done)
+    def done():
+        with unit_of_work():
+            user.end_all_sessions()
+        login_user(user)  # this browser goes on with the new token; every other is out
+        flash("Two-step sign-in is on for your account. Other devices have been signed out.",
+              "success")
+        return redirect(url_for("auth.account"))
+
+    return _enroll(user, on_success=done, form=AccountCodeForm())
 
 
-def _enroll(user: User, on_success):
+def _enroll(user: User, on_success, form: CodeForm | None = None):
     secret = session.get("enroll_secret") or pyotp.random_base32()
     session["enroll_secret"] = secret
-    form = CodeForm()
+    form = form or CodeForm()
     if form.validate_on_submit():
+        password = getattr(form, "current_password", None)
+        if password is not None and not user.check_password(password.data):
+            _failed(user, "password, turning on two-step sign-in")
+            password.errors.append("That is not your password.")
+            return _enroll_page(form, secret, user)
         with unit_of_work():
             user.totp_last_step = None
             ok = verify(user, secret, form.code.data)
@@ -176,6 +202,10 @@ def _enroll(user: User, on_success):
             session.pop("enroll_secret", None)
             return on_success()
         form.code.errors.append("That code is not right; check the app and try again.")
+    return _enroll_page(form, secret, user)
+
+
+def _enroll_page(form: CodeForm, secret: str, user: User):
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
     status = 400 if form.errors else 200
     return render_template("auth/totp_enroll.html", form=form, secret=secret,

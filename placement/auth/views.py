@@ -1,11 +1,21 @@
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import select
 
 from partners.base import utcnow
 
+from .. import audit
 from ..database import unit_of_work
 from ..extensions import db
 from . import throttle, totp
@@ -42,6 +52,8 @@ def login():
         verdict = throttle.check(db.session, email, address)
         if not verdict.allowed:
             minutes = max(1, round(verdict.wait_seconds / 60))
+            current_app.logger.warning("sign-in refused by the throttle for %s s",
+                                       verdict.wait_seconds)
             flash(f"Too many attempts. Wait about {minutes} minute{'s' if minutes != 1 else ''} "
                   "and try again.", "danger")
             db.session.rollback()  # end the read; nothing was written
@@ -55,8 +67,13 @@ def login():
             if ok:
                 user.last_login_at = utcnow()
                 throttle.clear(db.session, email)
+                if not totp.required_for(user):
+                    audit.record(db.session, user.id, "sign_in", "user", user.id)
             else:
                 throttle.record_failure(db.session, email, address)
+                if user is not None:  # unknown e-mails leave only the hashed failure
+                    audit.record(db.session, None, "sign_in_failed", "user", user.id,
+                                 detail="password" if user.active else "deactivated account")
         if ok:
             next_url = safe_next(request.args.get("next"))
             if totp.required_for(user):
@@ -78,10 +95,15 @@ def login():
 def logout():
     with unit_of_work():
         current_user.end_all_sessions()
+        audit.record(db.session, current_user.id, "sign_out", "user", current_user.id)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
-    return redirect(url_for("auth.login"))
+    response = redirect(url_for("auth.login"))
+    # The request form keeps a draft in this tab's storage for an idle sign-out; a person
+    # who signs out on purpose leaves nothing behind on a shared computer.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @bp.route("/account", methods=["GET"])

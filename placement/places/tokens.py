@@ -1,6 +1,7 @@
 """Signed, expiring staff report links: one live link per shelter, killed at once by
 revoking or reissuing (the shelter's link version moves on)."""
 
+import hashlib
 from datetime import datetime, timedelta
 
 from flask import current_app
@@ -23,7 +24,8 @@ class LinkRefused(Exception):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT,
+                                  signer_kwargs={"digest_method": hashlib.sha256})
 
 
 def staff_token(shelter: Shelter) -> str:
