@@ -151,3 +151,18 @@ def test_sign_ins_failures_and_sign_outs_are_on_the_audit_log(app, make_user, ca
         ("sign_in_failed", advocate.id, "password"), ("sign_in", advocate.id, None),
         ("sign_out", advocate.id, None), ("sign_in", coordinator.id, "two-step")]
     assert f"access denied: user {advocate.id} (advocate) to admin.users" in caplog.text
+
+
+def test_hashes_of_older_parameters_are_upgraded_at_sign_in(app, make_user):
+    from argon2 import PasswordHasher
+
+    user = make_user(Role.DONOR)
+    user.password_hash = PasswordHasher(time_cost=3, memory_cost=65536, parallelism=4).hash(
+        PASSWORD)
+    db.session.commit()
+    response = app.test_client().post("/login", data={"email": user.email,
+                                                      "password": PASSWORD})
+    assert response.status_code == 302
+    db.session.refresh(user)
+    assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert user.check_password(PASSWORD)
