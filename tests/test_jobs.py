@@ -271,6 +271,36 @@ def test_replanning_keeps_proposals_under_review_until_they_no_longer_fit(
     assert len(runs) == 3 and {r.status.value for r in runs} == {"done"}
 
 
+def test_a_replan_with_nothing_new_skips_the_solver_and_stores_nothing_again(
+        planner_app, create_shelter, create_request, make_user, monkeypatch):
+    import placement.planning.runner as runner
+
+    create_shelter(capacity=3, location="20001")
+    create_request(where="20002", max_miles=20)
+    solves = []
+    real_solve = runner.solve
+    monkeypatch.setattr(runner, "solve", lambda *a, **k: solves.append(1) or real_solve(*a, **k))
+
+    run(planner_app, "replan", at(TODAY, 9, 0))
+    run(planner_app, "replan", at(TODAY, 9, 5))
+    first, second = db.session.scalars(select(PlanRun).order_by(PlanRun.id)).all()
+    assert len(solves) == 1
+    assert second.solver_status == "unchanged" and second.problem is None
+    assert (second.placed, second.cost) == (first.placed, first.cost) == (1, first.cost)
+    assert second.input_digest == first.input_digest is not None
+
+    create_request(where="20003", max_miles=20)  # something new: the next tick solves
+    run(planner_app, "replan", at(TODAY, 9, 10))
+    third = db.session.scalars(select(PlanRun).order_by(PlanRun.id.desc())).first()
+    assert len(solves) == 2 and third.solver_status != "unchanged" and third.placed == 2
+
+    # A coordinator's "Plan now" always solves, changed or not.
+    with planner_app.test_request_context():
+        planner_app.config["PLANNER_SYNC"] = True
+        runner.start_run(make_user(Role.COORDINATOR).id, today=TODAY)
+    assert len(solves) == 3
+
+
 def test_replanning_with_nothing_pending_starts_no_planner_run(app):
     assert run(app, "replan", at(TODAY)).counts == {"pending": 0, "withdrawn": 0,
                                                     "plan_run": 0}

@@ -40,5 +40,9 @@ class PlanRun(Base):
     # Progress while running: the best cost so far and the elapsed seconds.
     progress: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(String(500))
+    # A digest of the solver's input as this run left things (the problem, with the run's
+    # own proposals as the hint): a scheduled run that finds the same input has nothing new
+    # to plan and skips the solver ("unchanged").
+    input_digest: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
