@@ -100,9 +100,10 @@ def _register_cli(app: Flask) -> None:
     app.cli.add_command(keys_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_command)
-    app.cli.add_command(bench_data_command)
-    app.cli.add_command(bench_plan_command)
     app.cli.add_command(restore_command)
-    app.cli.add_command(demo_command)
-    app.cli.add_command(demo_code_command)
     app.cli.add_command(scheduler_command)
+    if app.config["ENV_NAME"] != "production":
+        # Demo accounts (printed passwords) and fictional bulk data: never in production.
+        for command in (demo_command, demo_code_command, bench_data_command,
+                        bench_plan_command):
+            app.cli.add_command(command)

@@ -30,13 +30,32 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+class ConfigError(RuntimeError):
+    """A setting production cannot run without; the message says which and how to set it."""
+
+
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
-    """Settings read from the environment, then `overrides` (the factory's test_config)."""
+    """Settings read from the environment, then `overrides` (the factory's test_config).
+
+    `SHELTER_BRIDGE_ENV=production` turns the quick start's conveniences off: the secret key
+    and note keys must come from the environment (never generated into the instance
+    folder), cookies are Secure and `__Host-` by default, and the demo and benchmark
+    commands are not registered."""
     overrides = overrides or {}
+    env_name = overrides.get("ENV_NAME") or os.environ.get("SHELTER_BRIDGE_ENV", "development")
+    production = env_name == "production"
+    if production:
+        missing = [name for name in ("SECRET_KEY", "NOTE_KEYS")
+                   if not (overrides.get(name) or os.environ.get(name))]
+        if missing:
+            raise ConfigError(f"set {' and '.join(missing)} in the environment: production "
+                              "never generates keys (see the README's Configuration)")
+    secure = os.environ.get("SESSION_COOKIE_SECURE", "1" if production else "0") == "1"
     database_url = os.environ.get("DATABASE_URL") or (
         "sqlite:///" + str(Path(instance_path) / "shelter-bridge.sqlite3")
     )
     settings = {
+        "ENV_NAME": env_name,
         "SECRET_KEY": overrides.get("SECRET_KEY")
         or os.environ.get("SECRET_KEY")
         or instance_secret(instance_path, "secret_key"),
@@ -46,7 +65,12 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the session bounds the token's life; see issue on forms
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "0") == "1",
+        "SESSION_COOKIE_SECURE": secure,
+        # Over HTTPS the cookie is "__Host-": Secure, Path=/, no Domain, so no other host
+        # under the same domain can set or shadow it.
+        "SESSION_COOKIE_NAME": "__Host-session" if secure else "session",
+        # The largest form is a CSV of places; anything bigger is refused with a 413.
+        "MAX_CONTENT_LENGTH": int(os.environ.get("MAX_CONTENT_MB", "8")) * 1024 * 1024,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PASSWORD_MIN_LENGTH": 12,

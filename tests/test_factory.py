@@ -75,3 +75,42 @@ def test_sqlite_is_set_up_for_correctness(sqlite_template, tmp_path):
             second.begin()
         first.rollback()
         db.engine.dispose()
+
+
+def test_production_refuses_to_start_without_its_keys_and_generates_none(tmp_path,
+                                                                        monkeypatch):
+    from placement.config import ConfigError
+
+    monkeypatch.setenv("SHELTER_BRIDGE_ENV", "production")
+    for name in ("SECRET_KEY", "NOTE_KEYS", "SESSION_COOKIE_SECURE"):
+        monkeypatch.delenv(name, raising=False)
+    with pytest.raises(ConfigError, match="SECRET_KEY and NOTE_KEYS"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert not (tmp_path / "secret_key").exists()
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    with pytest.raises(ConfigError, match="NOTE_KEYS"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_production_cookies_are_secure_host_only_and_demo_commands_are_gone(tmp_path,
+                                                                           monkeypatch):
+    from cryptography.fernet import Fernet
+
+    monkeypatch.setenv("SHELTER_BRIDGE_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 64)
+    monkeypatch.setenv("NOTE_KEYS", Fernet.generate_key().decode())
+    monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_NAME"] == "__Host-session"
+    commands = set(app.cli.list_commands(None))
+    assert {"backup", "restore", "users", "keys", "scheduler"} <= commands
+    assert not commands & {"demo", "demo-code", "bench-data", "bench-plan"}
+    development = create_app({"INSTANCE_PATH": str(tmp_path / "dev"), "ENV_NAME": "development"})
+    assert {"demo", "bench-data"} <= set(development.cli.list_commands(None))
+    assert development.config["SESSION_COOKIE_NAME"] == "session"
+
+
+def test_a_body_over_the_size_limit_is_a_413(client):
+    response = client.post("/login", data={"email": "x" * (9 * 1024 * 1024)})
+    assert response.status_code == 413 and "too large" in response.text

@@ -58,6 +58,9 @@ def test_one_address_trying_many_accounts_is_slowed(app, make_user):
     ("short", True), ("password1234", True), ("1qaz2wsx3edc", True), ("leavemealone", True),
     ("aaaaaaaaaaaaaa", True),
     ("dana.lopez.2026!", True), ("violet kettle harbor", False),
+    # Not on the list, yet easy to guess: patterns, a season and year, the hotline's words.
+    ("trustno1trustno1", True), ("iloveyou2024!", True), ("shelterbridge2026", True),
+    ("Hotline2026!", True), ("coordinator1!", True), ("correct horse battery staple", False),
 ])
 def test_the_password_policy(password, refused):
     assert (password_problem(password, 12, "dana.lopez@example.org") is not None) is refused
