@@ -18,6 +18,7 @@ from typing import Any
 
 from ortools.sat.python import cp_model
 
+from . import lagrange
 from . import model as cpmodel
 from .heuristic import Usage, assignments, first_fit, urgent_first
 from .lns import LnsStats, improve
@@ -37,6 +38,8 @@ from .problem import Problem
 
 Progress = Callable[[dict[str, Any]], None]
 LNS_THRESHOLD = 30_000  # options; below this the exact model alone is fast enough
+GENDER_LNS_THRESHOLD = 5_000  # the same where two genders may meet in a room (weak LP)
+LP_RANGE = (1_000, 70_000)  # options: components whose LP prices are worth their time
 
 
 @dataclass
@@ -52,6 +55,8 @@ class Config:
     lns: bool = True
     lns_share: float = 0.5  # of a large component's time, spent on LNS before the exact model
     lns_threshold: int = LNS_THRESHOLD  # options in a component above which LNS runs first
+    subsolver: str | None = "max_lp"  # the full-problem CP-SAT worker with 2 workers
+    lp: bool = True  # LP prices per component: a Lagrangian bound and reduced-cost fixing
     relaxed_share: float = 0.7  # of the time limit, for the points-relaxed phase
     log: bool = False
 
@@ -216,9 +221,11 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
     lns_stats = LnsStats()
     simple = lower_bound(opts)
     solved: set[int] = set()
-    dropped = 0
+    dropped = lp_fixed = 0
     for g in sorted(hard, key=lambda g: weight[id(g)]):
         share = budget * weight[id(g)] / remaining_weight if remaining_weight else 0
+        if not config.deterministic:  # tiny components once got 0.03 s and were not proven
+            share = max(share, min(0.5, budget / 2))
         remaining_weight -= weight[id(g)]
         start = time.monotonic()
         hint = {i: best[i] for i in g if i in best}
@@ -226,7 +233,7 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
             upper = sum(_units(result if i in solved or i in result else best, i, unplaced)
                         for i in range(len(unplaced)))
             dropped += prune_requests(opts, g, upper - simple, keep=hint)
-        if config.lns and sum(len(opts.by_request[i]) for i in g) > config.lns_threshold:
+        if config.lns and _wants_lns(opts, g, config):
             # Too big to solve outright in time: improve the hint by LNS first.
             lns_part = share * config.lns_share
             hint = improve(opts, g, hint, lns_part, config.workers, config.seed,
@@ -238,8 +245,19 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
                 upper = sum(_units(result if i in solved or i in result else hint if i in g
                                    else best, i, unplaced) for i in range(len(unplaced)))
                 dropped += prune_requests(opts, g, upper - simple, keep=hint)
+        floor = 0
+        size = sum(len(opts.by_request[i]) for i in g)
+        if config.lp and LP_RANGE[0] <= size <= LP_RANGE[1]:
+            lp_start = time.monotonic()
+            prices = lagrange.prices(opts, g, None if config.deterministic else 0.3 * share)
+            if prices is not None:
+                floor = prices.bound
+                upper_g = sum(_units(hint, i, unplaced) for i in g)
+                lp_fixed += lagrange.fix(opts, g, prices, upper_g, hint)
+            if not config.deterministic:
+                share -= time.monotonic() - lp_start
         found, g_bound, optimal = _solve_component(opts, g, hint, share, config, t0,
-                                                   _base(result, best, unplaced, g, opts))
+                                                   _base(result, best, unplaced, g, opts), floor)
         if config.deterministic:
             budget -= share
         else:
@@ -248,7 +266,8 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
         solved.update(g)
         total_bound += g_bound
         all_optimal &= optimal
-    stats[label] = {"dropped_on_the_way": dropped,"components": len(groups), "models": len(hard),
+    stats[label] = {"dropped_on_the_way": dropped, "lp_fixed": lp_fixed,
+                    "components": len(groups), "models": len(hard),
                     "largest": max((len(g) for g in groups), default=0),
                     "largest_options": max(weight.values(), default=0),
                     "kept": sum(len(o) for o in opts.by_request), "optimal": all_optimal,
@@ -257,6 +276,19 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
     if lns_stats.rounds:
         stats[label]["lns"] = vars(lns_stats)
     return result, total_bound, all_optimal
+
+
+def _wants_lns(opts: Options, group: list[int], config: Config) -> bool:
+    """LNS first for components too big to solve outright; with gender rows (IHTC's rooms)
+    the LP is weak, proofs are out of reach and good plans matter, so from fewer options."""
+    size = sum(len(opts.by_request[i]) for i in group)
+    if size > config.lns_threshold:
+        return True
+    if size <= GENDER_LNS_THRESHOLD or not opts.gender_rows:
+        return False
+    rows = opts.gender_rows
+    return any(o.gender_row and any((o.place, n) in rows for n in o.rows())
+               for i in group for o in opts.by_request[i])
 
 
 def _units(chosen: dict[int, Option], i: int, unplaced: list[int]) -> int:
@@ -285,8 +317,10 @@ def _base(result: dict[int, Option], best: dict[int, Option], unplaced: list[int
 
 
 def _solve_component(opts: Options, group: list[int], hint: dict[int, Option], seconds: float,
-                     config: Config, t0: float, base: int) -> tuple[dict[int, Option], int, bool]:
-    """Solve one component; returns (chosen options, bound, proven optimal)."""
+                     config: Config, t0: float, base: int, floor: int = 0
+                     ) -> tuple[dict[int, Option], int, bool]:
+    """Solve one component; returns (chosen options, bound, proven optimal). `floor` is a
+    bound proven otherwise (the LP prices')."""
     start = time.monotonic()
     built = cpmodel.build(opts, group, hint)
     if not config.deterministic:  # building counts against the component's time
@@ -300,12 +334,12 @@ def _solve_component(opts: Options, group: list[int], hint: dict[int, Option], s
         # city-1's largest component 3.3 -> 0.7; region-1's proven in 6.7 s instead of not
         # in 30 s). With two workers the default portfolio did better end to end.
         params.linearization_level = 2
-    elif params.num_workers == 2:
+    elif params.num_workers == 2 and config.subsolver:
         # Two workers: the full-problem worker with full linearization (max_lp) instead of
         # default_lp; the other worker still interleaves LNS and feasibility jump. City-1's
         # largest component: 3.0-3.4 -> 0.9 deterministic seconds to prove; region-1's largest
         # proven in 3.1 deterministic seconds (default: not proven in 40 s wall).
-        params.subsolvers.append("max_lp")
+        params.subsolvers.append(config.subsolver)
     if config.seed is not None:
         params.random_seed = config.seed
     if config.deterministic:
@@ -315,7 +349,8 @@ def _solve_component(opts: Options, group: list[int], hint: dict[int, Option], s
         params.max_time_in_seconds = max(0.01, seconds)
     unplaced = opts.unplaced
     fallback = sum(hint[i].cost if i in hint else unplaced[i] for i in group)
-    simple = sum(min([unplaced[i]] + [o.cost for o in opts.by_request[i][:1]]) for i in group)
+    simple = max(floor, sum(min([unplaced[i]] + [o.cost for o in opts.by_request[i][:1]])
+                            for i in group))
     if config.progress:
         status = solver.solve(built.model, _Reporter(config.progress, base, built.constant, t0))
     else:

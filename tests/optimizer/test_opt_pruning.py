@@ -13,7 +13,7 @@ from opt_support import assert_valid, problem_of
 
 from optimizer.solver import Config, solve_problem
 
-PLAIN = dict(prune=False, gap_prune=False, decompose=False, lns=False)
+PLAIN = dict(prune=False, gap_prune=False, decompose=False, lns=False, lp=False)
 
 
 def _tight(name: str, factor: float):
