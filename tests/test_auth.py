@@ -166,3 +166,27 @@ def test_hashes_of_older_parameters_are_upgraded_at_sign_in(app, make_user):
     db.session.refresh(user)
     assert user.password_hash.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
     assert user.check_password(PASSWORD)
+
+
+def test_the_current_password_is_throttled_inside_a_session_too(app, make_user, login, client):
+    from placement.auth import throttle
+
+    user = make_user(Role.DONOR)
+    login(user)
+    for _ in range(throttle.FREE_ACCOUNT_FAILURES):
+        wrong = client.post("/account/password", data={
+            "current_password": "guess guess guess", "new_password": "brand new phrase here",
+            "confirm": "brand new phrase here"})
+        assert wrong.status_code == 400
+    right = client.post("/account/password", data={
+        "current_password": PASSWORD, "new_password": "brand new phrase here",
+        "confirm": "brand new phrase here"})
+    assert right.status_code == 429 and "Too many attempts" in right.text
+    db.session.refresh(user)
+    assert user.check_password(PASSWORD)
+
+
+def test_an_explicit_sign_out_clears_the_sites_storage(client, make_user, login):
+    login(make_user(Role.ADVOCATE))
+    response = client.post("/logout")
+    assert response.headers["Clear-Site-Data"] == '"cache", "storage"'

@@ -96,3 +96,18 @@ def test_wrong_codes_count_as_failed_sign_ins(client, make_user):
         client.post("/login/verify", data={"code": "000000"})
     blocked = client.post("/login/verify", data={"code": pyotp.TOTP(secret_of(user)).now()})
     assert blocked.status_code == 429
+
+
+def test_only_the_current_and_the_previous_code_work(app, make_user):
+    user = make_user(Role.COORDINATOR)
+    totp = pyotp.TOTP(secret_of(user))
+    if time.time() % 30 > 20:  # stay inside one time step while the three tries run
+        time.sleep(31 - time.time() % 30)
+    now = time.time()
+    for offset, accepted in ((-60, False), (+30, False), (-30, True)):
+        client = app.test_client()
+        user.totp_last_step = None
+        db.session.commit()
+        password_step(client, user)
+        response = client.post("/login/verify", data={"code": totp.at(now + offset)})
+        assert (response.status_code == 302) is accepted, offset

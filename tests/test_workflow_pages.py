@@ -105,6 +105,8 @@ def test_manual_placement_refuses_closed_or_unknown_places(coordinator_client, w
     shelter.active = False
     db.session.commit()
     url = f"/requests/{mother.id}/place"
+    title = coordinator_client.get(url).text.split("<title>")[1].split("</title>")[0]
+    assert title.startswith("Place ") and "<" not in title
     for bad in (f"shelter:{shelter.id}", "S1", "hotel:999999", ""):
         response = coordinator_client.post(url, data={
             "place": bad, "check_in": mother.earliest.isoformat(), "nights": "3"})

@@ -15,7 +15,7 @@ from zxcvbn.frequency_lists import FREQUENCY_LISTS
 # Words an attacker who knows whose system this is would try first.
 CONTEXT_WORDS = ["shelter", "bridge", "shelterbridge", "hotline", "trafficking", "safe", "bed",
                  "coordinator", "advocate", "donor", "admin"]
-MIN_SCORE = 3  # zxcvbn: "safely unguessable", about 10^10 guesses or more
+MIN_SCORE = 3  # zxcvbn: "safely unguessable: moderate protection", 10^8 guesses or more
 ESTIMATE_CHARS = 100  # zxcvbn's time grows with length; a long phrase is strong anyway
 
 

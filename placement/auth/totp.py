@@ -187,6 +187,11 @@ def _enroll(user: User, on_success, form: CodeForm | None = None):
     form = form or CodeForm()
     if form.validate_on_submit():
         password = getattr(form, "current_password", None)
+        if password is not None and not throttle.check(
+                db.session, user.email, request.remote_addr or "unknown").allowed:
+            db.session.rollback()
+            password.errors.append("Too many attempts. Wait a few minutes.")
+            return _enroll_page(form, secret, user, status=429)
         if password is not None and not user.check_password(password.data):
             _failed(user, "password, turning on two-step sign-in")
             password.errors.append("That is not your password.")
@@ -205,9 +210,9 @@ def _enroll(user: User, on_success, form: CodeForm | None = None):
     return _enroll_page(form, secret, user)
 
 
-def _enroll_page(form: CodeForm, secret: str, user: User):
+def _enroll_page(form: CodeForm, secret: str, user: User, status: int | None = None):
     uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
-    status = 400 if form.errors else 200
+    status = status or (400 if form.errors else 200)
     return render_template("auth/totp_enroll.html", form=form, secret=secret,
                            qr=qr_svg(uri), required=user.role in (Role.COORDINATOR, Role.ADMIN)
                            ), status
