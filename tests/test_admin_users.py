@@ -141,3 +141,27 @@ def test_other_roles_cannot_reset_factors_or_clear_failures(make_user, login):
         assert client.post(f"/admin/users/{person.id}/sign-in-delay").status_code == 403
     db.session.refresh(person)
     assert person.totp_secret_encrypted is not None
+
+
+def test_a_password_an_admin_chose_works_once_then_the_person_chooses_their_own(app, make_user,
+                                                                               login):
+    admin = login(make_user(Role.ADMIN))
+    admin.post("/admin/users", data={"email": "new.donor@example.org", "role": "donor",
+                                     "password": "twelve chars ok"})
+    theirs = app.test_client()
+    assert theirs.post("/login", data={"email": "new.donor@example.org",
+                                       "password": "twelve chars ok"}).status_code == 302
+    for page in ("/donor/", "/donor/report.csv"):
+        response = theirs.get(page)
+        assert response.status_code == 302 and response.headers["Location"].endswith("/account")
+    assert "Choose your own password" in theirs.get("/account").text
+    assert theirs.post("/account/password", data={
+        "current_password": "twelve chars ok", "new_password": "their own long phrase",
+        "confirm": "their own long phrase"}).status_code == 302
+    assert theirs.get("/donor/").status_code == 200
+
+    person = db.session.scalar(select(User).where(User.email == "new.donor@example.org"))
+    admin.post(f"/admin/users/{person.id}/password", data={"password": "brand new phrase"})
+    again = app.test_client()
+    again.post("/login", data={"email": person.email, "password": "brand new phrase"})
+    assert again.get("/donor/").headers["Location"].endswith("/account")

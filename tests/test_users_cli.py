@@ -21,9 +21,10 @@ def test_create_prompts_for_the_password_twice(app):
 def test_create_can_generate_a_password_and_shows_it_once(app):
     result = run(app, "create", "admin@example.org", "--role", "admin", "--generate-password")
     assert result.exit_code == 0, result.output
-    password = result.output.split("Password (shown once): ")[1].strip()
+    password = result.output.split("at the first sign-in): ")[1].strip()
     user = db.session.scalar(select(User).where(User.email == "admin@example.org"))
     assert len(password) >= 20 and user.check_password(password)
+    assert user.must_change_password  # printed on a terminal: theirs to replace
 
 
 def test_create_refuses_a_short_password(app):

@@ -42,7 +42,8 @@ def create():
     if form.validate_on_submit():
         try:
             with unit_of_work():
-                user = create_user(form.email.data, Role(form.role.data), form.password.data)
+                user = create_user(form.email.data, Role(form.role.data), form.password.data,
+                                   temporary=True)
         except ValueError:
             form.email.errors.append("An account with this email already exists.")
         else:
@@ -87,7 +88,7 @@ def reset_password(user_id: int):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         with unit_of_work():
-            user.set_password(form.password.data)
+            user.set_password(form.password.data, temporary=True)
         flash(f"New password set for {user.email}; their sessions have ended.", "success")
         return redirect(url_for("admin.users"))
     return render_user(user, reset_form=form, status=400)

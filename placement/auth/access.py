@@ -8,7 +8,7 @@ nothing answers 403 to everyone, so a forgotten declaration fails closed.
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import Flask, abort, current_app, request
+from flask import Flask, abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user
 
 from ..extensions import login_manager
@@ -20,6 +20,8 @@ PUBLIC = frozenset({"public"})
 ALL_ROLES = frozenset(Role)
 # Endpoints served by extensions (static files); they carry no data.
 EXEMPT_ENDPOINTS = frozenset({"static", "bootstrap.static"})
+# All a person with a temporary password may do: choose their own, or sign out.
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.account", "auth.change_password", "auth.logout"})
 
 
 def roles(*allowed: Role) -> Callable[[F], F]:
@@ -61,6 +63,10 @@ def enforce_roles():
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
+    if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        flash("Choose your own password before you go on: the one you were given works only "
+              "once.", "warning")
+        return redirect(url_for("auth.account"))
     if current_user.role not in allowed:
         # Who tried what, never the URL's query (ids only; no case data in URLs anyway).
         current_app.logger.warning("access denied: user %s (%s) to %s", current_user.id,

@@ -19,13 +19,14 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)  # 20 characters, ~120 bits
 
 
-def create_user(email: str, role: Role, password: str) -> User:
-    """Flushes a new account; the caller commits."""
+def create_user(email: str, role: Role, password: str, *, temporary: bool = False) -> User:
+    """Flushes a new account; the caller commits. `temporary`: the person must choose their
+    own password at the first sign-in."""
     email = User.normalize_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ValueError(f"an account for {email} already exists")
     user = User(email=email, role=role)
-    user.set_password(password)
+    user.set_password(password, temporary=temporary)
     db.session.add(user)
     db.session.flush()
     return user
@@ -52,12 +53,13 @@ def create_command(email: str, role: str, generate: bool) -> None:
             raise click.ClickException(problem)
     try:
         with unit_of_work():
-            user = create_user(email, Role(role), password)
+            user = create_user(email, Role(role), password, temporary=generate)
     except ValueError as error:
         raise click.ClickException(str(error)) from None
     click.echo(f"Created {user.role.value} account {user.email}.")
     if generate:
-        click.echo(f"Password (shown once): {password}")
+        click.echo(f"Password (shown once; they choose their own at the first sign-in): "
+                   f"{password}")
 
 
 @users_cli.command("list")

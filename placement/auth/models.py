@@ -50,6 +50,9 @@ class User(UserMixin, Base):
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
     # Coordinators on call get an e-mail the moment a critical request is filed.
     on_call: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # A password someone else chose (an admin, a generated one) works once: the person
+    # must choose their own before doing anything else.
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=false())
     # The login cookie carries this token, not the id: rotating it (logout, password change,
     # deactivation) ends every session of the account at once.
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
@@ -60,8 +63,10 @@ class User(UserMixin, Base):
     def normalize_email(email: str) -> str:
         return email.strip().lower()
 
-    def set_password(self, password: str) -> None:
+    def set_password(self, password: str, *, temporary: bool = False) -> None:
+        """`temporary`: chosen by someone else, to be replaced at the next sign-in."""
         self.password_hash = _hasher.hash(password)
+        self.must_change_password = temporary
         self.end_all_sessions()
 
     def check_password(self, password: str) -> bool:
