@@ -17,6 +17,7 @@ from .common import (
     NotEnoughRooms,
     PlaceNotFound,
     freshness,
+    freshness_counts,
     local_today,
     night_label,
 )
@@ -50,7 +51,8 @@ __all__ = [
     "AGING_AFTER", "AvailabilityError", "Freshness", "HotelNightAvailability",
     "ImpossibleReport", "InvalidNights", "MAX_RANGE_NIGHTS", "NightAvailability", "NightRange",
     "NotEnoughBeds", "NotEnoughRooms", "PlaceNotFound", "STALE_AFTER", "bed_holds",
-    "capacity_changes", "freshness", "hold_beds", "hold_rooms", "hotel_exceptions",
+    "capacity_changes", "freshness", "freshness_counts", "hold_beds", "hold_rooms",
+    "hotel_exceptions",
     "hotel_nights", "issue_staff_link", "local_today", "night_label", "nights_for_hotels",
     "nights_for_shelters", "points_for_stay", "recent_reports", "record_staff_report",
     "release_beds", "release_rooms", "revoke_staff_link", "room_holds", "set_capacity",

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 MAX_RANGE_NIGHTS = 366
@@ -137,6 +137,22 @@ def freshness(confirmed_at: datetime | None, now: datetime) -> Freshness:
     if age > AGING_AFTER:
         return Freshness.AGING
     return Freshness.FRESH
+
+
+def freshness_counts(session: Session, column, *where) -> dict[str, int]:
+    """How many rows are fresh, aging, stale or never confirmed, counted by the database
+    (the queue and plan pages show this on every load; 3,000 shelters at national scale).
+    The same thresholds as `freshness`: older than the limit, not equal to it."""
+    now = as_naive_utc(datetime.now(UTC))
+    level = case(
+        (column.is_(None), Freshness.NEVER.value),
+        (column < now - STALE_AFTER, Freshness.STALE.value),
+        (column < now - AGING_AFTER, Freshness.AGING.value),
+        else_=Freshness.FRESH.value,
+    ).label("level")
+    counts = {f.value: 0 for f in Freshness}
+    counts.update(session.execute(select(level, func.count()).where(*where).group_by(level)).all())
+    return counts
 
 
 def lock(session: Session, model, place_id: int):

@@ -5,8 +5,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from partners.availability import Freshness, freshness
-from partners.base import utcnow
+from partners.availability import freshness_counts
 from partners.places import Shelter
 
 from ..auth.access import roles
@@ -27,13 +26,7 @@ PAGE_ROWS = 100
 
 
 def data_freshness() -> dict[str, int]:
-    now = utcnow()
-    counts = {level.value: 0 for level in Freshness}
-    for confirmed_at in db.session.scalars(
-        select(Shelter.confirmed_at).where(Shelter.active)
-    ):
-        counts[freshness(confirmed_at, now).value] += 1
-    return counts
+    return freshness_counts(db.session, Shelter.confirmed_at, Shelter.active)
 
 
 @bp.route("/plan")
