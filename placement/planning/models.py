@@ -27,10 +27,12 @@ class PlanRun(Base):
     time_limit: Mapped[float]
     # The optimizer's input and output, as the spec's JSON. Case details in them (the
     # person's coordinates, danger zones) are purged with the request after retention.
-    problem: Mapped[dict | None] = mapped_column(JSON)
-    plan: Mapped[dict | None] = mapped_column(JSON)
+    # Megabytes at national scale: loaded only when read (deferred), never with the row, so
+    # the plan page's "last run" line does not decode them on every load.
+    problem: Mapped[dict | None] = mapped_column(JSON, deferred=True)
+    plan: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     # Request ids and place ids in the problem, to map the plan back to rows.
-    id_map: Mapped[dict | None] = mapped_column(JSON)
+    id_map: Mapped[dict | None] = mapped_column(JSON, deferred=True)
     requests: Mapped[int] = mapped_column(default=0)
     placed: Mapped[int] = mapped_column(default=0)
     cost: Mapped[float | None]
