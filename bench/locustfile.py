@@ -85,3 +85,7 @@ class Coordinator(Person):
     @task(1)
     def shelters(self) -> None:
         self.client.get("/places/shelters")
+
+    @task(1)
+    def points(self) -> None:
+        self.client.get("/points")

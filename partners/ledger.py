@@ -1,8 +1,10 @@
 """The points ledger: every point's movement, per lot, in balanced append-only postings.
 
-Balances are sums of entries, never numbers someone edits. Holds draw from the lots that
-expire soonest, so every point spent is traced to its lot and so to its donor. Every
-function takes a session and flushes; the caller's unit of work commits.
+Balances are sums of entries, never numbers someone edits; each lot account's current
+balance is also kept as one row (`LotBalance`), moved with every entry, for fast reading.
+Holds draw from the lots that expire soonest, so every point spent is traced to its lot
+and so to its donor. Every function takes a session and flushes; the caller's unit of work
+commits.
 
 Concurrency: a posting that takes points locks the program's row first (PostgreSQL
 `SELECT ... FOR UPDATE`; on SQLite, `BEGIN IMMEDIATE` already serializes writers), then
@@ -15,11 +17,19 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .points import Account, LedgerEntry, LedgerTransaction, LoyaltyProgram, PointsLot, TxnKind
+from .points import (
+    Account,
+    LedgerEntry,
+    LedgerTransaction,
+    LotBalance,
+    LoyaltyProgram,
+    PointsLot,
+    TxnKind,
+)
 
 
 class LedgerError(Exception):
@@ -116,6 +126,7 @@ def _post(
                     transaction=txn, lot_id=lot_id, account=account, amount=amount,
                     seq=seq + 1, balance_after=balance + amount,
                 ))
+                _move_balance(session, lot_id, account, seq, balance + amount)
             session.flush()
     except IntegrityError as error:
         if idempotency_key is not None and (existing := _existing(session, idempotency_key)):
@@ -124,6 +135,25 @@ def _post(
             "the points changed while this was being saved; please try again"
         ) from error
     return txn
+
+
+def _move_balance(session: Session, lot_id: int, account: Account, seq: int,
+                  balance: int) -> None:
+    """Point the lot's balance row at the entry just appended (seq + 1). Only from the
+    entry it pointed at before: a writer that read an older balance changes nothing and
+    fails, like the unique (lot, account, seq) of the entries."""
+    if seq == 0:
+        session.add(LotBalance(lot_id=lot_id, account=account, seq=1, balance=balance))
+        return
+    moved = session.execute(
+        update(LotBalance)
+        .where(LotBalance.lot_id == lot_id, LotBalance.account == account,
+               LotBalance.seq == seq)
+        .values(seq=seq + 1, balance=balance)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if moved != 1:
+        raise ConcurrentPosting("the points changed while this was being saved; please try again")
 
 
 def _replay(session: Session, key: str | None, kind: TxnKind) -> LedgerTransaction | None:
@@ -178,40 +208,61 @@ def donate(
 # -- balances ----------------------------------------------------------------------------
 
 def lot_balances(session: Session, lot_ids: Iterable[int] | None = None) -> dict[int, Balances]:
-    query = select(LedgerEntry.lot_id, LedgerEntry.account, func.sum(LedgerEntry.amount)).where(
-        LedgerEntry.account != Account.DONATED
-    ).group_by(LedgerEntry.lot_id, LedgerEntry.account)
+    query = select(LotBalance.lot_id, LotBalance.account, LotBalance.balance).where(
+        LotBalance.account != Account.DONATED)
     if lot_ids is not None:
-        query = query.where(LedgerEntry.lot_id.in_(list(lot_ids)))
-    sums: dict[int, dict[str, int]] = defaultdict(dict)
-    for lot_id, account, total in session.execute(query):
-        sums[lot_id][account.value] = int(total)
-    return {lot_id: Balances(**values) for lot_id, values in sums.items()}
+        query = query.where(LotBalance.lot_id.in_(list(lot_ids)))
+    rows: dict[int, dict[str, int]] = defaultdict(dict)
+    for lot_id, account, balance in session.execute(query):
+        rows[lot_id][account.value] = int(balance)
+    return {lot_id: Balances(**values) for lot_id, values in rows.items()}
 
 
-def all_program_balances(session: Session) -> dict[int, Balances]:
-    """Every program's balances in one aggregate (the points overview)."""
+def all_program_balances(session: Session,
+                         program_ids: list[int] | None = None) -> dict[int, Balances]:
+    """Every program's balances (or these programs'), in one aggregate of the balance rows."""
+    query = (select(PointsLot.program_id, LotBalance.account, func.sum(LotBalance.balance))
+             .join(PointsLot, PointsLot.id == LotBalance.lot_id)
+             .where(LotBalance.account != Account.DONATED)
+             .group_by(PointsLot.program_id, LotBalance.account))
+    if program_ids is not None:
+        query = query.where(PointsLot.program_id.in_(program_ids))
     totals: dict[int, dict[str, int]] = defaultdict(dict)
-    for program_id, account, total in session.execute(
-        select(PointsLot.program_id, LedgerEntry.account, func.sum(LedgerEntry.amount))
-        .join(PointsLot, PointsLot.id == LedgerEntry.lot_id)
-        .where(LedgerEntry.account != Account.DONATED)
-        .group_by(PointsLot.program_id, LedgerEntry.account)
-    ):
+    for program_id, account, total in session.execute(query):
         totals[program_id][account.value] = int(total)
     return defaultdict(Balances, {pid: Balances(**values) for pid, values in totals.items()})
 
 
 def program_balances(session: Session, program_id: int) -> Balances:
-    lot_ids = select(PointsLot.id).where(PointsLot.program_id == program_id)
-    totals: dict[str, int] = {}
-    for account, total in session.execute(
-        select(LedgerEntry.account, func.sum(LedgerEntry.amount))
-        .where(LedgerEntry.lot_id.in_(lot_ids), LedgerEntry.account != Account.DONATED)
-        .group_by(LedgerEntry.account)
-    ):
-        totals[account.value] = int(total)
-    return Balances(**totals)
+    return all_program_balances(session, [program_id])[program_id]
+
+
+def summed_lot_balances(session: Session) -> dict[tuple[int, Account], int]:
+    """Every lot account's balance as the sum of its entries: the record the balance rows
+    must always agree with (the property tests and `rebuild_lot_balances` use it)."""
+    return {(lot_id, account): int(total) for lot_id, account, total in session.execute(
+        select(LedgerEntry.lot_id, LedgerEntry.account, func.sum(LedgerEntry.amount))
+        .group_by(LedgerEntry.lot_id, LedgerEntry.account))}
+
+
+_LATEST_ENTRIES = """INSERT INTO lot_balance (lot_id, account, seq, balance)
+SELECT e.lot_id, e.account, e.seq, e.balance_after
+FROM ledger_entry e
+JOIN (SELECT lot_id, account, max(seq) AS seq FROM ledger_entry GROUP BY lot_id, account) m
+  ON m.lot_id = e.lot_id AND m.account = e.account AND m.seq = e.seq"""
+
+
+def rebuild_lot_balances(session: Session) -> None:
+    """Set every balance row from the latest entry of its lot account (after entries were
+    written in bulk, outside `_post`, as the benchmark generator does)."""
+    session.execute(delete(LotBalance))
+    session.execute(text(_LATEST_ENTRIES))
+
+
+def stored_lot_balances(session: Session) -> dict[tuple[int, Account], int]:
+    return {(row.lot_id, row.account): int(row.balance)
+            for row in session.execute(select(LotBalance.lot_id, LotBalance.account,
+                                              LotBalance.balance))}
 
 
 def spendable_lots(session: Session, program_id: int, today: date) -> list[tuple[PointsLot, int]]:
@@ -382,11 +433,12 @@ def lots_expiring_soon(
     session: Session, today: date, days: int = 60
 ) -> list[tuple[PointsLot, int]]:
     """Lots with points left that lapse within `days`: use these first."""
-    lots = session.scalars(
-        select(PointsLot)
-        .where(PointsLot.expires_on >= today, PointsLot.expires_on <= today + timedelta(days))
+    rows = session.execute(
+        select(PointsLot, LotBalance.balance)
+        .join(LotBalance, (LotBalance.lot_id == PointsLot.id)
+              & (LotBalance.account == Account.AVAILABLE))
+        .where(PointsLot.expires_on >= today, PointsLot.expires_on <= today + timedelta(days),
+               LotBalance.balance > 0)
         .order_by(PointsLot.expires_on, PointsLot.id)
     ).all()
-    balances = lot_balances(session, [lot.id for lot in lots])
-    return [(lot, balances[lot.id].available) for lot in lots
-            if lot.id in balances and balances[lot.id].available > 0]
+    return [(lot, int(available)) for lot, available in rows]

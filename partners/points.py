@@ -143,3 +143,22 @@ class LedgerEntry(Base):
 
     transaction: Mapped[LedgerTransaction] = relationship(back_populates="entries")
     lot: Mapped[PointsLot] = relationship()
+
+
+class LotBalance(Base):
+    """One lot's account as it stands: the `seq` and `balance_after` of its latest entry,
+    written in the same transaction as that entry.
+
+    Reading balances is then one row per lot and account, not a sum over years of entries
+    (the points page at national scale). The entries stay the record: a posting appends the
+    entry and moves this row in one savepoint, and the property tests check after every
+    step that each row equals the sum of its entries.
+    """
+
+    __tablename__ = "lot_balance"
+
+    lot_id: Mapped[int] = mapped_column(ForeignKey("points_lot.id"), primary_key=True)
+    account: Mapped[Account] = mapped_column(enum_column(Account, "ledger_account"),
+                                             primary_key=True)
+    seq: Mapped[int]
+    balance: Mapped[int] = mapped_column(BigInteger)

@@ -13,7 +13,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select
 
-from partners.ledger import donate
+from partners.ledger import donate, rebuild_lot_balances
 from partners.places import Hotel, Policy, Shelter
 from partners.points import (
     Account,
@@ -230,6 +230,7 @@ def _history_ledger(rng, spends: list[dict], donors: list[Donor]) -> None:
             entries.append(dict(transaction_id=ids[key], lot_id=lot_id, account=account,
                                 amount=amount, seq=seq + 1, balance_after=balance + amount))
     _bulk(LedgerEntry.__table__, entries)
+    rebuild_lot_balances(db.session)
 
 
 @click.command("bench-plan")

@@ -9,7 +9,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from sqlalchemy import func, select
 
 from partners import ledger
-from partners.points import LedgerEntry, LedgerTransaction, PointsLot
+from partners.points import LedgerEntry, LedgerTransaction, LotBalance, PointsLot
 from placement.extensions import db
 
 START = date(2026, 12, 1)
@@ -20,6 +20,7 @@ def ledger_machine(make_program, make_donor):
         @initialize()
         def start(self):
             # Each example starts from an empty ledger.
+            db.session.query(LotBalance).delete()
             db.session.query(LedgerEntry).delete()
             db.session.query(LedgerTransaction).delete()
             db.session.query(PointsLot).delete()
@@ -72,6 +73,11 @@ def ledger_machine(make_program, make_donor):
                 b = balances.get(lot.id, ledger.Balances())
                 assert min(b.available, b.held, b.spent, b.expired) >= 0
                 assert b.given == lot.points
+
+        @invariant()
+        def the_balance_rows_equal_the_sums_of_the_entries(self):
+            assert ledger.stored_lot_balances(db.session) == ledger.summed_lot_balances(
+                db.session)
 
         @invariant()
         def every_posting_balances(self):
