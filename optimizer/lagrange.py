@@ -19,9 +19,10 @@ rests on the LP solver's accuracy:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 
@@ -35,6 +36,8 @@ class Prices:
     lam: dict[object, int]  # row key -> λ · SCALE (rows: (place, night) or program id)
     bound: int  # thousandths, a proven lower bound on the component's cost
     seconds: float
+    values: list[tuple[float, Option]] = field(default_factory=list)  # the LP's x, per option
+    cache: tuple | None = None  # `reduced` for the options it was computed on
 
 
 def _rows(opts: Options, o: Option) -> list[tuple[object, int]]:
@@ -54,21 +57,94 @@ def _capacity(opts: Options, key: object) -> int:
     return opts.balance[key]
 
 
-def prices(opts: Options, group: list[int], seconds: float | None = 10.0) -> Prices | None:
-    """Solve the component's LP relaxation with GLOP; None if it does not finish in time
-    (no limit when `seconds` is None: GLOP is deterministic)."""
-    start = time.monotonic()
-    unplaced = opts.unplaced
-    row_index: dict[object, int] = {}
-    load: dict[object, int] = {}
-    columns: list[tuple[int, list[tuple[object, int]]]] = []
+def _kind(place: object) -> tuple:
+    """Places with equal kind are interchangeable up to their own beds or rooms: same kind,
+    location, program, prices and rules (IHTC's rooms of one capacity, for example)."""
+    skip = {"id", "name", "beds", "rooms"}
+    return (type(place).__name__, *(getattr(place, f.name) for f in dataclasses.fields(place)
+                                    if f.name not in skip))
+
+
+def _columns(opts: Options, group: list[int], aggregate: bool
+             ) -> tuple[list[tuple[int, int, list[tuple[object, int]]]], dict[object, int],
+                        dict[object, list[object]]]:
+    """LP columns (request, cost, [(row, amount)]), row capacities, and for aggregated rows
+    the real rows they stand for."""
+    if not aggregate:
+        columns = []
+        cap: dict[object, int] = {}
+        for i in group:
+            for o in opts.by_request[i]:
+                rows = _rows(opts, o)
+                columns.append((i, o.cost, rows))
+                for key, _ in rows:
+                    if key not in cap:
+                        cap[key] = _capacity(opts, key)
+        return columns, cap, {}
+    places = opts.problem.places
+    kinds: dict[str, object] = {}
+    members: dict[object, list[str]] = {}
     for i in group:
         for o in opts.by_request[i]:
-            rows = _rows(opts, o)
-            columns.append((i, rows))
-            for key, a in rows:
-                load[key] = load.get(key, 0) + a
-    tight = [k for k, total in load.items() if total > _capacity(opts, k)]
+            if o.place not in kinds:
+                k = kinds[o.place] = _kind(places[o.place])
+                members.setdefault(k, []).append(o.place)
+    binding: set[tuple[object, int]] = set()
+    stands: dict[object, list[object]] = {}
+    for place, k in kinds.items():
+        pre = opts.binding.get(place)
+        if pre is None:
+            continue
+        for n in range(len(pre) - 1):
+            if pre[n + 1] != pre[n]:
+                binding.add((k, n))
+                stands.setdefault((k, n), []).append((place, n))
+    merged: dict[tuple[int, object, int], list] = {}
+    for i in group:
+        for o in opts.by_request[i]:
+            key = (i, kinds[o.place], o.check_in)
+            m = merged.get(key)
+            if m is None:
+                merged[key] = [o.cost, o]
+                continue
+            m[0] = min(m[0], o.cost)
+            if o.points < m[1].points:  # the fewest points of the pool (hotels only)
+                m[1] = o
+    columns = []
+    cap = {}
+    for (i, k, _s), (c, o) in merged.items():
+        rows: list[tuple[object, int]] = [((k, n), o.amount) for n in o.rows()
+                                           if (k, n) in binding]
+        if o.program is not None and o.program in opts.programs:
+            rows.append((o.program, o.points))
+        columns.append((i, c, rows))
+        for key, _ in rows:
+            if key not in cap:
+                cap[key] = (sum(opts.free[p][key[1]] for p in members[k])
+                            if isinstance(key, tuple) else _capacity(opts, key))
+    return columns, cap, stands
+
+
+def prices(opts: Options, group: list[int], seconds: float | None = 10.0,
+           aggregate: bool = False, max_columns: int | None = None) -> Prices | None:
+    """Solve the component's LP relaxation with GLOP; None if it does not finish in time
+    (no limit when `seconds` is None: GLOP is deterministic) or has over `max_columns`.
+
+    With `aggregate`, interchangeable places (`_kind`) are pooled: one column per request,
+    kind and check-in, one row per kind and night with the kind's total beds or rooms. A
+    smaller, weaker LP; its prices are copied to every real row of the kind, and the bound
+    is computed on the real options as always (any λ ≥ 0 gives a valid bound).
+    """
+    start = time.monotonic()
+    unplaced = opts.unplaced
+    columns, cap, stands = _columns(opts, group, aggregate)
+    if max_columns is not None and len(columns) > max_columns:
+        return None
+    load: dict[object, int] = {}
+    for _i, _c, rows in columns:
+        for key, a in rows:
+            load[key] = load.get(key, 0) + a
+    tight = [k for k, total in load.items() if total > cap[k]]
     if not tight:
         return None
     proto = linear_solver_pb2.MPModelProto()
@@ -79,24 +155,21 @@ def prices(opts: Options, group: list[int], seconds: float | None = 10.0) -> Pri
         c = proto.constraint.add()
         c.upper_bound = 1.0
         c.lower_bound = 1.0 if i in forced else -math.inf
+    row_index: dict[object, int] = {}
     for k in tight:
         row_index[k] = len(proto.constraint)
         c = proto.constraint.add()
-        c.upper_bound = float(_capacity(opts, k))
+        c.upper_bound = float(cap[k])
         c.lower_bound = -math.inf
-    var = 0
     cons = proto.constraint
-    for i in group:
-        u = 0 if i in forced else unplaced[i]  # keeps huge U (mandatory) out of the LP
-        for o in opts.by_request[i]:
-            v = proto.variable.add()
-            v.lower_bound, v.upper_bound = 0.0, 1.0
-            v.objective_coefficient = float(o.cost - u)
-            c = cons[req_row[i]]
-            c.var_index.append(var)
-            c.coefficient.append(1.0)
-            var += 1
-    for var, (_i, rows) in enumerate(columns):
+    for var, (i, cost, rows) in enumerate(columns):
+        v = proto.variable.add()
+        v.lower_bound, v.upper_bound = 0.0, 1.0
+        # Relative to U (0 for forced requests: keeps mandatory U out of the LP's numbers).
+        v.objective_coefficient = float(cost - (0 if i in forced else unplaced[i]))
+        c = cons[req_row[i]]
+        c.var_index.append(var)
+        c.coefficient.append(1.0)
         for key, a in rows:
             r = row_index.get(key)
             if r is not None:
@@ -112,13 +185,19 @@ def prices(opts: Options, group: list[int], seconds: float | None = 10.0) -> Pri
     if response.status != linear_solver_pb2.MPSOLVER_OPTIMAL:
         return None
     duals = response.dual_value
-    lam = {}
+    lam: dict[object, int] = {}
     for key, r in row_index.items():
         value = int(max(0.0, -duals[r]) * SCALE)
         if value:
-            lam[key] = value
-    out = Prices(lam, 0, 0.0)
-    out.bound = bound(opts, group, out)
+            for real in stands.get(key, [key]):
+                lam[real] = value
+    values = []
+    if not aggregate:
+        flat = [o for i in group for o in opts.by_request[i]]
+        values = list(zip(response.variable_value, flat, strict=True))
+    out = Prices(lam, 0, 0.0, values)
+    out.cache = reduced(opts, group, out)
+    out.bound = -((-out.cache[0]) // SCALE)
     out.seconds = time.monotonic() - start
     return out
 
@@ -156,7 +235,8 @@ def fix(opts: Options, group: list[int], p: Prices, upper: int,
     """Drop every option (not in `keep`) that only plans costing at least `upper` (the
     component's cost under `keep`, thousandths) could use; mark requests that every cheaper
     plan places as forced (when `keep` places them). Returns the options dropped."""
-    total, tilde, mins = reduced(opts, group, p)
+    total, tilde, mins = p.cache or reduced(opts, group, p)
+    p.cache = None  # the options change below
     unplaced = opts.unplaced
     limit = upper * SCALE
     dropped = 0
@@ -171,3 +251,28 @@ def fix(opts: Options, group: list[int], p: Prices, upper: int,
         if mine is not None and rest + unplaced[i] * SCALE >= limit:
             opts.forced.add(i)
     return dropped
+
+
+def rounded(opts: Options, group: list[int], p: Prices) -> dict[int, Option]:
+    """A plan from the LP: options by decreasing LP value (then cost) while they fit, then
+    first-fit for the rest. Often near the optimum, so it prunes far more than first-fit."""
+    from .heuristic import Usage
+
+    usage = Usage(opts)
+    unplaced = opts.unplaced
+    chosen: dict[int, Option] = {}
+    for x, o in sorted(p.values, key=lambda xo: (-xo[0], xo[1].cost)):
+        if x < 1e-6:
+            break
+        if o.req not in chosen and o.cost < unplaced[o.req] and usage.fits(o):
+            usage.take(o)
+            chosen[o.req] = o
+    for i in group:
+        if i in chosen:
+            continue
+        for o in opts.by_request[i]:
+            if o.cost < unplaced[i] and usage.fits(o):
+                usage.take(o)
+                chosen[i] = o
+                break
+    return chosen

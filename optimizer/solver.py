@@ -247,12 +247,22 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
                 dropped += prune_requests(opts, g, upper - simple, keep=hint)
         floor = 0
         size = sum(len(opts.by_request[i]) for i in g)
-        if config.lp and LP_RANGE[0] <= size <= LP_RANGE[1]:
+        if config.lp and size >= LP_RANGE[0]:
             lp_start = time.monotonic()
-            prices = lagrange.prices(opts, g, None if config.deterministic else 0.3 * share)
+            limit = None if config.deterministic else 0.3 * share
+            # Interchangeable places pooled first (IHTC's rooms: i27's 244k options give
+            # 11k columns and the same bound); the plain LP where pooling does not shrink it.
+            prices = lagrange.prices(opts, g, limit, aggregate=True, max_columns=size // 2)
+            if prices is None and size <= LP_RANGE[1] and (
+                    limit is None or time.monotonic() - lp_start < 0.1 * share):
+                prices = lagrange.prices(opts, g, limit)
             if prices is not None:
                 floor = prices.bound
                 upper_g = sum(_units(hint, i, unplaced) for i in g)
+                lp_plan = lagrange.rounded(opts, g, prices) if prices.values else hint
+                if sum(_units(lp_plan, i, unplaced) for i in g) < upper_g:
+                    hint = lp_plan  # the rounded LP plan: a better hint, a smaller model
+                    upper_g = sum(_units(hint, i, unplaced) for i in g)
                 lp_fixed += lagrange.fix(opts, g, prices, upper_g, hint)
             if not config.deterministic:
                 share -= time.monotonic() - lp_start

@@ -46,6 +46,9 @@ def test_every_price_vector_bounds_the_optimum_from_below(name, factor):
     lp = lagrange.prices(opts, everyone, None)
     assert lp is not None
     assert lower_bound(opts) <= lp.bound <= optimum
+    pooled = lagrange.prices(opts, everyone, None, aggregate=True)
+    assert pooled is not None
+    assert lower_bound(opts) <= pooled.bound <= optimum
     rng = random.Random(7)
     for scale in (1, 100, 10_000, 1_000_000):
         lam = {k: rng.randrange(scale * lagrange.SCALE) for k in rows}
@@ -85,3 +88,17 @@ def test_fixing_against_first_fit_keeps_the_optimal_plan(random_prices):
     kept = {(p.requests[o.req].id, o.place, o.check_in) for o in opts.all()}
     assert optimal <= kept  # every option of a plan cheaper than first-fit survives
     assert plan_units(opts, ff) > round(best.cost * 1000)  # (first-fit is dearer here)
+
+
+def test_pooled_rooms_give_fewer_columns_and_real_prices():
+    """IHTC rooms of one kind are pooled: fewer LP columns, prices only on real rows."""
+    p = problem_of("ihtc-i01")
+    opts = build_options(p)
+    everyone = list(range(len(p.requests)))
+    columns, _, _ = lagrange._columns(opts, everyone, True)
+    assert len(columns) < len(opts.all())
+    pooled = lagrange.prices(opts, everyone, None, aggregate=True)
+    assert pooled is not None and pooled.lam
+    real = set(_rows(opts, everyone))
+    assert set(pooled.lam) <= real
+    assert pooled.bound == lagrange.bound(opts, everyone, pooled)
