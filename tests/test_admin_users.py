@@ -155,6 +155,11 @@ def test_a_password_an_admin_chose_works_once_then_the_person_chooses_their_own(
         response = theirs.get(page)
         assert response.status_code == 302 and response.headers["Location"].endswith("/account")
     assert "Choose your own password" in theirs.get("/account").text
+    same = theirs.post("/account/password", data={
+        "current_password": "twelve chars ok", "new_password": "twelve chars ok",
+        "confirm": "twelve chars ok"})
+    assert same.status_code == 400 and "different from the current" in same.text
+    assert theirs.get("/donor/").status_code == 302  # still theirs to replace
     assert theirs.post("/account/password", data={
         "current_password": "twelve chars ok", "new_password": "their own long phrase",
         "confirm": "their own long phrase"}).status_code == 302

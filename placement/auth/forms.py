@@ -34,6 +34,11 @@ class ChangePasswordForm(FlaskForm):
     )
     submit = SubmitField("Change password")
 
+    def validate_new_password(self, field) -> None:
+        # A password someone else chose must really be replaced, not typed again.
+        if field.data and field.data == self.current_password.data:
+            raise ValidationError("Choose a password different from the current one.")
+
 
 class NewUserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])

@@ -62,7 +62,7 @@ def login():
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
             dummy_password_check()
-            current_app.logger.info("sign-in failed: no such account")  # never the e-mail
+            current_app.logger.warning("sign-in failed: no such account")  # never the e-mail
         with unit_of_work():
             ok = user is not None and user.active and user.check_password(form.password.data)
             if ok:
