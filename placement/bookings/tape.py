@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 from partners.availability import nights_for_hotels, nights_for_shelters
 from partners.places import Hotel, Shelter
 
+from ..requests.models import HousingRequest
 from .models import Booking
 from .states import BookingState
 
@@ -79,7 +80,8 @@ def tape_chart(session: Session, first: date, days: int, kind: str = "all",
             or_(Booking.state.in_(SHOWN[:-1]),
                 and_(Booking.state == BookingState.CHECKED_OUT,
                      Booking.updated_at >= datetime.combine(first, time.min))),
-        ).options(selectinload(Booking.request))
+        # The chart shows each stay's case code only: no note, no location, no zones.
+        ).options(selectinload(Booking.request).load_only(HousingRequest.case_code))
     ).all()
     bookings = [b for b in bookings if b.check_out > first]
     by_place: dict[tuple[str, int], list[Booking]] = {}
