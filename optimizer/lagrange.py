@@ -65,6 +65,13 @@ def _kind(place: object) -> tuple:
                                     if f.name not in skip))
 
 
+def poolable(opts: Options, group: list[int]) -> bool:
+    """Whether pooling interchangeable places at least halves the places (cheap to check)."""
+    places = opts.problem.places
+    touched = {o.place for i in group for o in opts.by_request[i]}
+    return 2 * len({_kind(places[p]) for p in touched}) <= len(touched)
+
+
 def _columns(opts: Options, group: list[int], aggregate: bool
              ) -> tuple[list[tuple[int, int, list[tuple[object, int]]]], dict[object, int],
                         dict[object, list[object]]]:

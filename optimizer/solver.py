@@ -252,7 +252,9 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
             limit = None if config.deterministic else 0.3 * share
             # Interchangeable places pooled first (IHTC's rooms: i27's 244k options give
             # 11k columns and the same bound); the plain LP where pooling does not shrink it.
-            prices = lagrange.prices(opts, g, limit, aggregate=True, max_columns=size // 2)
+            prices = None
+            if lagrange.poolable(opts, g):
+                prices = lagrange.prices(opts, g, limit, aggregate=True, max_columns=size // 2)
             if prices is None and size <= LP_RANGE[1] and (
                     limit is None or time.monotonic() - lp_start < 0.1 * share):
                 prices = lagrange.prices(opts, g, limit)

@@ -97,6 +97,9 @@ def test_pooled_rooms_give_fewer_columns_and_real_prices():
     everyone = list(range(len(p.requests)))
     columns, _, _ = lagrange._columns(opts, everyone, True)
     assert len(columns) < len(opts.all())
+    assert lagrange.poolable(opts, everyone)
+    city = build_options(problem_of("city-1"))  # places all over town: nothing to pool
+    assert not lagrange.poolable(city, list(range(len(city.by_request))))
     pooled = lagrange.prices(opts, everyone, None, aggregate=True)
     assert pooled is not None and pooled.lam
     real = set(_rows(opts, everyone))
