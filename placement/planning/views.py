@@ -11,7 +11,6 @@ from partners.places import Shelter
 from ..auth.access import roles
 from ..auth.forms import ConfirmForm
 from ..auth.models import Role
-from ..bookings.forms import ReasonForm
 from ..bookings.models import Booking
 from ..bookings.states import BookingState
 from ..extensions import db
@@ -54,7 +53,7 @@ def index():
         "planning/index.html", latest=latest, proposals=proposals, unplaced=unplaced,
         proposal_count=proposal_count, unplaced_count=unplaced_count,
         pending=pending, freshness=data_freshness(), plan_form=ConfirmForm(),
-        reason_form=ReasonForm(), approve_form=ConfirmForm(), RunStatus=RunStatus,
+        approve_form=ConfirmForm(), RunStatus=RunStatus,
     )
 
 
