@@ -118,6 +118,8 @@ def test_the_tape_chart_shows_stays_and_free_beds(coordinator_client, world):
     coordinator_client.post("/plan/runs")
     page = coordinator_client.get("/tape?type=all&days=7").text
     assert "Harbor House" in page and world["mother"].case_code in page
+    row = page.split("Harbor House")[1].split("</tr>")[0]
+    assert row.count('<td class="text-center small') == 7  # one free-beds cell a night
     assert coordinator_client.get("/tape?days=abc").status_code == 400
     assert coordinator_client.get("/tape?type=castle").status_code == 400
 
