@@ -1,6 +1,7 @@
 """Error pages: a clear message, never a traceback or request details."""
 
-from flask import Flask, render_template
+from flask import Flask, current_app, render_template, request
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -23,6 +24,9 @@ def render_error(code: int, message: str | None = None):
 def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
+        # A forged or stale form: who and where, never what it carried.
+        who = current_user.id if current_user.is_authenticated else "nobody"
+        current_app.logger.warning("CSRF token refused: user %s to %s", who, request.endpoint)
         return render_error(
             400,
             "Your form expired or was sent from another page. Go back, reload, and send it "

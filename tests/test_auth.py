@@ -123,13 +123,15 @@ def test_passwords_are_stored_as_argon2_hashes(make_user):
     assert PASSWORD not in user.password_hash
 
 
-def test_forms_require_a_csrf_token(app, make_user):
+def test_forms_require_a_csrf_token(app, make_user, caplog):
     app.config["WTF_CSRF_ENABLED"] = True
     user = make_user(Role.ADVOCATE)
     client = app.test_client()
     response = client.post("/login", data={"email": user.email, "password": PASSWORD})
     assert response.status_code == 400
     assert "form expired" in response.text
+    assert "CSRF token refused: user nobody to auth.login" in caplog.text  # logged, no data
+    assert user.email not in caplog.text
 
 
 def test_sign_ins_failures_and_sign_outs_are_on_the_audit_log(app, make_user, caplog):

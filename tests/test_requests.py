@@ -140,7 +140,7 @@ def test_an_expired_form_token_keeps_the_form(app, advocate):
     assert db.session.scalar(select(HousingRequest.id)) is None
 
 
-def test_an_advocate_cannot_read_another_advocates_request(advocate, make_user, app):
+def test_an_advocate_cannot_read_another_advocates_request(advocate, make_user, app, caplog):
     _user, client = advocate
     client.post("/requests/new", data=form_data())
     filed = only_request()
@@ -149,6 +149,7 @@ def test_an_advocate_cannot_read_another_advocates_request(advocate, make_user, 
     other_client.post("/login", data={"email": other.email,
                                       "password": "correct horse battery staple"})
     assert other_client.get(f"/requests/{filed.id}").status_code == 404
+    assert f"record denied: user {other.id} to request {filed.id}" in caplog.text
 
 
 def test_a_minor_alone_gets_the_mandatory_reporting_reminder(advocate):

@@ -114,7 +114,10 @@ def create():
 def show(request_id: int):
     housing_request = db.session.get(HousingRequest, request_id) or abort(404)
     if current_user.role is Role.ADVOCATE and housing_request.created_by_id != current_user.id:
-        abort(404)  # another advocate's case: not even its existence is confirmed
+        # Another advocate's case: not even its existence is confirmed, but it is logged.
+        current_app.logger.warning("record denied: user %s to request %s", current_user.id,
+                                   request_id)
+        abort(404)
     note = decrypt_note(housing_request.note_encrypted)
     with unit_of_work():  # every read of a request's details is on the record
         audit.record(db.session, current_user.id, "read", "request", housing_request.id)
