@@ -5,6 +5,7 @@ the Flask app.
 """
 
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text, UniqueConstraint
@@ -27,6 +28,38 @@ class LoyaltyProgram(Base):
     notes: Mapped[str | None] = mapped_column(Text)
 
     hotels: Mapped[list["Hotel"]] = relationship(back_populates="program")
+
+
+@dataclass(frozen=True)
+class ProgramFacts:
+    """What the hotline knows of a program before anyone types it in: its expiry rules and
+    the usual price of a night on points (published ranges)."""
+
+    code: str
+    name: str
+    inactivity_months: int
+    max_age_months: int | None
+    nightly_points: tuple[int, int]
+    notes: str
+
+    def record(self) -> "LoyaltyProgram":
+        return LoyaltyProgram(code=self.code, name=self.name,
+                              inactivity_months=self.inactivity_months,
+                              max_age_months=self.max_age_months, notes=self.notes)
+
+
+# The four programs donors give points in: one table for the demo, the benchmark data and
+# the tests (the app's own records live in loyalty_program and can be edited there).
+KNOWN_PROGRAMS = {p.code: p for p in (
+    ProgramFacts("choice", "Choice Privileges", 18, None, (6_000, 35_000),
+                 "6,000-35,000 points a night."),
+    ProgramFacts("ihg", "IHG One Rewards", 12, None, (10_000, 60_000),
+                 "Dynamic pricing; 4th night free for some members."),
+    ProgramFacts("marriott", "Marriott Bonvoy", 24, None, (7_500, 40_000),
+                 "Dynamic pricing; 5th night free on points."),
+    ProgramFacts("wyndham", "Wyndham Rewards", 18, 48, (7_500, 30_000),
+                 "Fixed tiers 7,500 / 15,000 / 30,000; one room."),
+)}
 
 
 class DonorKind(enum.StrEnum):

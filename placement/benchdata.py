@@ -16,12 +16,12 @@ from sqlalchemy import func, insert, select
 from partners.ledger import donate, rebuild_lot_balances
 from partners.places import Hotel, Policy, Shelter
 from partners.points import (
+    KNOWN_PROGRAMS,
     Account,
     Donor,
     DonorKind,
     LedgerEntry,
     LedgerTransaction,
-    LoyaltyProgram,
     PointsLot,
     TxnKind,
 )
@@ -35,10 +35,7 @@ from .extensions import db
 from .requests.models import Gender, HousingRequest, Priority, RequestStatus, new_case_code
 from .requests.service import local_today
 
-PROGRAMS = [("choice", "Choice Privileges", 18, None, (6_000, 35_000)),
-            ("ihg", "IHG One Rewards", 12, None, (10_000, 60_000)),
-            ("marriott", "Marriott Bonvoy", 24, None, (7_500, 40_000)),
-            ("wyndham", "Wyndham Rewards", 18, 48, (7_500, 30_000))]
+PROGRAMS = list(KNOWN_PROGRAMS.values())
 BATCH = 5_000
 
 
@@ -77,10 +74,9 @@ def bench_data_command(shelters, hotels, past_requests, pending, years, seed):
         advocate = create_user("bench.advocate@example.org", Role.ADVOCATE, generate_password())
         create_user("bench.coordinator@example.org", Role.COORDINATOR, generate_password())
         programs = {}
-        for code, name, months, max_age, _price in PROGRAMS:
-            programs[code] = LoyaltyProgram(code=code, name=name, inactivity_months=months,
-                                            max_age_months=max_age)
-            db.session.add(programs[code])
+        for facts in PROGRAMS:
+            programs[facts.code] = facts.record()
+            db.session.add(programs[facts.code])
         db.session.flush()
         policies = [Policy.WOMEN, Policy.WOMEN, Policy.FAMILY, Policy.ANY, Policy.MEN,
                     Policy.YOUTH]
@@ -96,7 +92,8 @@ def bench_data_command(shelters, hotels, past_requests, pending, years, seed):
             _places(rng, zips, shelters))])
         hotel_rows = []
         for i, (city, state, lat, lon, tz, zip_code) in enumerate(_places(rng, zips, hotels)):
-            code, _n, _m, _a, (low, high) = rng.choice(PROGRAMS)
+            facts = rng.choice(PROGRAMS)
+            code, (low, high) = facts.code, facts.nightly_points
             hotel_rows.append(dict(
                 name=f"Hotel {i}", program_id=programs[code].id, room_capacity=rng.choice([2, 4]),
                 pets=rng.random() < .3, accessible=rng.random() < .7,

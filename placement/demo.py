@@ -24,10 +24,10 @@ from partners.models import (
     Donor,
     DonorKind,
     Hotel,
-    LoyaltyProgram,
     Policy,
     Shelter,
 )
+from partners.points import KNOWN_PROGRAMS
 
 from .auth.cli import create_user, generate_password
 from .auth.models import Role, User
@@ -39,14 +39,6 @@ from .requests.models import DangerZone, Gender, HousingRequest, Priority
 LOGINS_FILE = "demo-logins.txt"
 DEMO_DOMAIN = "demo.shelter-bridge.org"
 
-# Published terms (domain brief): months of inactivity before points lapse, and Wyndham's
-# four-year cap on any point's age.
-PROGRAMS = [
-    ("choice", "Choice Privileges", 18, None, "6,000-35,000 points a night."),
-    ("ihg", "IHG One Rewards", 12, None, "Dynamic pricing; 4th night free for some members."),
-    ("marriott", "Marriott Bonvoy", 24, None, "Dynamic pricing; 5th night free on points."),
-    ("wyndham", "Wyndham Rewards", 18, 48, "Fixed tiers 7,500 / 15,000 / 30,000; one room."),
-]
 
 # (ZIP, shelter name, policy, pets, accessible, max_stay, capacity, nonbinary, same_gender)
 SHELTERS = [
@@ -101,11 +93,11 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
             set_secret(accounts[role], secret)
             logins[email] = f"{password}  TOTP secret: {secret}"
 
+    # Published terms (domain brief): months of inactivity before points lapse, and
+    # Wyndham's four-year cap on any point's age.
     programs = {}
-    for code, name, months, max_age, notes in PROGRAMS:
-        programs[code] = LoyaltyProgram(
-            code=code, name=name, inactivity_months=months, max_age_months=max_age, notes=notes
-        )
+    for code, facts in KNOWN_PROGRAMS.items():
+        programs[code] = facts.record()
         db.session.add(programs[code])
     db.session.flush()
 

@@ -8,15 +8,8 @@ from sqlalchemy import select
 
 from partners.geo import locate
 from partners.places import Hotel, Policy, Shelter
-from partners.points import LoyaltyProgram
+from partners.points import KNOWN_PROGRAMS, LoyaltyProgram
 from placement.extensions import db
-
-PROGRAM_NAMES = {
-    "choice": ("Choice Privileges", 18, None),
-    "ihg": ("IHG One Rewards", 12, None),
-    "marriott": ("Marriott Bonvoy", 24, None),
-    "wyndham": ("Wyndham Rewards", 18, 48),
-}
 
 
 @pytest.fixture
@@ -24,9 +17,7 @@ def create_program(app) -> Callable[..., LoyaltyProgram]:
     def create(code: str = "ihg") -> LoyaltyProgram:
         program = db.session.scalar(select(LoyaltyProgram).where(LoyaltyProgram.code == code))
         if program is None:
-            name, months, max_age = PROGRAM_NAMES[code]
-            program = LoyaltyProgram(code=code, name=name, inactivity_months=months,
-                                     max_age_months=max_age)
+            program = KNOWN_PROGRAMS[code].record()
             db.session.add(program)
             db.session.flush()
         return program
