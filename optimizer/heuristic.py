@@ -7,6 +7,7 @@ cheapest stay that still fits beside the stays already chosen, if that beats lea
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 
 from .options import Option, Options
 from .plan import Assignment
@@ -65,6 +66,29 @@ def first_fit(opts: Options, order: list[int] | None = None) -> dict[int, Option
             if o.cost >= unplaced[i]:
                 break
             if usage.fits(o):
+                usage.take(o)
+                chosen[i] = o
+                break
+    return chosen
+
+
+def complete(opts: Options, seeds: Iterable[tuple[int, Option]],
+             requests: Iterable[int] | None = None) -> dict[int, Option]:
+    """Take the seed stays that fit, in order (one per request); then first-fit for the
+    other requests (all of them, or these), each its cheapest stay that fits and beats
+    leaving it out."""
+    usage = Usage(opts)
+    chosen: dict[int, Option] = {}
+    for i, o in seeds:
+        if i not in chosen and usage.fits(o):
+            usage.take(o)
+            chosen[i] = o
+    unplaced = opts.unplaced
+    for i in range(len(opts.by_request)) if requests is None else requests:
+        if i in chosen:
+            continue
+        for o in opts.by_request[i]:
+            if o.cost < unplaced[i] and usage.fits(o):
                 usage.take(o)
                 chosen[i] = o
                 break

@@ -263,23 +263,9 @@ def fix(opts: Options, group: list[int], p: Prices, upper: int,
 def rounded(opts: Options, group: list[int], p: Prices) -> dict[int, Option]:
     """A plan from the LP: options by decreasing LP value (then cost) while they fit, then
     first-fit for the rest. Often near the optimum, so it prunes far more than first-fit."""
-    from .heuristic import Usage
+    from .heuristic import complete
 
-    usage = Usage(opts)
     unplaced = opts.unplaced
-    chosen: dict[int, Option] = {}
-    for x, o in sorted(p.values, key=lambda xo: (-xo[0], xo[1].cost)):
-        if x < 1e-6:
-            break
-        if o.req not in chosen and o.cost < unplaced[o.req] and usage.fits(o):
-            usage.take(o)
-            chosen[o.req] = o
-    for i in group:
-        if i in chosen:
-            continue
-        for o in opts.by_request[i]:
-            if o.cost < unplaced[i] and usage.fits(o):
-                usage.take(o)
-                chosen[i] = o
-                break
-    return chosen
+    seeds = [(o.req, o) for x, o in sorted(p.values, key=lambda xo: (-xo[0], xo[1].cost))
+             if x >= 1e-6 and o.cost < unplaced[o.req]]
+    return complete(opts, seeds, group)

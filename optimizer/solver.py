@@ -20,7 +20,7 @@ from ortools.sat.python import cp_model
 
 from . import lagrange
 from . import model as cpmodel
-from .heuristic import Usage, assignments, first_fit, urgent_first
+from .heuristic import assignments, complete, first_fit, urgent_first
 from .lns import LnsStats, improve
 from .options import (
     Option,
@@ -84,26 +84,6 @@ def repair_hint(opts: Options, hint: Plan) -> dict[int, Option]:
                 seeds.append((i, o))
                 break
     return complete(opts, seeds)
-
-
-def complete(opts: Options, seeds: list[tuple[int, Option]]) -> dict[int, Option]:
-    """Take the seed stays that fit, in order; then first-fit for everybody else."""
-    usage = Usage(opts)
-    chosen: dict[int, Option] = {}
-    for i, o in seeds:
-        if i not in chosen and usage.fits(o):
-            usage.take(o)
-            chosen[i] = o
-    unplaced = opts.unplaced
-    for i in range(len(opts.by_request)):
-        if i in chosen:
-            continue
-        for o in opts.by_request[i]:
-            if o.cost < unplaced[i] and usage.fits(o):
-                usage.take(o)
-                chosen[i] = o
-                break
-    return chosen
 
 
 def plan_units(opts: Options, chosen: dict[int, Option]) -> int:
