@@ -46,47 +46,40 @@ def _delay(failures: int, free: int) -> timedelta:
     return min(FIRST_DELAY * 2 ** (failures - free), MAX_DELAY)
 
 
-def check(session: Session, email: str, address: str, now: datetime | None = None) -> Verdict:
-    now = now or utcnow()
-    since = now - WINDOW
-    waits = []
-    for column, key, free in ((LoginFailure.account, account_key(email), FREE_ACCOUNT_FAILURES),
-                              (LoginFailure.address, address, FREE_ADDRESS_FAILURES)):
-        count, last = session.execute(
-            select(func.count(LoginFailure.id), func.max(LoginFailure.at))
-            .where(column == key, LoginFailure.at >= since)
-        ).one()
-        if count and last is not None:
-            until = last + _delay(count, free)
-            if until > now:
-                waits.append((until - now).total_seconds())
-    if waits:
-        return Verdict(False, int(max(waits)) + 1)
-    return Verdict(True)
-
-
 @dataclass(frozen=True)
-class AccountState:
-    """What an admin sees of an account's recent failed sign-ins."""
+class FailureState:
+    """Recent failures of one account or address, and how long it must wait now (0: free).
+    Admins see an account's on its page."""
 
     failures: int
     last: datetime | None
     wait_seconds: int
 
 
-def account_state(session: Session, email: str, now: datetime | None = None) -> AccountState:
-    """Failures within the window, and how long the account must wait now (0 when free)."""
-    now = now or utcnow()
+def _state(session: Session, column, key: str, free: int, now: datetime) -> FailureState:
     count, last = session.execute(
         select(func.count(LoginFailure.id), func.max(LoginFailure.at))
-        .where(LoginFailure.account == account_key(email), LoginFailure.at >= now - WINDOW)
+        .where(column == key, LoginFailure.at >= now - WINDOW)
     ).one()
     wait = 0
     if count and last is not None:
-        until = last + _delay(count, FREE_ACCOUNT_FAILURES)
+        until = last + _delay(count, free)
         if until > now:
             wait = int((until - now).total_seconds()) + 1
-    return AccountState(count or 0, last, wait)
+    return FailureState(count or 0, last, wait)
+
+
+def account_state(session: Session, email: str, now: datetime | None = None) -> FailureState:
+    return _state(session, LoginFailure.account, account_key(email), FREE_ACCOUNT_FAILURES,
+                  now or utcnow())
+
+
+def check(session: Session, email: str, address: str, now: datetime | None = None) -> Verdict:
+    now = now or utcnow()
+    wait = max(account_state(session, email, now).wait_seconds,
+               _state(session, LoginFailure.address, address, FREE_ADDRESS_FAILURES,
+                      now).wait_seconds)
+    return Verdict(False, wait) if wait else Verdict(True)
 
 
 def record_failure(session: Session, email: str, address: str, now: datetime | None = None):
