@@ -7,6 +7,7 @@ secrets are encrypted at rest with the note keys, and wrong codes count as faile
 """
 
 import time
+from dataclasses import dataclass
 
 import pyotp
 import segno
@@ -123,6 +124,26 @@ def _failed(user: User, what: str = "second factor") -> None:
         audit.record(db.session, None, "sign_in_failed", "user", user.id, detail=what)
 
 
+@dataclass(frozen=True)
+class Recheck:
+    ok: bool
+    wait_seconds: int = 0  # over 0: refused by the throttle, the password was not checked
+
+
+def recheck_password(user: User, password: str, what: str) -> Recheck:
+    """The password asked again inside a session (changing it, turning on two-step sign-in):
+    throttled and recorded like a sign-in, so that a borrowed, signed-in browser is no free
+    password-guessing machine."""
+    verdict = throttle.check(db.session, user.email, request.remote_addr or "unknown")
+    if not verdict.allowed:
+        db.session.rollback()  # end the read; nothing was written
+        return Recheck(False, verdict.wait_seconds)
+    if user.check_password(password):
+        return Recheck(True)
+    _failed(user, what)
+    return Recheck(False)
+
+
 @bp.route("/login/verify", methods=["GET", "POST"])
 @public
 def verify_page():
@@ -187,15 +208,15 @@ def _enroll(user: User, on_success, form: CodeForm | None = None):
     form = form or CodeForm()
     if form.validate_on_submit():
         password = getattr(form, "current_password", None)
-        if password is not None and not throttle.check(
-                db.session, user.email, request.remote_addr or "unknown").allowed:
-            db.session.rollback()
-            password.errors.append("Too many attempts. Wait a few minutes.")
-            return _enroll_page(form, secret, user, status=429)
-        if password is not None and not user.check_password(password.data):
-            _failed(user, "password, turning on two-step sign-in")
-            password.errors.append("That is not your password.")
-            return _enroll_page(form, secret, user)
+        if password is not None:
+            recheck = recheck_password(user, password.data,
+                                       "password, turning on two-step sign-in")
+            if recheck.wait_seconds:
+                password.errors.append("Too many attempts. Wait a few minutes.")
+                return _enroll_page(form, secret, user, status=429)
+            if not recheck.ok:
+                password.errors.append("That is not your password.")
+                return _enroll_page(form, secret, user)
         with unit_of_work():
             user.totp_last_step = None
             ok = verify(user, secret, form.code.data)

@@ -120,25 +120,18 @@ def account():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        # A borrowed, signed-in browser must not become a free password-guessing machine:
-        # the current password is throttled like a sign-in.
-        address = request.remote_addr or "unknown"
-        verdict = throttle.check(db.session, current_user.email, address)
-        if not verdict.allowed:
-            db.session.rollback()
+        recheck = totp.recheck_password(current_user, form.current_password.data,
+                                        "password, changing it")
+        if recheck.wait_seconds:
             form.current_password.errors.append("Too many attempts. Wait a few minutes.")
             return (render_template("auth/account.html", form=form, logout_form=ConfirmForm()),
-                    429, {"Retry-After": str(verdict.wait_seconds)})
-        if current_user.check_password(form.current_password.data):
+                    429, {"Retry-After": str(recheck.wait_seconds)})
+        if recheck.ok:
             with unit_of_work():
                 current_user.set_password(form.new_password.data)
             # This browser stays signed in (with the new token); all others are out.
             login_user(current_user._get_current_object())
             flash("Password changed. Other devices have been signed out.", "success")
             return redirect(url_for("auth.account"))
-        with unit_of_work():
-            throttle.record_failure(db.session, current_user.email, address)
-            audit.record(db.session, None, "sign_in_failed", "user", current_user.id,
-                         detail="password, changing it")
         form.current_password.errors.append("That is not your current password.")
     return render_template("auth/account.html", form=form, logout_form=ConfirmForm()), 400
