@@ -33,10 +33,6 @@ class Choice:
     label: str
 
 
-def key_of(place: Shelter | Hotel) -> str:
-    return f"{'shelter' if isinstance(place, Shelter) else 'hotel'}:{place.id}"
-
-
 def parse_key(key: str) -> tuple[str, int] | None:
     kind, _, ident = (key or "").partition(":")
     if kind not in KINDS or not ident.isdigit() or len(ident) > 12:

@@ -12,6 +12,7 @@ from partners.geo import Location
 
 from .. import audit
 from ..crypto import encrypt_note
+from ..places.picker import parse_key as parse_place_key
 from .models import DangerZone, Exclusion, Gender, HousingRequest, Priority
 
 # How soon each priority needs a bed: the window the form pre-fills (days from tonight).
@@ -82,10 +83,11 @@ def file_request(session: Session, advocate_id: int, details: RequestDetails,
             DangerZone(label=zone.label, lat=zone.lat, lon=zone.lon, miles=miles)
         )
     for key in dict.fromkeys(details.exclude):
-        kind, _, ident = key.partition(":")
-        if kind not in ("shelter", "hotel") or not ident.isdigit():
+        parsed = parse_place_key(key)
+        if parsed is None:
             raise RequestError(f"unknown place {key!r}")
-        request.exclusions.append(Exclusion(**{f"{kind}_id": int(ident)}))
+        kind, ident = parsed
+        request.exclusions.append(Exclusion(**{f"{kind}_id": ident}))
     session.add(request)
     session.flush()
     audit.record(session, advocate_id, "file", "request", request.id,
