@@ -103,11 +103,13 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
         started = time.monotonic()
         snapshot = build(db.session, today)
         hint = previous_proposals_as_hint(snapshot)
-        digest = input_digest(snapshot, hint)
+        problem = snapshot.problem.to_dict()
+        problem_digest = _digest(problem)  # the problem does not change during the run
+        digest = input_digest(problem_digest, hint)
         if scheduled and _same_as_last_run(run_id, digest, time.monotonic() - started):
             return
         run = db.session.get(PlanRun, run_id)
-        run.problem = snapshot.problem.to_dict()
+        run.problem = problem
         run.id_map = snapshot.requests
         run.requests = len(snapshot.requests)
     # No transaction is open while the solver works.
@@ -126,7 +128,7 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
         proposals_from_plan(db.session, snapshot, new_plan, run_id)
         db.session.flush()
         run = db.session.get(PlanRun, run_id)
-        run.input_digest = input_digest(snapshot, previous_proposals_as_hint(snapshot))
+        run.input_digest = input_digest(problem_digest, previous_proposals_as_hint(snapshot))
         run.plan = plan.to_dict()
         run.placed = len(plan.assignments)
         run.cost, run.bound = plan.cost, plan.bound
@@ -136,11 +138,15 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
     _tell_advocates_unplaced(reasons_before)
 
 
-def input_digest(snapshot, hint: Plan) -> str:
-    """What the solver would be given: the problem and the proposals it starts from."""
-    document = {"problem": snapshot.problem.to_dict(), "hint": hint.to_dict()}
+def _digest(document) -> str:
     return hashlib.sha256(json.dumps(document, sort_keys=True, separators=(",", ":"),
                                      default=str).encode()).hexdigest()
+
+
+def input_digest(problem_digest: str, hint: Plan) -> str:
+    """What the solver would be given: the problem (by its digest) and the proposals it
+    starts from."""
+    return _digest({"problem": problem_digest, "hint": hint.to_dict()})
 
 
 def _same_as_last_run(run_id: int, digest: str, seconds: float) -> bool:
