@@ -164,28 +164,13 @@ def _binding(opts: Options) -> None:
     gcount: dict[str, dict[str, list[int]]] = {}
     spend: dict[str, int] = defaultdict(int)
     for i, req_opts in enumerate(opts.by_request):
-        span: dict[str, list[int]] = {}
         top: dict[str, int] = {}
         for o in req_opts:
-            sp = span.get(o.place)
-            if sp is None:
-                span[o.place] = [o.first, o.last, o.amount]
-            else:
-                sp[0], sp[1] = min(sp[0], o.first), max(sp[1], o.last)
             if o.program is not None and top.get(o.program, -1) < o.points:
                 top[o.program] = o.points
         g = opts.problem.requests[i].gender
-        for place, (f, last, a) in span.items():
-            d = demand.get(place)
-            if d is None:
-                d = demand[place] = [0] * (H + 1)
-            d[f] += a
-            d[last] -= a
-            p = places[place]
-            if isinstance(p, Shelter) and p.same_gender:
-                gd = gcount.setdefault(place, {}).setdefault(g, [0] * (H + 1))
-                gd[f] += 1
-                gd[last] -= 1
+        for place, (f, last, a) in _spans(req_opts).items():
+            _add_span(demand, gcount, places[place], f, last, a, g, H)
         for prog, pts in top.items():
             spend[prog] += pts
     binding: dict[str, list[bool]] = {}
@@ -216,6 +201,34 @@ def _binding(opts: Options) -> None:
     opts.programs = {prog for prog, s in spend.items() if s > opts.balance[prog]}
 
 
+def _spans(req_opts: list[Option]) -> dict[str, list[int]]:
+    """Per place, the nights [first, last) any of a request's options there covers, and its
+    amount there: at most that much on each of those nights (a safe overestimate)."""
+    span: dict[str, list[int]] = {}
+    for o in req_opts:
+        sp = span.get(o.place)
+        if sp is None:
+            span[o.place] = [o.first, o.last, o.amount]
+        else:
+            sp[0], sp[1] = min(sp[0], o.first), max(sp[1], o.last)
+    return span
+
+
+def _add_span(demand: dict[str, list[int]], gcount: dict[str, dict[str, list[int]]],
+              place: Place, first: int, last: int, amount: int, gender: str, H: int) -> None:
+    """Add one request's span at `place` to the difference arrays of demand (and of people
+    per gender where the place is same_gender)."""
+    d = demand.get(place.id)
+    if d is None:
+        d = demand[place.id] = [0] * (H + 1)
+    d[first] += amount
+    d[last] -= amount
+    if isinstance(place, Shelter) and place.same_gender:
+        gd = gcount.setdefault(place.id, {}).setdefault(gender, [0] * (H + 1))
+        gd[first] += 1
+        gd[last] -= 1
+
+
 def _prefix(flags: list[bool] | list[int]) -> list[int]:
     out = [0]
     for b in flags:
@@ -223,7 +236,7 @@ def _prefix(flags: list[bool] | list[int]) -> list[int]:
     return out
 
 
-def prune_dominated(opts: Options) -> None:
+def prune_dominated(opts: Options, group: list[int] | None = None) -> None:
     """Drop options that an exchange argument shows are never needed.
 
     If request r has an option A that touches no binding constraint (every night's capacity
@@ -231,11 +244,14 @@ def prune_dominated(opts: Options) -> None:
     in any plan r may switch to A from anything that costs at least as much (or from being
     unplaced) without breaking a rule or raising the cost. So r keeps only A and the options
     strictly cheaper than A, and r is placed. Dropping options lowers demand, which can free
-    more rows, so repeat until nothing changes.
+    more rows, so repeat until nothing changes. With `group` (one component), only its
+    requests and rows are looked at (see `rebind`).
     """
+    requests = range(len(opts.by_request)) if group is None else group
     for _ in range(4):  # later rounds drop little (national-1: 608k, 469k, 419k, 399k, ...)
         changed = False
-        for i, req_opts in enumerate(opts.by_request):
+        for i in requests:
+            req_opts = opts.by_request[i]
             for k, o in enumerate(req_opts):
                 if _is_free(opts, o):
                     if k + 1 < len(req_opts):
@@ -245,7 +261,61 @@ def prune_dominated(opts: Options) -> None:
                     break
         if not changed:
             break
-        _binding(opts)
+        if group is None:
+            _binding(opts)
+        else:
+            rebind(opts, group)
+
+
+def rebind(opts: Options, group: list[int]) -> int:
+    """After a component's options shrank, find which of its rows still bind.
+
+    A binding row belongs to one component (`components` joins every request touching it),
+    so on a row the group touches only its options count; rows it does not touch are left
+    as they are (another component's, or no longer used at all), and a row that did not
+    bind still does not (demand only fell). Much cheaper than `_binding` over everything.
+    Returns the rows freed.
+    """
+    H = opts.problem.nights
+    places = opts.problem.places
+    demand: dict[str, list[int]] = {}
+    gdemand: dict[str, dict[str, list[int]]] = {}
+    for i in group:
+        g = opts.problem.requests[i].gender
+        for place, (f, last, a) in _spans(opts.by_request[i]).items():
+            pre = opts.binding.get(place)
+            if pre is not None and pre[last] != pre[f]:
+                _add_span(demand, gdemand, places[place], f, last, a, g, H)
+    freed = 0
+    for place, d in demand.items():
+        pre = opts.binding[place]
+        free = opts.free[place]
+        per_gender = gdemand.get(place, {})
+        runs = {g: 0 for g in per_gender}
+        run, flags, changed = 0, [], False
+        for n in range(H):
+            run += d[n]
+            for g, gd in per_gender.items():
+                runs[g] += gd[n]
+            was = pre[n + 1] != pre[n]
+            if not was or run == 0:  # rows the group does not touch may be another's
+                flags.append(was)
+                continue
+            mix = False
+            if (place, n) in opts.gender_rows:
+                present = {g for g, c in runs.items() if c > 0}
+                mix = bool(present) and len(present | opts.fixed_genders.get((place, n), set())) > 1
+                if not mix:
+                    opts.gender_rows.discard((place, n))
+            still = run > free[n] or mix
+            flags.append(still)
+            if not still:
+                changed = True
+                freed += 1
+                opts.cap_rows.discard((place, n))
+        if changed:
+            opts.binding[place] = _prefix(flags)
+    return freed
 
 
 def _is_free(opts: Options, o: Option) -> bool:
@@ -302,10 +372,11 @@ def prune_by_gap(opts: Options, upper: int) -> int:
     return dropped
 
 
-def components(opts: Options) -> list[list[int]]:
-    """Requests that share a binding row or a binding program, as sorted groups."""
-    n = len(opts.by_request)
-    parent = list(range(n))
+def components(opts: Options, requests: list[int] | None = None) -> list[list[int]]:
+    """Requests that share a binding row or a binding program, as sorted groups (of
+    `requests` only, when given: the parts one component falls into after `rebind`)."""
+    members = list(range(len(opts.by_request))) if requests is None else sorted(requests)
+    parent = {i: i for i in members}
 
     def find(a: int) -> int:
         while parent[a] != a:
@@ -314,8 +385,8 @@ def components(opts: Options) -> list[list[int]]:
         return a
 
     owner: dict[object, int] = {}
-    for i, req_opts in enumerate(opts.by_request):
-        for o in req_opts:
+    for i in members:
+        for o in opts.by_request[i]:
             keys: list[object] = []
             if o.program is not None and o.program in opts.programs:
                 keys.append(o.program)
@@ -328,7 +399,7 @@ def components(opts: Options) -> list[list[int]]:
                 if a != b:
                     parent[max(a, b)] = min(a, b)
     groups: dict[int, list[int]] = {}
-    for i in range(n):
+    for i in members:
         groups.setdefault(find(i), []).append(i)
     return sorted(groups.values(), key=lambda g: g[0])
 
@@ -354,9 +425,12 @@ def keeps_balances(opts: Options, chosen: dict[int, Option]) -> bool:
 
 def prune_requests(opts: Options, requests: list[int], gap: int,
                    keep: dict[int, Option] | None = None) -> int:
-    """`prune_by_gap` for some requests only (see there), given gap = upper − lower_bound.
+    """`prune_by_gap` for some requests only (see there), given gap = upper − lower bound.
 
-    Options in `keep` stay (they are the hint, part of the plan that gave `upper`).
+    For one component, `gap` may be its own: the cost of `keep` on it minus its requests'
+    own cheapest choices (`trivial`). Components share nothing, so the component's part of
+    any better plan is no dearer than `keep`'s. Options in `keep` stay (they are the plan
+    that gave the upper bound), and requests that any better plan places are marked forced.
     """
     dropped = 0
     unplaced = opts.unplaced
@@ -370,4 +444,32 @@ def prune_requests(opts: Options, requests: list[int], gap: int,
         kept = [o for o in req_opts if o.cost - best <= gap or o is mine]
         dropped += len(req_opts) - len(kept)
         req_opts[:] = kept
+        if mine is not None and unplaced[i] - best > gap:
+            opts.forced.add(i)
     return dropped
+
+
+def trivial(opts: Options, requests: list[int]) -> int:
+    """`lower_bound` of some requests: each at its own cheapest choice."""
+    unplaced = opts.unplaced
+    return sum(min(unplaced[i], opts.by_request[i][0].cost) if opts.by_request[i]
+               else unplaced[i] for i in requests)
+
+
+def restricted(opts: Options, group: list[int], gap: int) -> Options:
+    """A copy in which `group`'s requests keep only options within `gap` of their cheapest
+    choice (rows and dominance updated for the group): a smaller problem whose optimum C is
+    the group's optimum too when C − trivial ≤ gap (every dropped option costs more)."""
+    copy = Options(opts.problem, list(opts.by_request), opts.free, opts.fixed_genders,
+                   balance=opts.balance, cap_rows=set(opts.cap_rows),
+                   gender_rows=set(opts.gender_rows), programs=opts.programs,
+                   binding=dict(opts.binding), forced=set(opts.forced), stats=dict(opts.stats))
+    unplaced = opts.unplaced
+    for i in group:
+        req_opts = opts.by_request[i]
+        if req_opts:
+            best = min(unplaced[i], req_opts[0].cost)
+            copy.by_request[i] = [o for o in req_opts if o.cost - best <= gap]
+    rebind(copy, group)
+    prune_dominated(copy, group)
+    return copy

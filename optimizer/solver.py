@@ -10,6 +10,8 @@ The steps, each safe on its own (none can cut off every optimal plan):
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -30,8 +32,12 @@ from .options import (
     keeps_balances,
     lower_bound,
     prune_by_gap,
+    prune_dominated,
     prune_requests,
+    rebind,
     relax_points,
+    restricted,
+    trivial,
 )
 from .plan import Plan
 from .problem import Problem
@@ -40,6 +46,10 @@ Progress = Callable[[dict[str, Any]], None]
 LNS_THRESHOLD = 30_000  # options; below this the exact model alone is fast enough
 GENDER_LNS_THRESHOLD = 5_000  # the same where two genders may meet in a room (weak LP)
 LP_RANGE = (1_000, 70_000)  # options: components whose LP prices are worth their time
+PROBE_THRESHOLD = 20_000  # options: components first solved restricted to cheaper options
+PROBE_KEEP = 0.25  # of a component's options that the restricted solve keeps
+PROBE_MIN = 10_000  # options the restricted solve keeps at least
+PROBE_SHARE = 0.6  # of a component's time the restricted solve may take
 
 
 @dataclass
@@ -57,6 +67,7 @@ class Config:
     lns_threshold: int = LNS_THRESHOLD  # options in a component above which LNS runs first
     subsolver: str | None = "max_lp"  # the full-problem CP-SAT worker with 2 workers
     lp: bool = True  # LP prices per component: a Lagrangian bound and reduced-cost fixing
+    probe: bool = True  # big components: solve restricted to cheaper options first
     relaxed_share: float = 0.7  # of the time limit, for the points-relaxed phase
     log: bool = False
 
@@ -179,41 +190,84 @@ def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
 def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config: Config,
                   t0: float, stats: dict[str, Any], label: str
                   ) -> tuple[dict[int, Option], int, bool]:
-    """Solve every component of `opts` within `budget`; returns (choice, bound, optimal)."""
+    """Solve every component of `opts` within `budget`; returns (choice, bound, optimal).
+
+    Components are taken smallest first. Each is first pruned by its own gap (its cost in
+    the plan so far minus its requests' cheapest choices) and split again when that frees
+    rows; a big one is first solved restricted to its cheaper options (`_probe`), which
+    often proves it outright and otherwise gives a much better plan to prune by.
+    """
     start_all = time.monotonic()
+    best = dict(best)
     groups = components(opts) if config.decompose else [list(range(len(opts.by_request)))]
     unplaced = opts.unplaced
     result: dict[int, Option] = {}
     total_bound = 0
     all_optimal = True
-    hard = [g for g in groups if _needs_model(opts, g)]
-    for g in groups:
+    lns_stats = LnsStats()
+    counts = {"dropped_on_the_way": 0, "lp_fixed": 0, "splits": 0, "probes": 0,
+              "probes_proven": 0}
+    # (options, order, group, probed: 0 not yet, 1 restricted optimum found, 2 nothing)
+    queue: list[tuple[int, int, list[int], int]] = []
+    order = itertools.count()
+
+    def weight(g: list[int]) -> int:
+        return sum(len(opts.by_request[i]) for i in g)
+
+    def push(g: list[int], probed: int = 0) -> None:
+        nonlocal total_bound
         if _needs_model(opts, g):
-            continue
+            heapq.heappush(queue, (weight(g), next(order), g, probed))
+            return
         for i in g:  # nothing shared: the request takes its cheapest option
             if opts.by_request[i] and opts.by_request[i][0].cost < unplaced[i]:
                 result[i] = opts.by_request[i][0]
             total_bound += result[i].cost if i in result else unplaced[i]
-    weight = {id(g): sum(len(opts.by_request[i]) for i in g) for g in hard}
-    remaining_weight = sum(weight.values())
+
+    for g in groups:
+        push(g)
+    largest = max((len(g) for g in groups), default=0)
+    largest_options = max((e[0] for e in queue), default=0)
     if not config.deterministic:
         budget -= time.monotonic() - start_all
-    lns_stats = LnsStats()
-    simple = lower_bound(opts)
-    solved: set[int] = set()
-    dropped = lp_fixed = 0
-    for g in sorted(hard, key=lambda g: weight[id(g)]):
-        share = budget * weight[id(g)] / remaining_weight if remaining_weight else 0
+    while queue:
+        size, _, g, probed = heapq.heappop(queue)
+        share = budget * size / (size + sum(e[0] for e in queue))
         if not config.deterministic:  # tiny components once got 0.03 s and were not proven
             share = max(share, min(0.5, budget / 2))
-        remaining_weight -= weight[id(g)]
         start = time.monotonic()
         hint = {i: best[i] for i in g if i in best}
-        if config.gap_prune:  # the plan so far is an upper bound: prune this component by it
-            upper = sum(_units(result if i in solved or i in result else best, i, unplaced)
-                        for i in range(len(unplaced)))
-            dropped += prune_requests(opts, g, upper - simple, keep=hint)
-        if config.lns and _wants_lns(opts, g, config):
+        if config.gap_prune and _shrink(opts, g, hint, counts):
+            best.update(hint)
+            parts = components(opts, g) if config.decompose else [g]
+            if len(parts) > 1:
+                counts["splits"] += 1
+                for part in parts:
+                    push(part, probed)
+                if not config.deterministic:
+                    budget -= time.monotonic() - start
+                continue
+            size = weight(g)
+        if (config.probe and not probed and size > PROBE_THRESHOLD
+                and not _has_gender_rows(opts, g)):
+            counts["probes"] += 1
+            found, units, optimal, proven, used = _probe(
+                opts, g, hint, share * PROBE_SHARE, config, t0,
+                _base(result, best, unplaced, g, opts))
+            budget -= used if config.deterministic else time.monotonic() - start
+            if proven:
+                counts["probes_proven"] += 1
+                result.update(found)
+                total_bound += units
+                continue
+            if units < _cost(hint, g, unplaced):
+                for i in g:
+                    best.pop(i, None)
+                best.update(found)
+            # The restricted optimum is rarely beaten by LNS: straight to the exact model.
+            heapq.heappush(queue, (weight(g), next(order), g, 1 if optimal else 2))
+            continue
+        if config.lns and probed != 1 and _wants_lns(opts, g, config):
             # Too big to solve outright in time: improve the hint by LNS first.
             lns_part = share * config.lns_share
             hint = improve(opts, g, hint, lns_part, config.workers, config.seed,
@@ -222,32 +276,8 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
             if config.deterministic:
                 budget -= lns_part
             if config.gap_prune:  # the improved hint lowers the upper bound: prune again
-                upper = sum(_units(result if i in solved or i in result else hint if i in g
-                                   else best, i, unplaced) for i in range(len(unplaced)))
-                dropped += prune_requests(opts, g, upper - simple, keep=hint)
-        floor = 0
-        size = sum(len(opts.by_request[i]) for i in g)
-        if config.lp and size >= LP_RANGE[0]:
-            lp_start = time.monotonic()
-            limit = None if config.deterministic else 0.3 * share
-            # Interchangeable places pooled first (IHTC's rooms: i27's 244k options give
-            # 11k columns and the same bound); the plain LP where pooling does not shrink it.
-            prices = None
-            if lagrange.poolable(opts, g):
-                prices = lagrange.prices(opts, g, limit, aggregate=True, max_columns=size // 2)
-            if prices is None and size <= LP_RANGE[1] and (
-                    limit is None or time.monotonic() - lp_start < 0.1 * share):
-                prices = lagrange.prices(opts, g, limit)
-            if prices is not None:
-                floor = prices.bound
-                upper_g = sum(_units(hint, i, unplaced) for i in g)
-                lp_plan = lagrange.rounded(opts, g, prices) if prices.values else hint
-                if sum(_units(lp_plan, i, unplaced) for i in g) < upper_g:
-                    hint = lp_plan  # the rounded LP plan: a better hint, a smaller model
-                    upper_g = sum(_units(hint, i, unplaced) for i in g)
-                lp_fixed += lagrange.fix(opts, g, prices, upper_g, hint)
-            if not config.deterministic:
-                share -= time.monotonic() - lp_start
+                _shrink(opts, g, hint, counts)
+        hint, floor, share = _priced(opts, g, hint, share, config, counts)
         found, g_bound, optimal = _solve_component(opts, g, hint, share, config, t0,
                                                    _base(result, best, unplaced, g, opts), floor)
         if config.deterministic:
@@ -255,19 +285,112 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
         else:
             budget -= time.monotonic() - start
         result.update(found)
-        solved.update(g)
         total_bound += g_bound
         all_optimal &= optimal
-    stats[label] = {"dropped_on_the_way": dropped, "lp_fixed": lp_fixed,
-                    "components": len(groups), "models": len(hard),
-                    "largest": max((len(g) for g in groups), default=0),
-                    "largest_options": max(weight.values(), default=0),
+    stats[label] = {**counts, "components": len(groups), "largest": largest,
+                    "largest_options": largest_options,
                     "kept": sum(len(o) for o in opts.by_request), "optimal": all_optimal,
                     "bound": total_bound / 1000, "cost": plan_units(opts, result) / 1000,
                     "seconds": round(time.monotonic() - t0, 2)}
     if lns_stats.rounds:
         stats[label]["lns"] = vars(lns_stats)
     return result, total_bound, all_optimal
+
+
+def _cost(chosen: dict[int, Option], group: list[int], unplaced: list[int]) -> int:
+    return sum(_units(chosen, i, unplaced) for i in group)
+
+
+def _shrink(opts: Options, group: list[int], hint: dict[int, Option],
+            counts: dict[str, int]) -> int:
+    """Prune `group` by its own gap (`hint`'s cost on it minus its trivial bound), then find
+    the rows that stop binding and the options that become dominated. `hint` is updated in
+    place where dominance took its stay (the free stay that replaced it is no dearer).
+    Returns the options dropped."""
+    unplaced = opts.unplaced
+    gap = _cost(hint, group, unplaced) - trivial(opts, group)
+    dropped = prune_requests(opts, group, gap, keep=hint)
+    if dropped:
+        rebind(opts, group)
+        prune_dominated(opts, group)
+        for i, o in list(hint.items()):
+            if not any(k is o for k in opts.by_request[i]):
+                hint[i] = opts.by_request[i][-1]  # the free option dominance kept
+    counts["dropped_on_the_way"] += dropped
+    return dropped
+
+
+def _priced(opts: Options, group: list[int], hint: dict[int, Option], share: float,
+            config: Config, counts: dict[str, int]) -> tuple[dict[int, Option], int, float]:
+    """LP prices for a component of 1,000 options or more: a proven bound (the floor), the
+    rounded LP plan when it beats the hint, and reduced-cost fixing against the better one.
+    Returns (hint, floor, time left of the share)."""
+    size = sum(len(opts.by_request[i]) for i in group)
+    if not config.lp or size < LP_RANGE[0]:
+        return hint, 0, share
+    unplaced = opts.unplaced
+    lp_start = time.monotonic()
+    limit = None if config.deterministic else 0.3 * share
+    # Interchangeable places pooled first (IHTC's rooms: i27's 244k options give 11k columns
+    # and the same bound); the plain LP where pooling does not shrink it.
+    prices = None
+    if lagrange.poolable(opts, group):
+        prices = lagrange.prices(opts, group, limit, aggregate=True, max_columns=size // 2)
+    if prices is None and size <= LP_RANGE[1] and (
+            limit is None or time.monotonic() - lp_start < 0.1 * share):
+        prices = lagrange.prices(opts, group, limit)
+    floor = 0
+    if prices is not None:
+        floor = prices.bound
+        upper = _cost(hint, group, unplaced)
+        lp_plan = lagrange.rounded(opts, group, prices) if prices.values else hint
+        if _cost(lp_plan, group, unplaced) < upper:
+            hint = lp_plan  # the rounded LP plan: a better hint, a smaller model
+            upper = _cost(hint, group, unplaced)
+        counts["lp_fixed"] += lagrange.fix(opts, group, prices, upper, hint)
+    if not config.deterministic:
+        share -= time.monotonic() - lp_start
+    return hint, floor, share
+
+
+def _probe(opts: Options, group: list[int], hint: dict[int, Option], seconds: float,
+           config: Config, t0: float, base: int
+           ) -> tuple[dict[int, Option], int, bool, bool, float]:
+    """Solve `group` restricted to each request's options within some gap Δ of its cheapest
+    choice, Δ chosen to keep about PROBE_KEEP of the options (twice as many each time the
+    restricted problem gives nothing better than `hint`: too tight). If the restricted
+    optimum C has C − trivial ≤ Δ it is the group's optimum (every dropped option costs more
+    than C alone). Returns (plan, its cost, optimal for the restricted problem, proven for
+    the group, time used: deterministic with a seed and one worker, else wall)."""
+    unplaced = opts.unplaced
+    low = trivial(opts, group)
+    upper = _cost(hint, group, unplaced)
+    extras = sorted(o.cost - min(unplaced[i], opts.by_request[i][0].cost)
+                    for i in group for o in opts.by_request[i])
+    keep = max(PROBE_MIN, int(len(extras) * PROBE_KEEP))
+    start = time.monotonic()
+    used = 0.0
+    while keep < len(extras) and extras[keep] < upper - low and used < seconds * 0.9:
+        gap = extras[keep]
+        sub = restricted(opts, group, gap)
+        seeds = [(i, o) for i, o in hint.items() if any(k is o for k in sub.by_request[i])]
+        sub_hint = complete(sub, seeds, group)
+        sub_hint, floor, left = _priced(sub, group, sub_hint, seconds - used, config,
+                                        {"lp_fixed": 0})
+        found, _, optimal = _solve_component(sub, group, sub_hint, left, config, t0, base,
+                                             floor)
+        units = _cost(found, group, unplaced)
+        used = (used + left) if config.deterministic else time.monotonic() - start
+        if units < upper:
+            return found, units, optimal, optimal and units - low <= gap, used
+        keep *= 2
+    return hint, upper, False, False, used
+
+
+def _has_gender_rows(opts: Options, group: list[int]) -> bool:
+    rows = opts.gender_rows
+    return bool(rows) and any(o.gender_row and any((o.place, n) in rows for n in o.rows())
+                              for i in group for o in opts.by_request[i])
 
 
 def _wants_lns(opts: Options, group: list[int], config: Config) -> bool:
@@ -278,9 +401,7 @@ def _wants_lns(opts: Options, group: list[int], config: Config) -> bool:
         return True
     if size <= GENDER_LNS_THRESHOLD or not opts.gender_rows:
         return False
-    rows = opts.gender_rows
-    return any(o.gender_row and any((o.place, n) in rows for n in o.rows())
-               for i in group for o in opts.by_request[i])
+    return _has_gender_rows(opts, group)
 
 
 def _units(chosen: dict[int, Option], i: int, unplaced: list[int]) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -16,12 +17,23 @@ SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 OPTIMUM = {"tiny-1": 112208.963, "city-1": 200323.426, "state-1": 744468.802}
 
 
+# The pipeline's shortcuts off: every option that fits alone, one model, no pruning.
+PLAIN = dict(prune=False, gap_prune=False, decompose=False, lns=False, lp=False, probe=False)
+
+
 def load_data(name: str) -> dict:
     return json.loads((DATA / f"{name}.json").read_text())
 
 
 def problem_of(name: str) -> Problem:
     return Problem.from_dict(load_data(name))
+
+
+def tight(name: str, factor: float) -> Problem:
+    """A bundled instance with every points balance scaled by `factor` (tight ones bind)."""
+    p = problem_of(name)
+    programs = tuple(dataclasses.replace(g, balance=int(g.balance * factor)) for g in p.programs)
+    return dataclasses.replace(p, programs=programs)
 
 
 def assert_valid(problem: Problem, plan: Plan) -> None:

@@ -3,24 +3,15 @@ plan cheaper than the one it was given, for the LP's prices and for arbitrary on
 
 from __future__ import annotations
 
-import dataclasses
 import random
 
 import pytest
-from opt_support import problem_of
+from opt_support import PLAIN, problem_of, tight
 
 from optimizer import lagrange
 from optimizer.heuristic import first_fit
 from optimizer.options import build_options, components, lower_bound, relax_points
 from optimizer.solver import Config, plan_units, solve_problem
-
-PLAIN = dict(prune=False, gap_prune=False, decompose=False, lns=False, lp=False)
-
-
-def _tight(name: str, factor: float):
-    p = problem_of(name)
-    programs = tuple(dataclasses.replace(g, balance=int(g.balance * factor)) for g in p.programs)
-    return dataclasses.replace(p, programs=programs)
 
 
 def _optimum(p) -> int:
@@ -37,7 +28,7 @@ def _rows(opts, group):
 @pytest.mark.parametrize(("name", "factor"), [("tiny-1", 0.3), ("city-1", 0.25),
                                               ("city-1", 1.0), ("ihtc-i01", 1.0)])
 def test_every_price_vector_bounds_the_optimum_from_below(name, factor):
-    p = _tight(name, factor)
+    p = tight(name, factor)
     optimum = _optimum(p)
     opts = build_options(p)
     everyone = list(range(len(p.requests)))

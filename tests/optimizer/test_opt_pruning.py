@@ -6,26 +6,16 @@ must prove the same optimum, also when the points balances are tight enough to b
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
-from opt_support import assert_valid, problem_of
+from opt_support import PLAIN, assert_valid, tight
 
 from optimizer.solver import Config, solve_problem
-
-PLAIN = dict(prune=False, gap_prune=False, decompose=False, lns=False, lp=False)
-
-
-def _tight(name: str, factor: float):
-    p = problem_of(name)
-    programs = tuple(dataclasses.replace(g, balance=int(g.balance * factor)) for g in p.programs)
-    return dataclasses.replace(p, programs=programs)
 
 
 @pytest.mark.parametrize(("name", "factor"), [("tiny-1", 1.0), ("tiny-1", 0.3),
                                               ("city-1", 0.25), ("ihtc-i01", 1.0)])
 def test_the_pipeline_and_the_plain_model_prove_the_same_optimum(name, factor):
-    p = _tight(name, factor)
+    p = tight(name, factor)
     fast = solve_problem(p, Config(time_limit=60)).plan
     plain = solve_problem(p, Config(time_limit=60, **PLAIN)).plan
     assert_valid(p, fast)
@@ -35,7 +25,7 @@ def test_the_pipeline_and_the_plain_model_prove_the_same_optimum(name, factor):
 
 
 def test_tight_balances_make_the_relaxation_fail_and_the_exact_phase_repair_it():
-    p = _tight("city-1", 0.25)
+    p = tight("city-1", 0.25)
     outcome = solve_problem(p, Config(time_limit=60))
     assert_valid(p, outcome.plan)
     spent: dict[str, int] = {}
