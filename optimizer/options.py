@@ -16,7 +16,7 @@ import numpy as np
 
 from .geo import EARTH_MILES, SLACK, miles
 from .problem import Hotel, Place, Problem, Request, Shelter
-from .validate import cost_units, fixed_load, policy_refusal, unplaced_units
+from .validate import fixed_load, policy_refusal, unplaced_units
 
 Row = tuple[str, int]  # (place id, night): one nightly capacity
 
@@ -53,6 +53,7 @@ class Options:
     binding: dict[str, list[int]] = field(default_factory=dict)  # prefix counts of bound rows
     forced: set[int] = field(default_factory=set)  # requests that some optimal plan places
     stats: dict[str, int] = field(default_factory=dict)
+    summaries: dict[int, tuple] = field(default_factory=dict, repr=False)  # see `_summary`
 
     @property
     def unplaced(self) -> list[int]:
@@ -69,33 +70,60 @@ def _np_miles(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.
     return 2 * EARTH_MILES * np.arcsin(np.minimum(1.0, np.sqrt(h)))
 
 
-def eligible_places(r: Request, lats: np.ndarray, lons: np.ndarray,
-                    places: list[Place]) -> list[tuple[Place, float]]:
+class PlaceTable:
+    """The places' static fields as numpy arrays, so a request's rules filter all places at
+    once; only the places left get the exact `miles()` (bit for bit the checker's)."""
+
+    def __init__(self, places: list[Place]) -> None:
+        self.places = places
+        self.lats = np.array([p.lat for p in places], dtype=float)
+        self.lons = np.array([p.lon for p in places], dtype=float)
+        self.pets = np.array([p.pets for p in places], dtype=bool)
+        self.accessible = np.array([p.accessible for p in places], dtype=bool)
+        self.shelter = np.array([isinstance(p, Shelter) for p in places], dtype=bool)
+        self.max_stay = np.array([p.max_stay if isinstance(p, Shelter) and p.max_stay is not None
+                                  else np.inf for p in places], dtype=float)
+        self._policy: dict[tuple, np.ndarray] = {}
+
+    def policy_ok(self, r: Request) -> np.ndarray:
+        """Places whose policy takes this party (hotels: any party with an adult)."""
+        key = (r.adults == 0, r.gender, r.children >= 1)
+        ok = self._policy.get(key)
+        if ok is None:
+            ok = self._policy[key] = np.array([
+                policy_refusal(p, r) is None if isinstance(p, Shelter) else r.adults > 0
+                for p in self.places], dtype=bool)
+        return ok
+
+
+def eligible_places(r: Request, table: PlaceTable) -> list[tuple[Place, float]]:
     """Places that pass every static rule for `r`, with their distance.
 
-    The same rules as `validate.place_refusals`, cheapest first; numpy only prefilters by
-    distance and the exact `miles()` decides.
+    The same rules as `validate.place_refusals`; numpy filters by the rules and prefilters by
+    distance (with a margin), and the exact `miles()` decides.
     """
+    mask = table.policy_ok(r) & (table.max_stay >= r.nights)
+    if r.needs_pet_place:
+        mask &= table.pets
+    if r.accessible:
+        mask &= table.accessible
     if r.max_miles is not None:
-        near = np.nonzero(_np_miles(r.lat, r.lon, lats, lons) <= r.max_miles + 0.01)[0]
-        candidates = [places[i] for i in near]
-    else:
-        candidates = places
+        mask &= _np_miles(r.lat, r.lon, table.lats, table.lons) <= r.max_miles + 0.01
+    index = np.nonzero(mask)[0]
+    near_zone = [np.nonzero(_np_miles(z.lat, z.lon, table.lats[index], table.lons[index])
+                            <= z.miles + 0.01)[0] for z in r.avoid]
+    doubtful = {int(k) for hits in near_zone for k in hits}
     out = []
-    for p in candidates:
-        if p.id in r.exclude or (r.needs_pet_place and not p.pets):
-            continue
-        if r.accessible and not p.accessible:
-            continue
-        if isinstance(p, Shelter):
-            if policy_refusal(p, r) or (p.max_stay is not None and r.nights > p.max_stay):
-                continue
-        elif r.adults == 0:
+    places = table.places
+    for k, j in enumerate(index.tolist()):
+        p = places[j]
+        if p.id in r.exclude:
             continue
         d = miles(r.lat, r.lon, p.lat, p.lon)
         if r.max_miles is not None and d > r.max_miles + SLACK:
             continue
-        if any(miles(z.lat, z.lon, p.lat, p.lon) <= z.miles - SLACK for z in r.avoid):
+        if k in doubtful and any(miles(z.lat, z.lon, p.lat, p.lon) <= z.miles - SLACK
+                                 for z in r.avoid):
             continue
         out.append((p, d))
     return out
@@ -105,41 +133,44 @@ def build_options(problem: Problem, prune: bool = True) -> Options:
     H = problem.nights
     left, fixed_genders = fixed_load(problem)
     free = {k: [max(0, v) for v in vals] for k, vals in left.items()}
-    places = [*problem.shelters, *problem.hotels]
-    lats = np.array([p.lat for p in places], dtype=float)
-    lons = np.array([p.lon for p in places], dtype=float)
+    table = PlaceTable([*problem.shelters, *problem.hotels])
     balance = problem.balance
     by_request: list[list[Option]] = []
     generated = 0
     short: dict[tuple[str, int], list[int]] = {}  # prefix counts of nights with < amount free
-    price = {h.id: _prefix(list(h.points)) for h in problem.hotels}  # prefix sums of points
+    # Per place: (is hotel, same_gender shelter, program, prefix sums of points or None).
+    kind = {p.id: (isinstance(p, Hotel), isinstance(p, Shelter) and p.same_gender,
+                   p.program if isinstance(p, Hotel) else None,
+                   _prefix(list(p.points)) if isinstance(p, Hotel) else None)
+            for p in table.places}
     for i, r in enumerate(problem.requests):
         opts: list[Option] = []
-        limit = unplaced_units(r)
-        for p, d in eligible_places(r, lats, lons, places):
-            is_hotel = isinstance(p, Hotel)
+        limit = unplaced_units(r) if prune else math.inf
+        weight, earliest, nights, gender = r.delay_weight, r.earliest, r.nights, r.gender
+        window = range(r.earliest, r.latest + 1)
+        for p, d in eligible_places(r, table):
+            is_hotel, same_gender, program, price = kind[p.id]
             amount = math.ceil(r.persons / p.room_capacity) if is_hotel else r.persons
             pre = short.get((p.id, amount))
             if pre is None:
                 pre = short[(p.id, amount)] = _prefix([c < amount for c in free[p.id]])
-            for s in range(r.earliest, r.latest + 1):
-                generated += 1
-                last = min(H, s + r.nights)
+            generated += len(window)
+            for s in window:
+                last = min(H, s + nights)
                 if pre[last] != pre[s]:
                     continue  # does not fit even alone
-                if isinstance(p, Shelter) and p.same_gender and any(
-                    fixed_genders.get((p.id, n), {r.gender}) != {r.gender} for n in range(s, last)
-                ):
+                if same_gender and any(fixed_genders.get((p.id, n), {gender}) != {gender}
+                                       for n in range(s, last)):
                     continue  # fixed stays of another gender hold the room
-                points = amount * (price[p.id][last] - price[p.id][s]) if is_hotel else 0
-                if is_hotel and points > balance[p.program]:
+                points = amount * (price[last] - price[s]) if is_hotel else 0
+                if is_hotel and points > balance[program]:
                     continue
-                c = cost_units(r, s, points, d)
-                if prune and c >= limit:
+                # validate.cost_units inlined (the same float expression, so the same cost).
+                c = round((weight * (s - earliest) + points / 1000 + 0.1 * d) * 1000)
+                if c >= limit:
                     continue  # leaving the request unplaced is no worse and frees resources
-                opts.append(Option(i, p.id, s, c, amount, s, last, points,
-                                   p.program if is_hotel else None,
-                                   isinstance(p, Shelter) and p.same_gender))
+                opts.append(Option(i, p.id, s, c, amount, s, last, points, program,
+                                   same_gender))
         opts.sort(key=lambda o: (o.cost, o.place, o.check_in))
         by_request.append(opts)
     result = Options(problem, by_request, free, fixed_genders, dict(balance))
@@ -159,19 +190,23 @@ def _binding(opts: Options) -> None:
     the nights its options there cover (the union of their ranges, a safe overestimate).
     """
     H = opts.problem.nights
-    places = opts.problem.places
     demand: dict[str, list[int]] = {}
     gcount: dict[str, dict[str, list[int]]] = {}
     spend: dict[str, int] = defaultdict(int)
     for i, req_opts in enumerate(opts.by_request):
-        top: dict[str, int] = {}
-        for o in req_opts:
-            if o.program is not None and top.get(o.program, -1) < o.points:
-                top[o.program] = o.points
+        spans, top = _summary(opts, i, req_opts)
         g = opts.problem.requests[i].gender
-        for place, (f, last, a) in _spans(req_opts).items():
-            _add_span(demand, gcount, places[place], f, last, a, g, H)
-        for prog, pts in top.items():
+        for place, f, last, a, same_gender in spans:
+            d = demand.get(place)
+            if d is None:
+                d = demand[place] = [0] * (H + 1)
+            d[f] += a
+            d[last] -= a
+            if same_gender:
+                gd = gcount.setdefault(place, {}).setdefault(g, [0] * (H + 1))
+                gd[f] += 1
+                gd[last] -= 1
+        for prog, pts in top:
             spend[prog] += pts
     binding: dict[str, list[bool]] = {}
     opts.gender_rows = set()
@@ -199,6 +234,26 @@ def _binding(opts: Options) -> None:
     opts.binding = {k: _prefix(v) for k, v in binding.items()}
     opts.cap_rows = {(k, n) for k, flags in binding.items() for n, b in enumerate(flags) if b}
     opts.programs = {prog for prog, s in spend.items() if s > opts.balance[prog]}
+
+
+def _summary(opts: Options, i: int, req_opts: list[Option]
+             ) -> tuple[list[tuple[str, int, int, int, bool]], list[tuple[str, int]]]:
+    """Request i's spans per place (see `_spans`, with whether the place is same_gender) and
+    its dearest points per program, cached while its option list is unchanged (lists only
+    ever shrink, so the same list with the same length holds the same options)."""
+    hit = opts.summaries.get(i)
+    if hit is not None and hit[0] is req_opts and hit[1] == len(req_opts):
+        return hit[2], hit[3]
+    places = opts.problem.places
+    spans = [(place, f, last, a, isinstance(p := places[place], Shelter) and p.same_gender)
+             for place, (f, last, a) in _spans(req_opts).items()]
+    top: dict[str, int] = {}
+    for o in req_opts:
+        if o.program is not None and top.get(o.program, -1) < o.points:
+            top[o.program] = o.points
+    tops = list(top.items())
+    opts.summaries[i] = (req_opts, len(req_opts), spans, tops)
+    return spans, tops
 
 
 def _spans(req_opts: list[Option]) -> dict[str, list[int]]:
@@ -364,9 +419,8 @@ def prune_by_gap(opts: Options, upper: int) -> int:
         req_opts[:] = keep
         if u - best > gap:
             opts.forced.add(i)
-    if dropped:
-        _binding(opts)
-        prune_dominated(opts)
+    # The binding rows are left as they were: a safe overestimate now. `relax_points` and
+    # each component's `rebind` (solver._shrink) recount them where it pays.
     opts.stats["dropped_by_gap"] = opts.stats.get("dropped_by_gap", 0) + dropped
     opts.stats["kept"] = sum(len(o) for o in opts.by_request)
     return dropped
@@ -408,6 +462,9 @@ def relax_points(opts: Options) -> Options:
     """A copy in which no balance can run out (the points-relaxed problem), pruned again."""
     relaxed = Options(opts.problem, [list(o) for o in opts.by_request], opts.free,
                       opts.fixed_genders, {k: 1 << 62 for k in opts.balance})
+    for i, (old, n, spans, tops) in opts.summaries.items():  # the copies hold the same options
+        if old is opts.by_request[i] and n == len(old):
+            relaxed.summaries[i] = (relaxed.by_request[i], n, spans, tops)
     relaxed.forced = set(opts.forced)
     relaxed.stats = dict(opts.stats)
     _binding(relaxed)

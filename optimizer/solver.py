@@ -306,18 +306,18 @@ def _shrink(opts: Options, group: list[int], hint: dict[int, Option],
     """Prune `group` by its own gap (`hint`'s cost on it minus its trivial bound), then find
     the rows that stop binding and the options that become dominated. `hint` is updated in
     place where dominance took its stay (the free stay that replaced it is no dearer).
-    Returns the options dropped."""
+    Returns the options dropped plus the rows freed (non-zero: the group may split)."""
     unplaced = opts.unplaced
     gap = _cost(hint, group, unplaced) - trivial(opts, group)
     dropped = prune_requests(opts, group, gap, keep=hint)
-    if dropped:
-        rebind(opts, group)
+    freed = rebind(opts, group)  # also rows left stale by an earlier `prune_by_gap`
+    if dropped or freed:
         prune_dominated(opts, group)
         for i, o in list(hint.items()):
             if not any(k is o for k in opts.by_request[i]):
                 hint[i] = opts.by_request[i][-1]  # the free option dominance kept
     counts["dropped_on_the_way"] += dropped
-    return dropped
+    return dropped + freed
 
 
 def _priced(opts: Options, group: list[int], hint: dict[int, Option], share: float,

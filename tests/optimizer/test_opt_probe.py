@@ -60,16 +60,11 @@ def test_rebind_of_one_component_leaves_anothers_rows_at_the_same_place_alone():
     """One bed, two pairs of people wanting it a week apart: two components at one place.
     Thinning the first pair frees its nights and nothing else. (Rows a group no longer
     touches at all stay marked: no option uses them, so they cannot matter.)"""
-    def req(rid, earliest):
-        return Request(id=rid, adults=1, children=0, gender="female", lat=0.0, lon=0.0,
-                       earliest=earliest, latest=earliest + 1, nights=3, priority="high",
-                       max_miles=40)
-
     beds = Shelter(id="S1", lat=0.1, lon=0.0, beds=(1,) * 14)
     near = Shelter(id="S2", lat=0.2, lon=0.0, beds=(5,) * 14)
     p = Problem(start="2026-12-01", nights=14, programs=(Program("marriott", 0),),
                 shelters=(beds, near), hotels=(),
-                requests=(req("A1", 0), req("A2", 0), req("B1", 8), req("B2", 8)), fixed=())
+                requests=(_req("A1", 0), _req("A2", 0), _req("B1", 8), _req("B2", 8)), fixed=())
     opts = build_options(p)
     first, second = components(opts)
     assert sorted(first) == [0, 1] and sorted(second) == [2, 3]
@@ -83,20 +78,42 @@ def test_rebind_of_one_component_leaves_anothers_rows_at_the_same_place_alone():
     assert components(opts, second) == [second]
 
 
-def test_a_component_splits_once_its_own_gap_prunes_it():
-    opts = relax_points(build_options(problem_of("city-1")))
-    best = first_fit(opts)
-    group = max(components(opts), key=lambda g: sum(len(opts.by_request[i]) for i in g))
-    hint = {i: best[i] for i in group if i in best}
-    before = sum(len(opts.by_request[i]) for i in group)
+def _req(rid, earliest, latest=None, **kw):
+    base = dict(id=rid, adults=1, children=0, gender="female", lat=0.0, lon=0.0,
+                earliest=earliest, latest=earliest + 1 if latest is None else latest, nights=3,
+                priority="high", max_miles=40)
+    base.update(kw)
+    return Request(**base)
+
+
+def test_a_component_pruned_by_its_own_gap_splits_where_it_stops_sharing_rows():
+    """A one-bed shelter wanted by a pair early (nights 0-2) and a pair late (8-10); L, who
+    stays 6 nights from any night 0-8 and can go nowhere else, links the two pairs. With a
+    plan in which L comes on night 2, L's later check-ins cost more than that whole plan's
+    gap: they go, L no longer reaches the late nights, and the component splits in two."""
+    one_bed = Shelter(id="S1", lat=0.1, lon=0.0, beds=(1,) * 14)
+    roomy = Shelter(id="S2", lat=0.2, lon=0.0, beds=(5,) * 14)
+    link = _req("L", 0, 8, nights=6, priority="normal", exclude=frozenset({"S2"}))
+    p = Problem(start="2026-12-01", nights=14, programs=(Program("marriott", 0),),
+                shelters=(one_bed, roomy), hotels=(), fixed=(),
+                requests=(_req("A1", 0), _req("A2", 0), _req("B1", 8), _req("B2", 8), link))
+    opts = build_options(p)
+    (group,) = [g for g in components(opts) if len(g) > 1]
+    assert sorted(group) == [0, 1, 2, 3, 4]
+
+    def at(i, place, check_in):
+        return next(o for o in opts.by_request[i] if (o.place, o.check_in) == (place, check_in))
+
+    hint = {0: at(0, "S2", 0), 1: at(1, "S2", 0), 2: at(2, "S1", 8), 3: at(3, "S2", 8),
+            4: at(4, "S1", 2)}
     counts = {"dropped_on_the_way": 0}
-    dropped = solver._shrink(opts, group, hint, counts)
-    assert dropped > 0 and counts["dropped_on_the_way"] == dropped
-    assert sum(len(opts.by_request[i]) for i in group) == before - dropped
-    # The hint survives the pruning (or moves to a no dearer free stay).
-    for i, o in hint.items():
-        assert any(k is o for k in opts.by_request[i])
-    assert sum(o.cost for o in hint.values()) <= sum(best[i].cost for i in hint)
+    assert solver._shrink(opts, group, hint, counts) > 0
+    assert counts["dropped_on_the_way"] == 6  # L's check-ins 3-8
+    assert max(o.check_in for o in opts.by_request[4]) == 2
+    assert components(opts, group) == [[0, 1, 4], [2, 3]]
+    outcome = solve_problem(p, Config(time_limit=20))
+    assert_valid(p, outcome.plan)
+    assert outcome.plan.status == "optimal"
 
 
 def test_restricted_keeps_only_options_within_the_gap_and_leaves_the_original_alone():
