@@ -10,6 +10,7 @@ The steps, each safe on its own (none can cut off every optimal plan):
 
 from __future__ import annotations
 
+import bisect
 import heapq
 import itertools
 import math
@@ -47,7 +48,7 @@ LNS_THRESHOLD = 30_000  # options; below this the exact model alone is fast enou
 GENDER_LNS_THRESHOLD = 5_000  # the same where two genders may meet in a room (weak LP)
 LP_RANGE = (1_000, 70_000)  # options: components whose LP prices are worth their time
 PROBE_THRESHOLD = 20_000  # options: components first solved restricted to cheaper options
-PROBE_KEEP = 0.25  # of a component's options that the restricted solve keeps
+PROBE_KEEP = 0.25  # of a component's options that the restricted solve keeps at least
 PROBE_MIN = 10_000  # options the restricted solve keeps at least
 PROBE_SHARE = 0.6  # of a component's time the restricted solve may take
 
@@ -357,21 +358,27 @@ def _probe(opts: Options, group: list[int], hint: dict[int, Option], seconds: fl
            config: Config, t0: float, base: int
            ) -> tuple[dict[int, Option], int, bool, bool, float]:
     """Solve `group` restricted to each request's options within some gap Δ of its cheapest
-    choice, Δ chosen to keep about PROBE_KEEP of the options (twice as many each time the
-    restricted problem gives nothing better than `hint`: too tight). If the restricted
-    optimum C has C − trivial ≤ Δ it is the group's optimum (every dropped option costs more
-    than C alone). Returns (plan, its cost, optimal for the restricted problem, proven for
-    the group, time used: deterministic with a seed and one worker, else wall)."""
+    choice. If the restricted optimum C has C − trivial ≤ Δ it is the group's optimum (every
+    dropped option alone costs more than C). Δ starts at half of the hint's own gap (the
+    optimum is usually far closer to the trivial bound than first-fit is), at least what
+    keeps PROBE_KEEP of the options; it grows halfway to the hint's gap, or to twice the
+    options, while the restricted problem gives nothing better than the hint (forced
+    requests may not all fit). Returns (plan, its cost, optimal for the restricted problem,
+    proven for the group, time used: deterministic with a seed and one worker, else wall)."""
     unplaced = opts.unplaced
     low = trivial(opts, group)
     upper = _cost(hint, group, unplaced)
     extras = sorted(o.cost - min(unplaced[i], opts.by_request[i][0].cost)
                     for i in group for o in opts.by_request[i])
-    keep = max(PROBE_MIN, int(len(extras) * PROBE_KEEP))
+    span = upper - low
+    gap = max(extras[min(len(extras) - 1, max(PROBE_MIN, int(len(extras) * PROBE_KEEP)))],
+              span // 2)
     start = time.monotonic()
     used = 0.0
-    while keep < len(extras) and extras[keep] < upper - low and used < seconds * 0.9:
-        gap = extras[keep]
+    while gap < span and used < seconds * 0.9:
+        kept = bisect.bisect_right(extras, gap)
+        if kept > 0.9 * len(extras):
+            break  # hardly smaller than the component: the exact model itself is next
         sub = restricted(opts, group, gap)
         seeds = [(i, o) for i, o in hint.items() if any(k is o for k in sub.by_request[i])]
         sub_hint = complete(sub, seeds, group)
@@ -383,7 +390,7 @@ def _probe(opts: Options, group: list[int], hint: dict[int, Option], seconds: fl
         used = (used + left) if config.deterministic else time.monotonic() - start
         if units < upper:
             return found, units, optimal, optimal and units - low <= gap, used
-        keep *= 2
+        gap = max(extras[min(len(extras) - 1, 2 * kept)], (gap + span) // 2)
     return hint, upper, False, False, used
 
 

@@ -144,12 +144,14 @@ def test_with_small_thresholds_the_probe_runs_and_the_optimum_is_the_plain_model
     assert outcome.plan.cost == pytest.approx(plain.cost, abs=1e-6)
     phases = [outcome.stats[k] for k in ("relaxed", "exact") if k in outcome.stats]
     assert sum(ph["probes"] for ph in phases) >= 1
+    # Both ways out are covered: with the balances as given the probe proves the largest
+    # component; with tight balances it only supplies plans and the exact model proves.
+    assert sum(ph["probes_proven"] for ph in phases) == (1 if factor == 1.0 else 0)
 
 
 def test_the_probe_claims_a_proof_only_for_the_components_optimum(monkeypatch):
-    """From a gap that keeps one option per request upwards, doubling: whatever rung gives
-    the first better plan, the probe may call it proven only if it is the component's true
-    optimum (the exact model on every option says so)."""
+    """Whatever rung of gaps gives the first better plan, the probe may call it proven only
+    if it is the component's true optimum (the exact model on every option says so)."""
     monkeypatch.setattr(solver, "PROBE_KEEP", 0.0)
     monkeypatch.setattr(solver, "PROBE_MIN", 1)
     opts = relax_points(build_options(problem_of("city-1")))
