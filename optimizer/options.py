@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,7 +81,6 @@ class PlaceTable:
         self.lons = np.array([p.lon for p in places], dtype=float)
         self.pets = np.array([p.pets for p in places], dtype=bool)
         self.accessible = np.array([p.accessible for p in places], dtype=bool)
-        self.shelter = np.array([isinstance(p, Shelter) for p in places], dtype=bool)
         self.max_stay = np.array([p.max_stay if isinstance(p, Shelter) and p.max_stay is not None
                                   else np.inf for p in places], dtype=float)
         self._policy: dict[tuple, np.ndarray] = {}
@@ -195,17 +195,7 @@ def _binding(opts: Options) -> None:
     spend: dict[str, int] = defaultdict(int)
     for i, req_opts in enumerate(opts.by_request):
         spans, top = _summary(opts, i, req_opts)
-        g = opts.problem.requests[i].gender
-        for place, f, last, a, same_gender in spans:
-            d = demand.get(place)
-            if d is None:
-                d = demand[place] = [0] * (H + 1)
-            d[f] += a
-            d[last] -= a
-            if same_gender:
-                gd = gcount.setdefault(place, {}).setdefault(g, [0] * (H + 1))
-                gd[f] += 1
-                gd[last] -= 1
+        _add_spans(demand, gcount, spans, opts.problem.requests[i].gender, H)
         for prog, pts in top:
             spend[prog] += pts
     binding: dict[str, list[bool]] = {}
@@ -269,19 +259,20 @@ def _spans(req_opts: list[Option]) -> dict[str, list[int]]:
     return span
 
 
-def _add_span(demand: dict[str, list[int]], gcount: dict[str, dict[str, list[int]]],
-              place: Place, first: int, last: int, amount: int, gender: str, H: int) -> None:
-    """Add one request's span at `place` to the difference arrays of demand (and of people
-    per gender where the place is same_gender)."""
-    d = demand.get(place.id)
-    if d is None:
-        d = demand[place.id] = [0] * (H + 1)
-    d[first] += amount
-    d[last] -= amount
-    if isinstance(place, Shelter) and place.same_gender:
-        gd = gcount.setdefault(place.id, {}).setdefault(gender, [0] * (H + 1))
-        gd[first] += 1
-        gd[last] -= 1
+def _add_spans(demand: dict[str, list[int]], gcount: dict[str, dict[str, list[int]]],
+               spans: list[tuple[str, int, int, int, bool]], gender: str, H: int) -> None:
+    """Add one request's spans (see `_summary`) to the difference arrays of demand per place,
+    and of people per gender where the place is same_gender."""
+    for place, first, last, amount, same_gender in spans:
+        d = demand.get(place)
+        if d is None:
+            d = demand[place] = [0] * (H + 1)
+        d[first] += amount
+        d[last] -= amount
+        if same_gender:
+            gd = gcount.setdefault(place, {}).setdefault(gender, [0] * (H + 1))
+            gd[first] += 1
+            gd[last] -= 1
 
 
 def _prefix(flags: list[bool] | list[int]) -> list[int]:
@@ -332,15 +323,14 @@ def rebind(opts: Options, group: list[int]) -> int:
     Returns the rows freed.
     """
     H = opts.problem.nights
-    places = opts.problem.places
     demand: dict[str, list[int]] = {}
     gdemand: dict[str, dict[str, list[int]]] = {}
+    binding = opts.binding
     for i in group:
-        g = opts.problem.requests[i].gender
-        for place, (f, last, a) in _spans(opts.by_request[i]).items():
-            pre = opts.binding.get(place)
-            if pre is not None and pre[last] != pre[f]:
-                _add_span(demand, gdemand, places[place], f, last, a, g, H)
+        spans, _ = _summary(opts, i, opts.by_request[i])
+        touching = [sp for sp in spans
+                    if (pre := binding.get(sp[0])) is not None and pre[sp[2]] != pre[sp[1]]]
+        _add_spans(demand, gdemand, touching, opts.problem.requests[i].gender, H)
     freed = 0
     for place, d in demand.items():
         pre = opts.binding[place]
@@ -382,11 +372,7 @@ def _is_free(opts: Options, o: Option) -> bool:
 
 def lower_bound(opts: Options) -> int:
     """Each request at its cheapest option (or unplaced), ignoring all sharing: a valid bound."""
-    total = 0
-    for r, req_opts in zip(opts.problem.requests, opts.by_request, strict=True):
-        u = unplaced_units(r)
-        total += min(u, req_opts[0].cost) if req_opts else u
-    return total
+    return trivial(opts, range(len(opts.by_request)))
 
 
 def floor_units(opts: Options) -> int:
@@ -407,18 +393,7 @@ def prune_by_gap(opts: Options, upper: int) -> int:
     we already hold. Likewise a request whose U exceeds its min by more than the gap is placed
     in every better plan. Returns the number of options dropped.
     """
-    gap = upper - lower_bound(opts)
-    dropped = 0
-    for i, (r, req_opts) in enumerate(zip(opts.problem.requests, opts.by_request, strict=True)):
-        if not req_opts:
-            continue
-        u = unplaced_units(r)
-        best = min(u, req_opts[0].cost)
-        keep = [o for o in req_opts if o.cost - best <= gap]
-        dropped += len(req_opts) - len(keep)
-        req_opts[:] = keep
-        if u - best > gap:
-            opts.forced.add(i)
+    dropped = prune_requests(opts, range(len(opts.by_request)), upper - lower_bound(opts))
     # The binding rows are left as they were: a safe overestimate now. `relax_points` and
     # each component's `rebind` (solver._shrink) recount them where it pays.
     opts.stats["dropped_by_gap"] = opts.stats.get("dropped_by_gap", 0) + dropped
@@ -480,7 +455,7 @@ def keeps_balances(opts: Options, chosen: dict[int, Option]) -> bool:
     return all(v <= opts.balance[k] for k, v in spent.items())
 
 
-def prune_requests(opts: Options, requests: list[int], gap: int,
+def prune_requests(opts: Options, requests: Iterable[int], gap: int,
                    keep: dict[int, Option] | None = None) -> int:
     """`prune_by_gap` for some requests only (see there), given gap = upper − lower bound.
 
@@ -501,12 +476,12 @@ def prune_requests(opts: Options, requests: list[int], gap: int,
         kept = [o for o in req_opts if o.cost - best <= gap or o is mine]
         dropped += len(req_opts) - len(kept)
         req_opts[:] = kept
-        if mine is not None and unplaced[i] - best > gap:
+        if unplaced[i] - best > gap:  # leaving it out alone costs more than the gap
             opts.forced.add(i)
     return dropped
 
 
-def trivial(opts: Options, requests: list[int]) -> int:
+def trivial(opts: Options, requests: Iterable[int]) -> int:
     """`lower_bound` of some requests: each at its own cheapest choice."""
     unplaced = opts.unplaced
     return sum(min(unplaced[i], opts.by_request[i][0].cost) if opts.by_request[i]

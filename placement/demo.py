@@ -39,7 +39,6 @@ from .requests.models import DangerZone, Gender, HousingRequest, Priority
 LOGINS_FILE = "demo-logins.txt"
 DEMO_DOMAIN = "demo.shelter-bridge.org"
 
-
 # (ZIP, shelter name, policy, pets, accessible, max_stay, capacity, nonbinary, same_gender)
 SHELTERS = [
     ("20001", "Harbor House", Policy.WOMEN, False, True, 30, 12, True, False),
