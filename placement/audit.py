@@ -13,7 +13,9 @@ class AuditEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: a job
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: not a person
+    # Who acted: a user, a scheduled job, the command line, a staff link (later an API key).
+    actor_kind: Mapped[str | None] = mapped_column(String(20))
     action: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(40))  # "booking", "request", ...
     subject_id: Mapped[int] = mapped_column(index=True)

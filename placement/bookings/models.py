@@ -3,14 +3,16 @@
 import secrets
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partners.base import Base, enum_column, utcnow
 from partners.places import Hotel, Shelter
 
 from ..requests.models import HousingRequest
-from .states import HOLDING, BookingState
+from .states import HOLDING, PLACING, BookingState
+
+LIVE_STAY_SQL = "state IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(PLACING)))
 
 
 def new_booking_ref() -> str:
@@ -26,6 +28,10 @@ class Booking(Base):
         CheckConstraint("persons >= 1", name="persons_positive"),
         CheckConstraint("rooms >= 0 AND points_planned >= 0", name="counts_not_negative"),
         Index("ix_booking_state_check_in", "state", "check_in"),
+        # A request has at most one live stay: no race between two coordinators, two
+        # paths or two processes can place one person twice.
+        Index("uq_booking_live_per_request", "request_id", unique=True,
+              sqlite_where=text(LIVE_STAY_SQL), postgresql_where=text(LIVE_STAY_SQL)),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

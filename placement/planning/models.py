@@ -42,6 +42,9 @@ class PlanRun(Base):
     # Progress while running: the best cost so far and the elapsed seconds.
     progress: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(String(500))
+    # Requests left out of this run because the planner cannot express them (request id ->
+    # why, for the coordinator); the run still plans everyone else.
+    skipped: Mapped[dict | None] = mapped_column(JSON)
     # A digest of the solver's input as this run left things (the problem, with the run's
     # own proposals as the hint): a scheduled run that finds the same input has nothing new
     # to plan and skips the solver ("unchanged").

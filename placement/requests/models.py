@@ -84,6 +84,8 @@ class HousingRequest(Base):
     )
     # Free text, encrypted at rest (placement.crypto); never shown in lists or logs.
     note_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Why the request was withdrawn or closed (a short reason; never case details).
+    status_reason: Mapped[str | None] = mapped_column(String(300))
     # The planner's last word on why this request could not be placed, for the advocate.
     unplaced_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -95,6 +97,9 @@ class HousingRequest(Base):
         back_populates="request", cascade="all, delete-orphan"
     )
     exclusions: Mapped[list["Exclusion"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan"
+    )
+    rejections: Mapped[list["PlaceRejection"]] = relationship(
         back_populates="request", cascade="all, delete-orphan"
     )
 
@@ -143,3 +148,37 @@ class Exclusion(Base):
     @property
     def place_key(self) -> str:
         return f"shelter:{self.shelter_id}" if self.shelter_id else f"hotel:{self.hotel_id}"
+
+
+class PlaceRejection(Base):
+    """A coordinator's "no" to a place for this request (a rejected proposal, a cancelled
+    stay): the planner never proposes that place for it again, on any date, until a
+    coordinator undoes it. Kept apart from the advocate's exclusions (a different reason,
+    a different person, undoable)."""
+
+    __tablename__ = "place_rejection"
+    __table_args__ = (
+        CheckConstraint(
+            "(shelter_id IS NULL) <> (hotel_id IS NULL)", name="exactly_one_place"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("housing_request.id", ondelete="CASCADE"), index=True
+    )
+    shelter_id: Mapped[int | None] = mapped_column(ForeignKey("shelter.id", ondelete="CASCADE"))
+    hotel_id: Mapped[int | None] = mapped_column(ForeignKey("hotel.id", ondelete="CASCADE"))
+    # The proposal or stay that was turned down (None when made some other way).
+    booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"))
+    reason: Mapped[str] = mapped_column(String(300))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    undone_at: Mapped[datetime | None]
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    request: Mapped[HousingRequest] = relationship(back_populates="rejections")
+
+    @property
+    def active(self) -> bool:
+        return self.undone_at is None
