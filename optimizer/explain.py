@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from itertools import combinations
 
 import numpy as np
 
@@ -25,10 +26,11 @@ from .validate import cost_units, fixed_load, place_refusals, policy_refusal, un
 
 @dataclass
 class Reason:
-    kind: str  # distance, excluded, danger, policy, pets, accessible, max_stay, adult,
+    kind: str  # distance, excluded, danger, policy, pets, accessible, needs, max_stay, adult,
     #            full_alone, costly, taken, fits
     text: str
     places: list[str] = field(default_factory=list)  # the places the reason is about
+    needs: list[str] = field(default_factory=list)  # the missing needs named, raw strings
 
 
 def check_stay(problem: Problem, request_id: str, resource_id: str, check_in: int,
@@ -67,7 +69,8 @@ def explain_unplaced(problem: Problem, plan: Plan) -> dict[str, str]:
             if rid in problem.request_by_id}
 
 
-RULES = ("distance", "excluded", "danger", "policy", "pets", "accessible", "max_stay", "full")
+RULES = ("distance", "excluded", "danger", "policy", "pets", "accessible", "needs", "max_stay",
+         "full")
 
 
 def explain_request(problem: Problem, plan: Plan, request_id: str,
@@ -76,7 +79,9 @@ def explain_request(problem: Problem, plan: Plan, request_id: str,
 
     Where the place rules or capacity keep it out everywhere, the reason names a rule that
     alone keeps some place out (so lifting it lets the request in); failing that, the fewest
-    rules that together do.
+    rules that together do. Either way the sentence is true of every place in reach: a rule
+    some place in reach passes is never named as if no place did (a full youth shelter is
+    named full, not hidden behind "no place takes an unaccompanied minor").
     """
     r = problem.request_by_id[request_id]
     index = problem.requests.index(r)
@@ -151,6 +156,8 @@ def _static_rules(r: Request, p: Place) -> set[str]:
         rules.add("pets")
     if r.accessible and not p.accessible:
         rules.add("accessible")
+    if r.needs and not r.needs <= p.offers:
+        rules.add("needs")
     if isinstance(p, Shelter) and p.max_stay is not None and r.nights > p.max_stay:
         rules.add("max_stay")
     return rules
@@ -162,19 +169,63 @@ def _static_reason(problem: Problem, r: Request, failing: dict[str, set[str]],
     where = f"within {r.max_miles:g} miles" if r.max_miles is not None else "anywhere"
     for rule in RULES:
         sole = sorted(k for k, rules in failing.items() if rules == {rule})
-        if sole:
-            if rule == "full":
-                return _full_reason(problem, [ob for k in sole for ob in now[k]], sole)
-            return Reason(rule, _sentence(problem, r, (rule,), where, sole), sole)
-    fewest = min(failing.values(),
-                 key=lambda rules: (len(rules), sorted(RULES.index(x) for x in rules)))
-    rules = tuple(x for x in RULES if x in fewest)
-    named = sorted(k for k, v in failing.items() if v == fewest)
-    return Reason("+".join(rules), _sentence(problem, r, rules, where, named), named)
+        if not sole:
+            continue
+        if rule == "full":
+            return _full_reason(problem, [ob for k in sole for ob in now[k]], sole)
+        if rule in EVERY_PLACE and not _every_place_breaks(failing, {rule}):
+            continue  # "no place takes ..." would be false: another rule is the binding one
+        needs = _named_needs(problem, r, failing, (rule,))
+        return Reason(rule, _sentence(problem, r, (rule,), where, sole, needs), sole, needs)
+    rules = _fewest_rules(failing)
+    named = sorted(k for k, v in failing.items() if v <= set(rules))
+    needs = _named_needs(problem, r, failing, rules)
+    return Reason("+".join(rules), _sentence(problem, r, rules, where, named, needs), named,
+                  needs)
+
+
+def _named_needs(problem: Problem, r: Request, failing: dict[str, set[str]],
+                 rules: tuple[str, ...]) -> list[str]:
+    """The needs that "no place ... offers 'x'" names: those lacking at every place in reach
+    that no other named rule keeps out, else every need lacking at one of them (no such place
+    then offers them all). Raw strings, sorted; the app turns them into labels."""
+    if "needs" not in rules:
+        return []
+    others = (set(rules) | {"distance"}) - {"needs"}
+    lacking = [r.needs - problem.places[k].offers for k, v in failing.items()
+               if "needs" in v and not v & others]
+    common = frozenset.intersection(*lacking) if lacking else frozenset()
+    return sorted(common or frozenset().union(*lacking) or r.needs)
+
+
+# Rules whose sentence says "no place {where} <does this>", a claim about every place in reach
+# (the others say "every place that fits ... <fails this>", true of the places named).
+EVERY_PLACE = ("policy", "pets", "accessible", "needs", "max_stay")
+
+
+def _every_place_breaks(failing: dict[str, set[str]], rules: set[str]) -> bool:
+    """Every place breaks one of `rules`, or lies beyond the distance the sentence names."""
+    return all(v & (rules | {"distance"}) for v in failing.values())
+
+
+def _fewest_rules(failing: dict[str, set[str]]) -> tuple[str, ...]:
+    """The fewest rules (the earliest in RULES on a tie) that every place breaks one of, and
+    that are all some place breaks (so lifting them there lets the request in).
+
+    The rule sets of all places together always qualify; at most 2**8 sets are tried.
+    """
+    kinds = {frozenset(v) for v in failing.values()}
+    for size in range(1, len(RULES) + 1):
+        for rules in combinations(RULES, size):
+            chosen = set(rules)
+            if all(v & (chosen | {"distance"}) for v in kinds) and any(
+                    v <= chosen for v in kinds):
+                return rules
+    raise AssertionError("every place breaks some rule")  # pragma: no cover
 
 
 def _sentence(problem: Problem, r: Request, rules: tuple[str, ...], where: str,
-              places: list[str]) -> str:
+              places: list[str], needs: list[str] | None = None) -> str:
     if rules == ("distance",):
         nearest = min(miles(r.lat, r.lon, problem.places[k].lat, problem.places[k].lon)
                       for k in places)
@@ -190,6 +241,7 @@ def _sentence(problem: Problem, r: Request, rules: tuple[str, ...], where: str,
         "policy": f"takes {_party(r)}",
         "pets": f"admits {_pets(r)}",
         "accessible": "is wheelchair accessible",
+        "needs": "offers " + " and ".join(f"'{x}'" for x in needs or sorted(r.needs)),
         "max_stay": f"allows a stay of {r.nights} nights",
         "full": "has room on the nights of the stay",
     }

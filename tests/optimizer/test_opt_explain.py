@@ -9,6 +9,7 @@ from opt_support import assert_valid, problem_of
 
 from optimizer.api import check_stay, explain_unplaced, solve
 from optimizer.explain import Reason, explain_request
+from optimizer.geo import miles
 from optimizer.plan import Plan
 from optimizer.problem import (
     FixedStay,
@@ -20,6 +21,7 @@ from optimizer.problem import (
     Zone,
     load_problem,
 )
+from optimizer.validate import policy_refusal
 
 H = 7
 
@@ -201,11 +203,46 @@ def _loosen(p: Problem, rid: str, reason: Reason) -> Problem:
                                hotels=tuple(hotels), programs=tuple(programs))
 
 
+def _breaks(p: Problem, plan: Plan, r: Request, place, rule: str) -> bool:
+    """Whether `place` breaks `rule` for `r`, worked out apart from the explainer."""
+    if rule == "policy":
+        return (policy_refusal(place, r) is not None if isinstance(place, Shelter)
+                else r.adults == 0)
+    if rule == "pets":
+        return r.needs_pet_place and not place.pets
+    if rule == "accessible":
+        return r.accessible and not place.accessible
+    if rule == "max_stay":
+        return isinstance(place, Shelter) and (place.max_stay or r.nights) < r.nights
+    if rule == "excluded":
+        return place.id in r.exclude
+    if rule == "danger":
+        return any(miles(z.lat, z.lon, place.lat, place.lon) <= z.miles for z in r.avoid)
+    if rule == "distance":
+        return r.max_miles is not None and miles(r.lat, r.lon, place.lat, place.lon) > (
+            r.max_miles + 1e-6)
+    assert rule == "full", rule  # no stay in the window fits (any rule counts: a weaker check)
+    return all(check_stay(p, r.id, place.id, s, plan=plan)
+               for s in range(r.earliest, r.latest + 1))
+
+
+def _claim_is_true(p: Problem, plan: Plan, rid: str, reason: Reason) -> None:
+    """ "No place within N miles both does A and B": every place in reach breaks A or B."""
+    rules = reason.kind.split("+")
+    if len(rules) == 1 and rules[0] not in ("policy", "pets", "accessible", "max_stay"):
+        return  # the other sentences speak of the places they name
+    r = p.request_by_id[rid]
+    for place in (*p.shelters, *p.hotels):
+        if not _breaks(p, plan, r, place, "distance"):
+            assert any(_breaks(p, plan, r, place, x) for x in rules), (rid, reason.text, place.id)
+
+
 def _every_reason_is_a_real_obstacle(p: Problem, plan: Plan) -> int:
     checked = 0
     for rid in plan.unplaced:
         reason = explain_request(p, plan, rid)
         assert reason.kind != "fits" or plan.status != "optimal"
+        _claim_is_true(p, plan, rid, reason)
         freed = _loosen(p, rid, reason)
         after = explain_request(freed, plan, rid)  # everybody else keeps their stay
         assert after.kind == "fits", (rid, reason.text, after.text)
@@ -225,3 +262,47 @@ def test_on_state_1_every_named_obstacle_is_real(shared):
     p = load_problem(shared / "instances/state-1.json")
     plan = solve(p, time_limit=20)
     assert _every_reason_is_a_real_obstacle(p, plan) >= 5
+
+
+# --- a reason is true of every place in reach (issue 13, item 11) ----------------------------
+
+
+def _minor(**kw) -> Request:
+    return request(adults=0, children=1, max_miles=30, **kw)
+
+
+def test_a_full_youth_shelter_is_named_full_not_as_if_no_place_took_minors():
+    # The youth shelter 7 miles away takes the minor and is full; a women's shelter 10 miles
+    # away has room but takes no minor. "No place within 30 miles takes an unaccompanied
+    # minor" would be false: the binding cause is the youth shelter's beds.
+    youth = shelter(id="S7", lat=0.1, policy="youth", beds=(0,) * H)
+    women = shelter(id="S9", lat=0.145, policy="women")
+    p = problem([_minor()], [youth, women], [hotel()])
+    plan, reason = unplaced_reason(p)
+    assert reason.kind == "full_alone", reason.text
+    assert "full" in reason.text and "no place" not in reason.text, reason.text
+    assert reason.places == ["S7"]
+    assert explain_request(_loosen(p, "R1", reason), plan, "R1").kind == "fits"
+
+
+def test_a_rule_some_place_in_reach_passes_is_never_named_alone():
+    # The youth shelter takes the minor but not the dog; the women's shelter takes the dog but
+    # not the minor. Each rule alone leaves a place that passes it: the sentence names both.
+    youth = shelter(id="S7", lat=0.1, policy="youth")
+    women = shelter(id="S9", lat=0.145, policy="women", pets=True)
+    p = problem([_minor(pets=1)], [youth, women])
+    _plan, reason = unplaced_reason(p)
+    assert reason.text == ("no place within 30 miles both takes an unaccompanied minor and "
+                           "admits a pet"), reason.text
+    assert reason.kind == "policy+pets"
+    _claim_is_true(p, _plan, "R1", reason)
+
+
+def test_a_taken_youth_shelter_among_shelters_for_adults_is_named_taken():
+    # A more urgent minor has the youth shelter's one bed.
+    youth = shelter(id="S7", lat=0.1, policy="youth", beds=(1,) * H)
+    women = shelter(id="S9", lat=0.145, policy="women")
+    p = problem([_minor(id="R0"), _minor(priority="high")], [youth, women])
+    _plan, reason = unplaced_reason(p)
+    assert reason.kind == "taken", reason.text
+    assert "every fitting shelter is full on the night of Dec 1" in reason.text
