@@ -7,6 +7,7 @@ from partners.geo import locate
 from placement.auth.models import Role
 from placement.crypto import decrypt_note
 from placement.extensions import db
+from placement.planning.bridge import MAX_HORIZON_NIGHTS
 from placement.requests.models import Gender, HousingRequest, Priority
 from placement.requests.service import (
     RequestDetails,
@@ -215,3 +216,50 @@ def test_every_change_to_places_points_and_accounts_is_audited_without_values(
     donor_event = next(e for e in events if e.subject == "donor")
     assert donor_event.actor_id == coordinator.id
     assert not any("SENTINEL" in (e.detail or "") for e in events)
+
+
+def test_an_arrival_beyond_the_planners_horizon_is_refused_with_the_form_kept(advocate):
+    """Invariant: one bad request never stops planning. The planner looks 90 nights ahead
+    (MAX_HORIZON_NIGHTS) from the person's local date; an arrival window beyond that, or so
+    far away that adding nights overflows the calendar, is refused at the door."""
+    _user, client = advocate
+    today = local_today("America/New_York")
+    beyond = today + timedelta(days=MAX_HORIZON_NIGHTS)
+    for earliest, latest in [(beyond, beyond), ("2031-06-01", "2031-06-02"),
+                             ("9999-12-31", "9999-12-31"), (today, "9999-12-31"),
+                             (today, beyond)]:
+        response = client.post("/requests/new", data=form_data(
+            earliest=str(earliest), latest=str(latest), note="keep me"))
+        assert response.status_code == 400, (earliest, latest)
+        assert "the planner looks 90 days ahead" in response.text
+        assert "keep me" in response.text and f'value="{earliest}"' in response.text
+    assert db.session.scalar(select(HousingRequest.id)) is None
+    last = today + timedelta(days=MAX_HORIZON_NIGHTS - 1)
+    response = client.post("/requests/new", data=form_data(
+        earliest=last.isoformat(), latest=last.isoformat()))
+    assert response.status_code == 302
+    assert (only_request().earliest, only_request().latest) == (last, last)
+
+
+def test_the_horizon_counts_from_the_persons_local_date(advocate):
+    _user, client = advocate
+    last = local_today("Pacific/Honolulu") + timedelta(days=MAX_HORIZON_NIGHTS - 1)
+    response = client.post("/requests/new", data=form_data(
+        where="96813", earliest=last.isoformat(), latest=last.isoformat()))
+    assert response.status_code == 302
+
+
+@pytest.mark.parametrize("earliest, latest", [
+    (date(9999, 12, 31), date(9999, 12, 31)), (date(2031, 1, 1), None),
+    (None, date(9999, 12, 31))])
+def test_file_request_itself_refuses_a_window_beyond_the_horizon(app, make_user, earliest,
+                                                                 latest):
+    # Not only the form: any caller of the service.
+    user = make_user(Role.ADVOCATE)
+    details = RequestDetails(
+        priority=Priority.NORMAL, adults=1, children=0, gender=Gender.MALE, pets=0,
+        service_animal=False, accessible=False, location=locate("30303"), max_miles=None,
+        danger_zones=[], exclude=[], earliest=earliest, latest=latest, nights=2, note=None)
+    with pytest.raises(RequestError, match="the planner looks 90 days ahead"):
+        file_request(db.session, user.id, details,
+                     now=datetime(2026, 12, 1, 17, tzinfo=UTC))

@@ -20,6 +20,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 from partners.geo import LocationNotFound, locate
 
 from .models import Gender, Priority
+from .service import local_today, window_errors
 
 PRIORITY_CHOICES = [
     SelectChoice(Priority.CRITICAL.value, "Critical: tonight"),
@@ -87,6 +88,21 @@ class RequestForm(FlaskForm):
         if (field.data or 0) + (self.children.data or 0) < 1:
             raise ValidationError("A party has at least one person.")
 
+    def _window_error(self, name: str) -> str | None:
+        """The service's own check (file_request repeats it), here to show each error by its
+        field. Dates the priority filled in are recomputed at filing, so they pass."""
+        location = getattr(self.where, "location", None)
+        if self.window_auto.data == "1" or location is None:
+            return None
+        today = local_today(location.timezone)
+        return window_errors(self.earliest.data, self.latest.data, today).get(name)
+
+    def validate_earliest(self, field) -> None:
+        if error := self._window_error("earliest"):
+            raise ValidationError(error)
+
     def validate_latest(self, field) -> None:
         if field.data and self.earliest.data and field.data < self.earliest.data:
             raise ValidationError("The latest arrival comes before the earliest.")
+        if error := self._window_error("latest"):
+            raise ValidationError(error)

@@ -13,6 +13,7 @@ from partners.geo import Location
 from .. import audit
 from ..crypto import encrypt_note
 from ..places.picker import parse_key as parse_place_key
+from ..planning.bridge import MAX_HORIZON_NIGHTS
 from .models import DangerZone, Exclusion, Gender, HousingRequest, Priority
 
 # How soon each priority needs a bed: the window the form pre-fills (days from tonight).
@@ -32,6 +33,34 @@ def local_today(timezone: str | None, now: datetime | None = None) -> date:
 def arrival_window(priority: Priority, today: date) -> tuple[date, date]:
     first, last = WINDOW_DAYS[priority]
     return today + timedelta(days=first), today + timedelta(days=last)
+
+
+def _day(value: date, today: date) -> str:
+    return f"{value:%b} {value.day}" + ("" if value.year == today.year else f", {value.year}")
+
+
+def window_errors(earliest: date | None, latest: date | None,
+                  today: date) -> dict[str, str]:
+    """What is wrong with an arrival window, by field ("earliest", "latest").
+
+    The planner sees MAX_HORIZON_NIGHTS nights from today where the person is: an arrival
+    it cannot see would never be planned (and a date near the end of the calendar
+    overflows once nights are added), so neither end of the window may lie beyond it.
+    """
+    errors = {}
+    last = today + timedelta(days=MAX_HORIZON_NIGHTS - 1)
+    beyond = (f"no later than {_day(last, today)} where the person is: the planner looks "
+              f"{MAX_HORIZON_NIGHTS} days ahead.")
+    if earliest is not None and earliest < today:
+        errors["earliest"] = (f"The earliest arrival cannot be before today "
+                              f"({_day(today, today)}) where the person is.")
+    elif earliest is not None and earliest > last:
+        errors["earliest"] = f"The earliest arrival must be {beyond}"
+    if latest is not None and latest > last:
+        errors["latest"] = f"The latest arrival must be {beyond}"
+    elif earliest is not None and latest is not None and latest < earliest:
+        errors["latest"] = "The latest arrival comes before the earliest."
+    return errors
 
 
 @dataclass
@@ -63,11 +92,9 @@ def file_request(session: Session, advocate_id: int, details: RequestDetails,
     earliest, latest = arrival_window(details.priority, today)
     earliest = details.earliest or earliest
     latest = details.latest or max(latest, earliest)
-    if earliest < today:
-        raise RequestError(f"The earliest arrival cannot be before today ({today:%b %-d}) "
-                           "where the person is.")
-    if latest < earliest:
-        raise RequestError("The latest arrival comes before the earliest.")
+    errors = window_errors(earliest, latest, today)
+    if errors:
+        raise RequestError(errors.get("earliest") or errors["latest"])
     request = HousingRequest(
         created_by_id=advocate_id, priority=details.priority, adults=details.adults,
         children=details.children, gender=details.gender, pets=details.pets,
