@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import audit, config, errors, logs, security
+from . import audit, config, errors, filters, logs, security
 from .auth import access
 from .database import configure_engine
 from .extensions import bootstrap, csrf, db, login_manager, migrate
@@ -33,6 +33,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.init_app(app)
     _init_extensions(app)
     audit.init_app()
+    filters.init_app(app)
     _register_blueprints(app)
     _register_cli(app)
     errors.init_app(app)
