@@ -1,11 +1,111 @@
-"""The audit log: who did what to which record, when. Never case details."""
+"""The audit log: who did what to which record, when. Never case details.
 
+Who acted is a kind (`ActorKind`) and, for a person, their account. The kind comes from
+where the work runs, never from a guess on the page: a request with a signed-in user is
+that user; the job runner, the staff report link and a planner run say what they are with
+`acting_as`; any command of `flask ...` is the command line. A run started by a person
+(Plan now, a critical filing) carries that person into its thread (`carrying_actor`).
+"""
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
+from functools import wraps
+from typing import TypeVar
 
 from sqlalchemy import ForeignKey, String, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from partners.base import Base, utcnow
+
+F = TypeVar("F", bound=Callable)
+
+
+class ActorKind(StrEnum):
+    """The kinds of actor, once. Stored as the value in `audit_event.actor_kind`."""
+
+    USER = "user"  # a person signed in (their account is the event's actor_id)
+    VISITOR = "visitor"  # someone not signed in: a failed sign-in
+    JOB = "job"  # a scheduled job
+    CLI = "cli"  # a `flask ...` command on the server
+    STAFF_LINK = "staff_link"  # shelter staff through their shelter's report link
+    API_KEY = "api_key"  # reserved for API keys
+
+    @property
+    def label(self) -> str:
+        return {"user": "user", "visitor": "someone not signed in", "job": "scheduled job",
+                "cli": "command line", "staff_link": "staff link",
+                "api_key": "API key"}[self.value]
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: ActorKind | None  # None: the work ran where nobody said who acts (a defect)
+    user_id: int | None = None
+
+    @property
+    def stored_kind(self) -> str | None:  # the plain string: drivers may dump enums by name
+        return self.kind.value if self.kind else None
+
+
+_acting: ContextVar[Actor | None] = ContextVar("audit_actor", default=None)
+
+
+@contextmanager
+def acting_as(kind: ActorKind, user_id: int | None = None) -> Iterator[Actor]:
+    """Everything recorded inside is by this actor (the job runner, the staff link...)."""
+    actor = Actor(kind, user_id)
+    token = _acting.set(actor)
+    try:
+        yield actor
+    finally:
+        _acting.reset(token)
+
+
+def acts_as(kind: ActorKind) -> Callable[[F], F]:
+    """A view whose every change is by `kind` (the staff report link)."""
+    def mark(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args, **kwargs):
+            with acting_as(kind):
+                return view(*args, **kwargs)
+        return wrapped  # type: ignore[return-value]
+    return mark
+
+
+def current_actor() -> Actor:
+    explicit = _acting.get()
+    if explicit is not None:
+        return explicit
+    from flask import has_request_context
+    from flask_login import current_user
+
+    if has_request_context():
+        if current_user and current_user.is_authenticated:
+            return Actor(ActorKind.USER, current_user.id)
+        return Actor(ActorKind.VISITOR)
+    import click
+
+    if click.get_current_context(silent=True) is not None:  # inside `flask <command>`
+        return Actor(ActorKind.CLI)
+    return Actor(None)
+
+
+def carrying_actor(target: Callable) -> Callable:
+    """`target` run in another thread by whoever is acting now (threads start with no
+    context of their own: a planner run would otherwise be nobody's)."""
+    actor = current_actor()
+
+    @wraps(target)
+    def run(*args, **kwargs):
+        if actor.kind is None:
+            return target(*args, **kwargs)
+        with acting_as(actor.kind, actor.user_id):
+            return target(*args, **kwargs)
+    return run
 
 
 class AuditEvent(Base):
@@ -24,15 +124,25 @@ class AuditEvent(Base):
     # Operational detail only (a confirmation number, a count of nights), never case data.
     detail: Mapped[str | None] = mapped_column(String(300))
 
+    @property
+    def kind(self) -> ActorKind | None:
+        try:
+            return ActorKind(self.actor_kind)
+        except ValueError:  # None: an event from before kinds were recorded
+            return None
+
 
 def record(session: Session, actor_id: int | None, action: str, subject: str, subject_id: int,
            from_state: str | None = None, to_state: str | None = None,
            detail: str | None = None) -> AuditEvent:
-    event = AuditEvent(actor_id=actor_id, action=action, subject=subject, subject_id=subject_id,
-                       from_state=from_state, to_state=to_state, detail=detail)
+    """`actor_id` names the person who acted (a sign-in before the session knows them);
+    None: whoever is acting here (a signed-in user, the job, the command line...)."""
+    actor = Actor(ActorKind.USER, actor_id) if actor_id is not None else current_actor()
+    event = AuditEvent(actor_id=actor.user_id, actor_kind=actor.stored_kind, action=action,
+                       subject=subject, subject_id=subject_id, from_state=from_state,
+                       to_state=to_state, detail=detail)
     session.add(event)
     return event
-
 
 
 # Every change to these records is on the log, whoever makes it and from wherever (pages,
@@ -41,15 +151,6 @@ def record(session: Session, actor_id: int | None, action: str, subject: str, su
 AUDITED = frozenset({"user", "shelter", "hotel", "loyalty_program", "donor", "points_lot",
                      "shelter_night", "hotel_night"})
 QUIET_FIELDS = frozenset({"last_login_at", "totp_last_step", "updated_at"})
-
-
-def _actor_id() -> int | None:
-    from flask import has_request_context
-    from flask_login import current_user
-
-    if has_request_context() and current_user and current_user.is_authenticated:
-        return current_user.id
-    return None
 
 
 def _changed_fields(instance) -> list[str]:
@@ -72,10 +173,11 @@ def _record_changes(session, _flush_context) -> None:
             rows.append({"action": action, "subject": instance.__tablename__,
                          "subject_id": instance.id, "detail": ", ".join(fields)[:300] or None})
     if rows:
-        actor = _actor_id()
+        actor = current_actor()
         now = utcnow()
         session.connection().execute(insert(AuditEvent.__table__), [
-            {**row, "actor_id": actor, "at": now, "from_state": None, "to_state": None}
+            {**row, "actor_id": actor.user_id, "actor_kind": actor.stored_kind, "at": now,
+             "from_state": None, "to_state": None}
             for row in rows])
 
 

@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..audit import AuditEvent, record
+from ..audit import ActorKind, AuditEvent, record
 from ..auth import throttle
 from ..auth.access import roles
 from ..auth.cli import create_user
@@ -153,10 +153,15 @@ AUDIT_PAGE = 200
 @roles(Role.ADMIN)
 def audit_log():
     subject = request.args.get("subject") or None
+    actor = request.args.get("actor") or None
+    if actor not in ActorKind._value2member_map_:
+        actor = None  # an unknown kind filters nothing, rather than showing an empty log
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE)
     if subject:
         query = query.where(AuditEvent.subject == subject[:40])
+    if actor:
+        query = query.where(AuditEvent.actor_kind == actor)
     events = db.session.scalars(query).all()
     emails = dict(db.session.execute(select(User.id, User.email)).all())
     return render_template("admin/audit.html", events=events, emails=emails, subject=subject,
-                           limit=AUDIT_PAGE)
+                           actor=actor, kinds=list(ActorKind), limit=AUDIT_PAGE)

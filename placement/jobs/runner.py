@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from partners.base import utcnow
 
+from ..audit import ActorKind, acting_as
 from ..database import unit_of_work
 from ..extensions import db
 from .models import JobOutcome, JobRun
@@ -123,7 +124,7 @@ def run_job(app: Flask, name: str, now: datetime) -> JobRun | None:
     """Run `name` for the tick `now` falls in, unless it ran or is running elsewhere.
     Returns the recorded run, or None when this process did not run it."""
     job = JOBS[name]
-    with app.app_context():
+    with app.app_context(), acting_as(ActorKind.JOB):  # its changes are the job's
         fire_time = job.trigger(app.config).fire_time(now)
         try:
             with job_lock(name) as held:

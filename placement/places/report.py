@@ -12,6 +12,7 @@ from partners.availability import (
 )
 from partners.base import utcnow
 
+from ..audit import ActorKind, acts_as
 from ..auth.access import public
 from ..database import unit_of_work
 from ..extensions import db
@@ -54,6 +55,7 @@ def staff_report(token: str):
 
 @bp.route("/report/<token>", methods=["POST"])
 @public
+@acts_as(ActorKind.STAFF_LINK)
 def record_report(token: str):
     now = utcnow()
     try:

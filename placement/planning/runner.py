@@ -17,6 +17,7 @@ from optimizer.plan import Assignment, Plan
 from partners.base import utcnow
 
 from .. import notify
+from ..audit import carrying_actor
 from ..auth.models import User
 from ..bookings.models import Booking
 from ..bookings.service import withdraw
@@ -55,7 +56,9 @@ def start_run(actor_id: int | None, time_limit: float | None = None,
     if app.config["PLANNER_SYNC"]:
         execute_run(app, run_id, today)
     else:
-        threading.Thread(target=execute_run, args=(app, run_id, today), daemon=True,
+        # The thread starts with no context: it carries whoever started the run.
+        threading.Thread(target=carrying_actor(execute_run), args=(app, run_id, today),
+                         daemon=True,
                          name=f"plan-run-{run_id}").start()
     return run, True
 
