@@ -5,12 +5,16 @@ table also shows totals, a single hidden cell in a row or column could be recomp
 the total and the cells shown, so another cell of that line is hidden too (secondary
 suppression), the smallest one, until no line has exactly one unknown. Zero is shown:
 it says nobody was housed, which identifies no one.
+
+A cell hidden by secondary suppression reads "hidden", never "fewer than 11": it may be
+any size, and a label that says otherwise misleads the reader about every number around it.
 """
 
 from dataclasses import dataclass
 
 THRESHOLD = 11
-HIDDEN_LABEL = "fewer than 11"
+SMALL_LABEL = "fewer than 11"
+HIDDEN_LABEL = "hidden"
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,18 @@ class SuppressedTable:
     def shown(self, row: int, col: int) -> int | None:
         return None if self.hidden[row][col] else self.cells[row][col]
 
+    def text(self, row: int, col: int) -> str:
+        return label(self.cells[row][col], self.hidden[row][col])
+
+    def row_total_text(self, row: int) -> str:
+        return label(self.row_totals[row], self.row_totals_hidden[row])
+
+    def col_total_text(self, col: int) -> str:
+        return label(self.col_totals[col], self.col_totals_hidden[col])
+
+    def grand_total_text(self) -> str:
+        return label(self.grand_total, self.grand_total_hidden)
+
     @property
     def visible_share(self) -> float:
         flat = [h for row in self.hidden for h in row]
@@ -40,9 +56,10 @@ def is_small(value: int) -> bool:
 
 
 def suppress(cells: list[list[int]], row_totals: bool = True, col_totals: bool = True,
-             ) -> SuppressedTable:
+             columns: int | None = None) -> SuppressedTable:
+    """`columns` is the table's width when it may have no rows (its totals are then 0)."""
     n_rows = len(cells)
-    n_cols = len(cells[0]) if cells else 0
+    n_cols = len(cells[0]) if cells else columns or 0
     # Work on one grid that includes the totals: row n_rows holds column totals, column
     # n_cols holds row totals, their corner the grand total.
     grid = [list(row) + [sum(row)] for row in cells]
@@ -119,5 +136,9 @@ def suppress(cells: list[list[int]], row_totals: bool = True, col_totals: bool =
     )
 
 
-def label(value: int | None) -> str:
-    return HIDDEN_LABEL if value is None else f"{value:,}"
+def label(value: int, hidden: bool) -> str:
+    """How a count reads: the number, "fewer than 11" (primary suppression), or "hidden"
+    (secondary suppression: hidden only so that a small count cannot be worked out)."""
+    if not hidden:
+        return f"{value:,}"
+    return SMALL_LABEL if is_small(value) else HIDDEN_LABEL

@@ -61,3 +61,25 @@ def test_suppression_is_not_blanket_on_a_busy_table():
     cells[3][2] = 4
     result = suppress(cells)
     assert result.visible_share >= 0.9
+
+
+def test_a_cell_hidden_only_to_protect_another_says_hidden_not_fewer_than_11():
+    result = suppress([[20], [5]], row_totals=False, col_totals=True)
+    assert result.hidden == [[True], [True]]
+    assert [result.text(0, 0), result.text(1, 0)] == ["hidden", "fewer than 11"]
+    assert result.col_total_text(0) == "25"
+
+
+def test_every_hidden_total_says_why():
+    result = suppress([[4, 30], [3, 40]])
+    assert result.hidden == [[True, True], [True, True]]
+    assert result.col_total_text(0) == "fewer than 11"  # 7
+    assert result.col_total_text(1) == "hidden"  # 70, hidden with the 7 beside it
+    assert [result.text(0, 1), result.text(1, 1)] == ["hidden", "hidden"]
+    assert [result.row_total_text(0), result.grand_total_text()] == ["34", "77"]
+
+
+def test_an_empty_table_keeps_its_columns():
+    result = suppress([], row_totals=False, col_totals=True, columns=3)
+    assert result.col_totals == [0, 0, 0]
+    assert result.col_totals_hidden == [False, False, False]
