@@ -161,9 +161,10 @@ def past_stays(today: date, rng: random.Random, programs: dict) -> None:
             continue
         budget[program.id] -= cost
         ref = f"demo-past-{i}"
-        hold_points(db.session, program.id, cost, ref, today - timedelta(days=200))
+        held = hold_points(db.session, program.id, cost, ref, today - timedelta(days=200))
         txn = spend_hold(db.session, ref, nights=nights, persons=rng.randint(1, 4))
-        txn.created_at = datetime.combine(
+        # Both postings in the past: donors' figures are sums of postings up to a month's end.
+        held.created_at = txn.created_at = datetime.combine(
             today - timedelta(days=rng.randint(1, 180)), datetime.min.time()
         )
 

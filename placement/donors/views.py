@@ -4,17 +4,18 @@ import csv
 import io
 from datetime import date
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, current_app, render_template
 from flask_login import current_user
 from sqlalchemy import select
 
 from partners.points import Donor
-from partners.reports import MEASURES, donor_report
-from partners.suppression import label
+from partners.reports import MEASURES, DonorReport, donor_report
 
 from ..auth.access import roles
 from ..auth.models import Role
 from ..extensions import db
+from ..jobs.runner import clock
+from ..requests.service import local_today
 from .chart import bar_chart
 
 bp = Blueprint("donors", __name__, url_prefix="/donor")
@@ -24,17 +25,26 @@ def my_donor() -> Donor | None:
     return db.session.scalar(select(Donor).where(Donor.user_id == current_user.id))
 
 
+def report_for(donor: Donor) -> DonorReport:
+    """As of the end of the last complete month by the hotline's date (the app's injected
+    clock in tests), never the server's."""
+    timezone = current_app.config["HOTLINE_TIMEZONE"]
+    today: date = local_today(timezone, clock(current_app))
+    return donor_report(db.session, donor.id, today, timezone)
+
+
 @bp.route("/")
 @roles(Role.DONOR)
 def dashboard():
     donor = my_donor()
-    report = donor_report(db.session, donor.id, date.today()) if donor else None
+    report = report_for(donor) if donor else None
     chart = None
     if report and report.has_usage:
-        nights = [report.by_month.shown(i, 1) for i in range(len(report.months))]
-        chart = bar_chart(report.months, nights)
+        rows = range(len(report.months))
+        chart = bar_chart(report.months, [report.by_month.shown(i, 1) for i in rows],
+                          [report.by_month.text(i, 1) for i in rows])
     return render_template("donors/dashboard.html", donor=donor, report=report, chart=chart,
-                           label=label, measures=MEASURES)
+                           measures=MEASURES)
 
 
 @bp.route("/report.csv")
@@ -44,23 +54,22 @@ def report_csv():
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["table", "month", "program", "measure", "value"])
-    if donor:
-        report = donor_report(db.session, donor.id, date.today())
+    report = report_for(donor) if donor else None
+    if report and report.has_gifts:
+        as_of = report.as_of.strftime("%Y-%m")
         for program in report.programs:
             for account in ("available", "held", "spent", "expired"):
-                writer.writerow(["points", "", program.program, account,
+                writer.writerow(["points", as_of, program.program, account,
                                  getattr(program.balances, account)])
         for j, measure in enumerate(MEASURES):
             for i, month in enumerate(report.months):
                 writer.writerow(["by month", month.strftime("%Y-%m"), "", measure,
-                                 label(report.by_month.shown(i, j))])
+                                 report.by_month.text(i, j)])
             for i, name in enumerate(report.program_names):
-                writer.writerow(["by program", "", name, measure,
-                                 label(report.by_program.shown(i, j))])
-            total = report.by_month.col_totals[j]
-            writer.writerow(["total", "", "", measure,
-                             label(None if report.by_month.col_totals_hidden[j] else total)])
+                writer.writerow(["by program", "", name, measure, report.by_program.text(i, j)])
+            writer.writerow(["total", "", "", measure, report.by_month.col_total_text(j)])
+    name = f"-{report.as_of:%Y-%m}" if report else ""  # the month the figures stand at
     return Response(out.getvalue(), mimetype="text/csv", headers={
-        "Content-Disposition": "attachment; filename=shelter-bridge-donor-report.csv",
+        "Content-Disposition": f"attachment; filename=shelter-bridge-donor-report{name}.csv",
         "Cache-Control": "no-store",
     })

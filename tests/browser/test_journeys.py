@@ -1,7 +1,7 @@
 """The three journeys, each at a desktop and a phone viewport, on both databases."""
 
 import re
-from datetime import date
+from datetime import date, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -18,6 +18,7 @@ from placement.extensions import db
 from placement.planning.models import PlanRun
 from placement.planning.runner import execute_run
 from placement.requests.models import HousingRequest
+from placement.requests.service import local_today
 
 pytestmark = pytest.mark.browser
 
@@ -143,19 +144,23 @@ def test_coordinator_plans_approves_confirms_extends_and_checks_out(journey):
 
 
 def test_donor_sees_points_used_by_month_with_small_counts_hidden(journey, app):
+    # A donor's figures stand at the end of the last complete month: these stays ended in it.
+    last_month = local_today(app.config["HOTLINE_TIMEZONE"]).replace(day=1) - timedelta(days=1)
     with unit_of_work():
         marriott = db.session.scalar(select(LoyaltyProgram.id).where(
             LoyaltyProgram.code == "marriott"))
         for i in range(14):  # a busy month: enough stays to show a number
             ref = f"journey-{i}"
-            hold_points(db.session, marriott, 15_000, ref, date.today())
-            spend_hold(db.session, ref, nights=3, persons=2)
+            held = hold_points(db.session, marriott, 15_000, ref, date.today())
+            spent = spend_hold(db.session, ref, nights=3, persons=2)
+            held.created_at = spent.created_at = datetime(last_month.year, last_month.month,
+                                                          15, 17)
 
     j = journey("donor")
     j.sign_in(journey.logins["donor"])
     expect(j.page.get_by_role("heading", level=1)).to_contain_text("Northwind Logistics")
-    this_month = date.today().strftime("%B %Y")
-    month_row = j.page.locator("table", has_text="by month").locator("tr", has_text=this_month)
+    month_row = j.page.locator("table", has_text="by month").locator(
+        "tr", has_text=last_month.strftime("%B %Y"))
     stays = month_row.locator("td").first.inner_text()
     assert stays != "fewer than 11" and int(stays.replace(",", "")) >= 11
     expect(j.page.get_by_text("fewer than 11").first).to_be_visible()
