@@ -241,7 +241,7 @@ def _sentence(problem: Problem, r: Request, rules: tuple[str, ...], where: str,
         "policy": f"takes {_party(r)}",
         "pets": f"admits {_pets(r)}",
         "accessible": "is wheelchair accessible",
-        "needs": "offers " + " and ".join(f"'{x}'" for x in needs or sorted(r.needs)),
+        "needs": _offers(needs or sorted(r.needs)),
         "max_stay": f"allows a stay of {r.nights} nights",
         "full": "has room on the nights of the stay",
     }
@@ -260,6 +260,11 @@ def _party(r: Request) -> str:
         kids = "a child" if r.children == 1 else f"{r.children} children"
         return f"{who} with {kids}"
     return who if r.persons == 1 else f"{who} with {r.adults - 1} more adults"
+
+
+def _offers(needs: list[str]) -> str:
+    quoted = ", ".join(f"'{x}'" for x in needs)
+    return f"offers {quoted}" if len(needs) == 1 else f"offers all of {quoted}"
 
 
 def _pets(r: Request) -> str:

@@ -84,6 +84,7 @@ class PlaceTable:
         self.max_stay = np.array([p.max_stay if isinstance(p, Shelter) and p.max_stay is not None
                                   else np.inf for p in places], dtype=float)
         self._policy: dict[tuple, np.ndarray] = {}
+        self._offers: dict[str, np.ndarray] = {}
 
     def policy_ok(self, r: Request) -> np.ndarray:
         """Places whose policy takes this party (hotels: any party with an adult)."""
@@ -93,6 +94,14 @@ class PlaceTable:
             ok = self._policy[key] = np.array([
                 policy_refusal(p, r) is None if isinstance(p, Shelter) else r.adults > 0
                 for p in self.places], dtype=bool)
+        return ok
+
+    def offers(self, need: str) -> np.ndarray:
+        """Places whose offers contain `need` (compared exactly)."""
+        ok = self._offers.get(need)
+        if ok is None:
+            ok = self._offers[need] = np.array([need in p.offers for p in self.places],
+                                               dtype=bool)
         return ok
 
 
@@ -107,6 +116,8 @@ def eligible_places(r: Request, table: PlaceTable) -> list[tuple[Place, float]]:
         mask &= table.pets
     if r.accessible:
         mask &= table.accessible
+    for need in r.needs:  # a place must offer every need
+        mask &= table.offers(need)
     if r.max_miles is not None:
         mask &= _np_miles(r.lat, r.lon, table.lats, table.lons) <= r.max_miles + 0.01
     index = np.nonzero(mask)[0]

@@ -52,6 +52,7 @@ class Shelter:
     accessible: bool = False
     max_stay: int | None = None
     name: str | None = None
+    offers: frozenset[str] = frozenset()  # what the place provides (see Request.needs)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class Hotel:
     pets: bool = False
     accessible: bool = False
     name: str | None = None
+    offers: frozenset[str] = frozenset()
 
 
 Place = Shelter | Hotel
@@ -91,6 +93,12 @@ class Request:
     exclude: frozenset[str] = frozenset()
     unplaced_cost: float | None = None  # None: the priority's default
     delay_cost: float | None = None
+    # Strings a place must offer, all of them, to be eligible; compared exactly.
+    needs: frozenset[str] = frozenset()
+    # Bridge stays (spec: Moves) are read and written back but not used: a plan places every
+    # request as one stay, which the spec allows whatever max_moves says.
+    max_moves: int = 0
+    move_cost: float | None = None
 
     @property
     def persons(self) -> int:
@@ -231,6 +239,13 @@ def _str(obj: Mapping[str, Any], key: str, where: str) -> str:
     return v
 
 
+def _strings(obj: Mapping[str, Any], key: str, where: str) -> frozenset[str]:
+    v = obj.get(key, [])
+    if not isinstance(v, list) or not all(isinstance(x, str) for x in v):
+        raise InstanceError(f"{where}: {key} must be a list of strings, got {v!r}")
+    return frozenset(v)
+
+
 def _nightly(obj: Mapping[str, Any], key: str, where: str, horizon: int) -> tuple[int, ...]:
     v = obj.get(key)
     values = v if isinstance(v, list) else [v] * horizon
@@ -286,6 +301,7 @@ def _parse(data: Any) -> Problem:
                 same_gender=_bool(s, "same_gender", where), pets=_bool(s, "pets", where),
                 accessible=_bool(s, "accessible", where), max_stay=max_stay,
                 name=s.get("name") if isinstance(s.get("name"), str) else None,
+                offers=_strings(s, "offers", where),
             )
         )
 
@@ -303,6 +319,7 @@ def _parse(data: Any) -> Problem:
                 room_capacity=_int(h, "room_capacity", where, 1),
                 pets=_bool(h, "pets", where), accessible=_bool(h, "accessible", where),
                 name=h.get("name") if isinstance(h.get("name"), str) else None,
+                offers=_strings(h, "offers", where),
             )
         )
 
@@ -339,6 +356,9 @@ def _parse(data: Any) -> Problem:
                 unplaced_cost=(_num(r, "unplaced_cost", where, 0)
                                if "unplaced_cost" in r else None),
                 delay_cost=_num(r, "delay_cost", where, 0) if "delay_cost" in r else None,
+                needs=_strings(r, "needs", where),
+                max_moves=_int(r, "max_moves", where) if "max_moves" in r else 0,
+                move_cost=_num(r, "move_cost", where, 0) if "move_cost" in r else None,
             )
         )
 
@@ -378,6 +398,7 @@ def check_problem(p: Problem) -> None:
         if s.id in places:
             raise InstanceError(f"{kind} {s.id}: id used twice")
         places[s.id] = s
+        _check_strings(s.offers, f"{kind} {s.id}: offers")
         if isinstance(s, Shelter):
             _check_nightly(s.beds, f"shelter {s.id}: beds", p.nights)
         else:
@@ -398,6 +419,9 @@ def check_problem(p: Problem) -> None:
                 raise InstanceError(f"{where}: {name} must be ≥ 0, got {getattr(r, name)}")
         if r.persons < 1:
             raise InstanceError(f"{where}: a party needs at least one person")
+        _check_strings(r.needs, f"{where}: needs")
+        if r.max_moves < 0:
+            raise InstanceError(f"{where}: max_moves must be ≥ 0, got {r.max_moves}")
         if r.nights < 1:
             raise InstanceError(f"{where}: nights must be ≥ 1, got {r.nights}")
         if r.gender not in GENDERS:
@@ -424,6 +448,12 @@ def check_problem(p: Problem) -> None:
             raise InstanceError(f"{where}: gender must be one of {', '.join(GENDERS)}")
 
 
+def _check_strings(values: frozenset[str], where: str) -> None:
+    """Needs and offers are sets of strings (a bare string would be a set of letters)."""
+    if not isinstance(values, frozenset) or not all(isinstance(x, str) for x in values):
+        raise InstanceError(f"{where} must be a frozenset of strings, got {values!r}")
+
+
 def _check_nightly(values: tuple[int, ...], where: str, horizon: int) -> None:
     if len(values) != horizon:
         raise InstanceError(f"{where} has {len(values)} nightly entries, the horizon has "
@@ -444,13 +474,15 @@ def _unparse(p: Problem) -> dict[str, Any]:
         "shelters": [
             opt({"id": s.id, "lat": s.lat, "lon": s.lon, "beds": list(s.beds),
                  "policy": s.policy, "nonbinary": s.nonbinary, "same_gender": s.same_gender,
-                 "pets": s.pets, "accessible": s.accessible}, max_stay=s.max_stay, name=s.name)
+                 "pets": s.pets, "accessible": s.accessible, "offers": sorted(s.offers)},
+                max_stay=s.max_stay, name=s.name)
             for s in p.shelters
         ],
         "hotels": [
             opt({"id": h.id, "program": h.program, "lat": h.lat, "lon": h.lon,
                  "points": list(h.points), "rooms": list(h.rooms),
-                 "room_capacity": h.room_capacity, "pets": h.pets, "accessible": h.accessible},
+                 "room_capacity": h.room_capacity, "pets": h.pets, "accessible": h.accessible,
+                 "offers": sorted(h.offers)},
                 name=h.name)
             for h in p.hotels
         ],
@@ -460,8 +492,9 @@ def _unparse(p: Problem) -> dict[str, Any]:
                  "lat": r.lat, "lon": r.lon,
                  "avoid": [{"lat": z.lat, "lon": z.lon, "miles": z.miles} for z in r.avoid],
                  "earliest": r.earliest, "latest": r.latest, "nights": r.nights,
-                 "priority": r.priority, "exclude": sorted(r.exclude)},
-                max_miles=r.max_miles, unplaced_cost=r.unplaced_cost, delay_cost=r.delay_cost)
+                 "priority": r.priority, "exclude": sorted(r.exclude), "needs": sorted(r.needs)},
+                max_miles=r.max_miles, unplaced_cost=r.unplaced_cost, delay_cost=r.delay_cost,
+                max_moves=r.max_moves or None, move_cost=r.move_cost)
             for r in p.requests
         ],
         "fixed": [

@@ -57,6 +57,12 @@ def policy_refusal(shelter: Shelter, r: Request) -> str | None:
     return None
 
 
+def missing_needs(r: Request, place: Place) -> str:
+    """The request's needs that the place does not offer, each by its raw string in quotes
+    ("'lang:es' or 'no-id'"); the caller turns them into labels."""
+    return " or ".join(f"'{x}'" for x in sorted(r.needs - place.offers))
+
+
 def place_refusals(r: Request, place: Place, nights: int | None = None) -> list[str]:
     """Every static rule (not capacity, points or genders) that keeps `r` out of `place`.
 
@@ -70,6 +76,8 @@ def place_refusals(r: Request, place: Place, nights: int | None = None) -> list[
         out.append("pets are not admitted")
     if r.accessible and not place.accessible:
         out.append("the place is not accessible")
+    if r.needs and not r.needs <= place.offers:
+        out.append("the place does not offer " + missing_needs(r, place))
     d = miles(r.lat, r.lon, place.lat, place.lon)
     if r.max_miles is not None and d > r.max_miles + SLACK:
         out.append(f"it is {d:.1f} miles away, more than the {r.max_miles:g} allowed")

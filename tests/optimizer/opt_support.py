@@ -14,7 +14,8 @@ DATA = Path(__file__).parent / "data"
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 
 # Proven optima from shared/instances/README.md (copied so the core tests run without it).
-OPTIMUM = {"tiny-1": 112208.963, "city-1": 200323.426, "state-1": 744468.802}
+OPTIMUM = {"tiny-1": 112208.963, "city-1": 200323.426, "state-1": 744468.802,
+           "needs-city-1": 413258.512}
 
 
 # The pipeline's shortcuts off: every option that fits alone, one model, no pruning.
