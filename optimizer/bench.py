@@ -23,7 +23,9 @@ from .problem import load_problem
 from .solver import plan_units
 from .validate import validate
 
-EMERGENCY = ["tiny-1", "city-1", "state-1", "region-1", "national-1"]
+# needs/: city-1 and state-1 with survivor-specific needs on requests and offers on places.
+EMERGENCY = ["tiny-1", "city-1", "state-1", "region-1", "national-1", "needs/city-1",
+             "needs/state-1"]
 MANDATORY = 10_000_000  # IHTC: a mandatory patient left out costs this much
 
 
@@ -38,7 +40,7 @@ def best_known(readme: Path) -> dict[str, float]:
         return out
     for line in readme.read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) >= 6 and re.fullmatch(r"(ihtc/)?[\w-]+", cells[0]):
+        if len(cells) >= 6 and re.fullmatch(r"((ihtc|needs)/)?[\w-]+", cells[0]):
             value = cells[5] if not cells[0].startswith("ihtc/") else cells[-1]
             try:
                 out[cells[0]] = float(value.replace(",", ""))
