@@ -75,7 +75,8 @@ _after_read: Callable[[], None] = lambda: None  # noqa: E731
 
 def lock_program(session: Session, program_id: int) -> LoyaltyProgram:
     program = session.scalar(
-        select(LoyaltyProgram).where(LoyaltyProgram.id == program_id).with_for_update()
+        select(LoyaltyProgram).where(LoyaltyProgram.id == program_id)
+        .with_for_update(key_share=True)  # see partners.availability.common.lock
     )
     if program is None:
         raise LedgerError(f"unknown loyalty program {program_id}")

@@ -3,7 +3,10 @@
 from flask import Flask, current_app, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
+
+from .extensions import db
 
 MESSAGES = {
     400: "The form could not be read. Please go back and try again.",
@@ -11,6 +14,8 @@ MESSAGES = {
     404: "There is nothing at this address.",
     405: "This page cannot be used that way.",
     413: "That upload is too large.",
+    409: "Someone else changed the same record at that moment, so nothing was saved. Look "
+         "at the page again and retry.",
     429: "Too many attempts. Please wait a moment and try again.",
     500: "Something went wrong on our side. Nothing you entered was lost; please try again.",
 }
@@ -21,7 +26,30 @@ def render_error(code: int, message: str | None = None):
     return render_template("error.html", code=code, message=message), code
 
 
+# PostgreSQL's answers when two transactions collide (deadlock, serialization failure,
+# lock timeout) and SQLite's busy timeout: contention, not a fault of the code or the input.
+CONTENTION_SQLSTATES = frozenset({"40P01", "40001", "55P03"})
+
+
+def is_contention(error: DBAPIError) -> bool:
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is not None:
+        return sqlstate in CONTENTION_SQLSTATES
+    return "database is locked" in str(error.orig)
+
+
 def init_app(app: Flask) -> None:
+    @app.errorhandler(OperationalError)
+    def contention(error: OperationalError):
+        # The locks are taken in one order (placement.bookings.service), so this is the net
+        # under the net: the person is told to retry, not shown an error page for a race.
+        if not is_contention(error):
+            raise error
+        db.session.rollback()
+        current_app.logger.warning("contention at %s: %s", request.endpoint,
+                                   type(error.orig).__name__)
+        return render_error(409)
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error):
         # A forged or stale form: who and where, never what it carried.

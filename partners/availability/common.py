@@ -158,14 +158,17 @@ def freshness_counts(session: Session, column, *where) -> dict[str, int]:
 def lock(session: Session, model, place_id: int):
     """Load a place and lock its row until the transaction ends.
 
-    PostgreSQL: SELECT ... FOR UPDATE makes a second writer wait, then read what the first
-    committed. SQLite ignores FOR UPDATE, but the app begins every transaction with BEGIN
+    PostgreSQL: SELECT ... FOR NO KEY UPDATE makes a second writer wait, then read what the
+    first committed. NO KEY: a row inserted elsewhere that refers to this place (a booking,
+    a hold) takes a KEY SHARE lock on it, which FOR UPDATE would conflict with: two writers
+    that each inserted first and then asked for the lock would deadlock. SQLite ignores FOR
+    UPDATE, but the app begins every transaction with BEGIN
     IMMEDIATE, which serializes writers the same way. populate_existing: the numbers must be
     the ones read under the lock, not an older copy in the session.
     """
     place = session.scalar(
         select(model).where(model.id == place_id)
-        .with_for_update().execution_options(populate_existing=True)
+        .with_for_update(key_share=True).execution_options(populate_existing=True)
     )
     if place is None:
         raise PlaceNotFound(f"There is no {model.__tablename__} number {place_id}.")
