@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from optimizer.plan import Plan
@@ -17,6 +18,7 @@ from placement.planning.bridge import build_problem, shelter_key
 from placement.planning.models import PlanRun, RunStatus
 from placement.planning.runner import start_run
 from placement.requests.models import RequestStatus
+from placement.requests.service import local_today
 from tests.request_factories import TODAY
 
 
@@ -125,3 +127,110 @@ def test_only_one_run_at_a_time(planner_app, monkeypatch):
     first, started = start_run(None)
     again, started_again = start_run(None)
     assert started and not started_again and again.id == first.id
+
+
+# --- one bad request never stops planning (issue 13, item 3) ----------------------------------
+# Rows inserted directly, as an old form, an import or a hand edit could leave them.
+
+
+def bad_requests(create_request, today: date) -> dict[str, tuple]:
+    """Each kind of request the planner cannot express, with words its reason must contain."""
+    nowhere = create_request(earliest=today)
+    nowhere.lat = nowhere.lon = None  # as the retention job leaves a purged request
+    return {
+        "far": (create_request(earliest=today + timedelta(days=1850)),
+                "is beyond the planner's 90 days"),
+        "calendar end": (create_request(earliest=date(9999, 12, 31)),
+                         "is beyond the planner's 90 days"),
+        "no location": (nowhere, "has no location"),
+        "endless stay": (create_request(earliest=today, nights=10**6),
+                         "longer than the planner's 90 days"),
+        "negative reach": (create_request(earliest=today, max_miles=-5),
+                           "max_miles must be a number ≥ 0"),
+    }
+
+
+def test_a_run_with_bad_requests_places_the_others_and_names_each_bad_one(
+        planner_app, create_shelter, create_request, make_user, login):
+    from placement.auth.models import Role
+
+    today = local_today(planner_app.config["HOTLINE_TIMEZONE"])
+    create_shelter(capacity=4)
+    good = create_request(earliest=today)
+    bad = bad_requests(create_request, today)
+    db.session.commit()
+
+    run, _ = start_run(None, time_limit=5, today=today)
+    db.session.expire_all()
+    run = db.session.get(PlanRun, run.id)
+    assert run.status is RunStatus.DONE, run.error
+    assert [b.request_id for b in db.session.scalars(select(Booking))] == [good.id]
+    assert run.requests == 1 and run.placed == 1
+    assert set(run.skipped) == {str(r.id) for r, _ in bad.values()}
+    for name, (request, words) in bad.items():
+        assert words in run.skipped[str(request.id)], (name, run.skipped[str(request.id)])
+        reason = db.session.get(type(request), request.id).unplaced_reason
+        assert reason.startswith("Not planned: ") and words in reason, (name, reason)
+    # The stored problem is a valid instance on its own.
+    assert validate(Problem.from_dict(run.problem), Plan.from_dict(run.plan)).errors == []
+
+    client = login(make_user(Role.COORDINATOR))
+    page = client.get(f"/plan/runs/{run.id}", follow_redirects=True).text
+    assert "1 of 1 requests have a proposed stay. 5 requests could not be planned" in page
+    assert "Left out of the last run: 5 requests the planner cannot take" in page
+    for request, words in bad.values():
+        assert f'href="/requests/{request.id}"><code>{request.case_code}</code></a>' in page
+        assert escape(words) in page
+
+
+def test_a_window_open_to_the_end_of_the_calendar_is_planned_within_the_horizon(
+        planner_app, create_shelter, create_request):
+    today = local_today(planner_app.config["HOTLINE_TIMEZONE"])
+    create_shelter(capacity=4)
+    open_ended = create_request(earliest=today, latest=date(9999, 12, 31))
+    db.session.commit()
+    run, _ = start_run(None, time_limit=5, today=today)
+    db.session.expire_all()
+    assert db.session.get(PlanRun, run.id).status is RunStatus.DONE
+    [booking] = db.session.scalars(select(Booking))
+    assert (booking.request_id, booking.check_in) == (open_ended.id, today)
+
+
+def test_a_bad_request_filed_after_an_unchanged_tick_is_still_named(
+        planner_app, create_shelter, create_request, monkeypatch):
+    # A scheduled re-plan whose problem did not change records "unchanged" without solving:
+    # a request it had to leave out is still recorded, given its reason, and its advocate
+    # told (once).
+    import placement.planning.runner as runner
+
+    told = []
+    monkeypatch.setattr(runner.notify, "request_unplaced",
+                        lambda email, code, request_id: told.append(request_id))
+    today = local_today(planner_app.config["HOTLINE_TIMEZONE"])
+    create_shelter(capacity=4)
+    create_request(earliest=today)
+    db.session.commit()
+    start_run(None, time_limit=5, today=today)
+    far = create_request(earliest=today + timedelta(days=400))
+    db.session.commit()
+    second, _ = start_run(None, time_limit=5, today=today)
+    db.session.expire_all()
+    second = db.session.get(PlanRun, second.id)
+    assert second.status is RunStatus.DONE and second.solver_status == "unchanged"
+    assert "beyond the planner's 90 days" in second.skipped[str(far.id)]
+    assert "beyond the planner's 90 days" in db.session.get(
+        type(far), far.id).unplaced_reason
+    start_run(None, time_limit=5, today=today)
+    assert told == [far.id]
+
+
+def test_a_reason_longer_than_its_column_is_cut_to_fit(app, create_request):
+    from placement.planning.bridge import proposals_from_plan, request_key
+
+    request = create_request()
+    snapshot = build_problem(db.session, TODAY)
+    plan = Plan(assignments=[], unplaced=[request_key(request.id)],
+                reasons={request_key(request.id): "every fitting shelter is full " * 40})
+    proposals_from_plan(db.session, snapshot, plan, None)
+    db.session.commit()  # PostgreSQL refuses a value longer than String(500)
+    assert len(request.unplaced_reason) == 500 and request.unplaced_reason.endswith("…")

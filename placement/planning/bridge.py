@@ -1,6 +1,7 @@
 """The one place that turns database rows into an optimizer `Problem`, and a `Plan` back
 into proposed bookings."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -9,7 +10,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from optimizer.api import check_stay
 from optimizer.plan import Plan
-from optimizer.problem import FixedStay, Problem, Program, Request, Zone
+from optimizer.problem import FixedStay, InstanceError, Problem, Program, Request, Zone
 from optimizer.problem import Hotel as OptHotel
 from optimizer.problem import Shelter as OptShelter
 from partners.availability import nights_for_hotels, nights_for_shelters
@@ -22,6 +23,9 @@ from ..bookings.states import HOLDING, PLACING, BookingState
 from ..requests.models import HousingRequest, RequestStatus
 
 MAX_HORIZON_NIGHTS = 90
+REASON_LENGTH = 500  # HousingRequest.unplaced_reason
+
+log = logging.getLogger(__name__)
 
 
 def shelter_key(shelter_id: int) -> str:
@@ -87,23 +91,47 @@ def build_problem(session: Session, today: date,
     Shelter beds are the beds free before this app's approved stays; those stays go in
     `fixed`, so the optimizer sees them and never moves them. Program balances are the
     points available now, net of held points.
+
+    Each request is checked on its own (`unplannable`, then `refusal`): one the optimizer
+    cannot express is left out with its reason in `skipped`, and the others are planned.
     """
     requests = pending_requests(session) if requests is None else requests
     skipped: dict[int, str] = {}
     usable = []
     for r in requests:
-        if r.lat is None or r.lon is None:
-            skipped[r.id] = "the request has no location"
-        elif r.latest < today:
-            skipped[r.id] = f"its arrival window ended on {r.latest:%b %-d}"
-        else:
+        why = unplannable(r, today)
+        if why is None:
             usable.append(r)
+        else:
+            skipped[r.id] = why
+    # Nights counted from today; the window is cut at the horizon (no date arithmetic, so
+    # nothing overflows however far a date lies).
+    last_check_in = {r.id: min((r.latest - today).days, MAX_HORIZON_NIGHTS - 1) for r in usable}
+    horizon = min(max([1] + [last_check_in[r.id] + r.nights for r in usable]),
+                  MAX_HORIZON_NIGHTS)
+    end = today + timedelta(days=horizon - 1)
+
+    snapshot_requests = {}
+    problem_requests = []
+    for r in usable:
+        key = request_key(r.id)
+        try:
+            opt_request = optimizer_request(
+                r, key, earliest=max((r.earliest - today).days, 0),
+                latest=min(last_check_in[r.id], horizon - 1), nights=r.nights,
+            )
+            why = refusal(opt_request, today, horizon)
+        except (ArithmeticError, TypeError, ValueError) as error:  # a kind not foreseen
+            log.warning("request %s cannot be planned: %s", r.id, type(error).__name__)
+            why = f"the planner cannot read it ({type(error).__name__})"
+        if why is not None:
+            skipped[r.id] = why
+            continue
+        snapshot_requests[key] = r.id
+        problem_requests.append(opt_request)
     holding = list(session.scalars(
         select(Booking).where(Booking.state.in_(HOLDING)).options(selectinload(Booking.request))
     ))
-    last = max([today] + [r.latest + timedelta(days=r.nights - 1) for r in usable])
-    horizon = min((last - today).days + 1, MAX_HORIZON_NIGHTS)
-    end = today + timedelta(days=horizon - 1)
 
     shelters = list(session.scalars(select(Shelter).where(Shelter.active).order_by(Shelter.id)))
     hotels = list(session.scalars(select(Hotel).where(Hotel.active).order_by(Hotel.id)))
@@ -111,15 +139,6 @@ def build_problem(session: Session, today: date,
     hotel_nights = nights_for_hotels(session, hotels, today, end)
     programs = list(session.scalars(select(LoyaltyProgram).order_by(LoyaltyProgram.id)))
 
-    snapshot_requests = {}
-    problem_requests = []
-    for r in usable:
-        key = request_key(r.id)
-        snapshot_requests[key] = r.id
-        problem_requests.append(optimizer_request(
-            r, key, earliest=max((r.earliest - today).days, 0),
-            latest=min((r.latest - today).days, horizon - 1), nights=r.nights,
-        ))
     problem = Problem(
         start=today.isoformat(), nights=horizon, requests=tuple(problem_requests),
         programs=tuple(
@@ -157,6 +176,55 @@ def build_problem(session: Session, today: date,
     return Snapshot(problem=problem, start=today, requests=snapshot_requests, skipped=skipped)
 
 
+def _day(value: date, today: date) -> str:
+    return f"{value:%b} {value.day}" + ("" if value.year == today.year else f", {value.year}")
+
+
+def unplannable(r: HousingRequest, today: date) -> str | None:
+    """Why the planner cannot take this request from `today` on, whatever else is pending:
+    no location, a window that has passed or lies beyond the horizon, a stay longer than
+    the horizon. None: it may be planned."""
+    last = today + timedelta(days=MAX_HORIZON_NIGHTS - 1)
+    if r.lat is None or r.lon is None:
+        return "the request has no location"
+    if r.latest < today:
+        return f"its arrival window ended on {_day(r.latest, today)}"
+    if r.earliest > last:
+        return (f"its earliest arrival, {_day(r.earliest, today)}, is beyond the planner's "
+                f"{MAX_HORIZON_NIGHTS} days (to {_day(last, today)})")
+    if r.nights > MAX_HORIZON_NIGHTS:
+        return (f"a stay of {r.nights:,} nights is longer than the planner's "
+                f"{MAX_HORIZON_NIGHTS} days")
+    return None
+
+
+def refusal(request: Request, today: date, horizon: int) -> str | None:
+    """What the optimizer's own instance checks refuse in this one request (None: nothing).
+
+    The request alone in a problem of the same horizon goes through `Problem` and its JSON
+    round trip (`to_dict`, `from_dict`), as the stored problem will: the spec's rules are
+    the optimizer's, not restated here.
+    """
+    try:
+        alone = Problem(start=today.isoformat(), nights=horizon, requests=(request,))
+        Problem.from_dict(alone.to_dict())
+    except InstanceError as error:
+        words = str(error).removeprefix(f"request {request.id}: ")
+        return f"the planner cannot take it: {words}"
+    return None
+
+
+def fit(reason: str, length: int = REASON_LENGTH) -> str:
+    return reason if len(reason) <= length else reason[:length - 1] + "…"
+
+
+def mark_skipped(session: Session, snapshot: Snapshot) -> None:
+    """Each request the snapshot left out carries its reason, for advocates and
+    coordinators."""
+    for request_id, why in snapshot.skipped.items():
+        session.get(HousingRequest, request_id).unplaced_reason = fit(f"Not planned: {why}.")
+
+
 def proposals_from_plan(session: Session, snapshot: Snapshot, plan: Plan,
                         plan_run_id: int | None) -> list[Booking]:
     """Proposed bookings for the plan's assignments; unplaced requests get the reason."""
@@ -181,9 +249,8 @@ def proposals_from_plan(session: Session, snapshot: Snapshot, plan: Plan,
         request_id = snapshot.requests.get(key)
         if request_id is not None:
             request = session.get(HousingRequest, request_id)
-            request.unplaced_reason = plan.reasons.get(key) or "no fitting place was found"
-    for request_id, why in snapshot.skipped.items():
-        session.get(HousingRequest, request_id).unplaced_reason = f"Not planned: {why}."
+            request.unplaced_reason = fit(plan.reasons.get(key) or "no fitting place was found")
+    mark_skipped(session, snapshot)
     session.flush()
     return proposals
 

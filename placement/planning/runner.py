@@ -27,7 +27,7 @@ from ..extensions import db
 from ..requests.models import HousingRequest
 from ..requests.service import local_today
 from .bridge import build_problem as build
-from .bridge import hotel_key, proposals_from_plan, request_key, shelter_key
+from .bridge import hotel_key, mark_skipped, proposals_from_plan, request_key, shelter_key
 from .models import PlanRun, RunStatus
 
 log = logging.getLogger(__name__)
@@ -105,25 +105,30 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
     with unit_of_work():
         started = time.monotonic()
         snapshot = build(db.session, today)
+        # Requests the planner cannot express are left out, each with its reason, on the run
+        # and on the request, whether or not the solver then runs: the rest is planned.
+        skipped_before = _reasons(snapshot.skipped)
+        mark_skipped(db.session, snapshot)
+        run = db.session.get(PlanRun, run_id)
+        run.skipped = {str(request_id): why for request_id, why in snapshot.skipped.items()}
         hint = previous_proposals_as_hint(snapshot)
         problem = snapshot.problem.to_dict()
         problem_digest = _digest(problem)  # the problem does not change during the run
         digest = input_digest(problem_digest, hint)
-        if scheduled and _same_as_last_run(run_id, digest, time.monotonic() - started):
-            return
-        run = db.session.get(PlanRun, run_id)
-        run.problem = problem
-        run.id_map = snapshot.requests
-        run.requests = len(snapshot.requests)
+        unchanged = scheduled and _same_as_last_run(run_id, digest, time.monotonic() - started)
+        if not unchanged:
+            run.problem = problem
+            run.id_map = snapshot.requests
+            run.requests = len(snapshot.requests)
+    if unchanged:
+        _tell_advocates_unplaced(skipped_before)
+        return
     # No transaction is open while the solver works.
     plan = solve(snapshot.problem, time_limit=time_limit,
                  workers=app.config["PLANNER_WORKERS"],
                  hint=hint if hint.assignments else None,
                  progress=_progress_writer(app, run_id))
-    reasons_before = dict(db.session.execute(
-        select(HousingRequest.id, HousingRequest.unplaced_reason)
-        .where(HousingRequest.id.in_(list(snapshot.requests.values())))
-    ).all())
+    reasons_before = {**skipped_before, **_reasons(snapshot.requests.values())}
     with unit_of_work():
         unchanged = _keep_or_withdraw_proposals(snapshot, plan, run_id)
         new_plan = dataclasses.replace(
@@ -139,6 +144,14 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
         run.status = RunStatus.DONE
         run.finished_at = utcnow()
     _tell_advocates_unplaced(reasons_before)
+
+
+def _reasons(request_ids) -> dict[int, str | None]:
+    """Each request's unplaced reason as it stands (to tell advocates only of new ones)."""
+    return dict(db.session.execute(
+        select(HousingRequest.id, HousingRequest.unplaced_reason)
+        .where(HousingRequest.id.in_(list(request_ids)))
+    ).all())
 
 
 def _digest(document) -> str:

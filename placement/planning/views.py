@@ -49,12 +49,29 @@ def index():
         select(func.count()).select_from(without_proposal.subquery()))
     pending = db.session.scalar(select(func.count(HousingRequest.id)).where(
         HousingRequest.status == RequestStatus.PENDING))
+    left_out, left_out_count = left_out_of_last_run()
     return render_template(
         "planning/index.html", latest=latest, proposals=proposals, unplaced=unplaced,
         proposal_count=proposal_count, unplaced_count=unplaced_count,
+        left_out=left_out, left_out_count=left_out_count,
         pending=pending, freshness=data_freshness(), plan_form=ConfirmForm(),
         approve_form=ConfirmForm(), RunStatus=RunStatus,
     )
+
+
+def left_out_of_last_run() -> tuple[list[tuple[HousingRequest, str]], int]:
+    """The still pending requests the last finished run could not plan, each with why (most
+    urgent first, at most a page), and how many there are."""
+    last = db.session.scalar(select(PlanRun).where(PlanRun.status == RunStatus.DONE)
+                             .order_by(PlanRun.id.desc()).limit(1))
+    skipped = {int(k): why for k, why in ((last.skipped if last else None) or {}).items()}
+    if not skipped:
+        return [], 0
+    still_pending = select(HousingRequest).where(
+        HousingRequest.id.in_(list(skipped)), HousingRequest.status == RequestStatus.PENDING)
+    count = db.session.scalar(select(func.count()).select_from(still_pending.subquery()))
+    rows = db.session.scalars(most_urgent_first(still_pending).limit(PAGE_ROWS)).all()
+    return [(r, skipped[r.id]) for r in rows], count
 
 
 @bp.route("/plan/runs", methods=["POST"])
@@ -73,7 +90,10 @@ def run():
 def show_run(run_id: int):
     plan_run = db.session.get(PlanRun, run_id) or abort(404)
     if plan_run.status is RunStatus.DONE:
+        left_out = len(plan_run.skipped or {})
+        also = (f" {left_out} request{'s' if left_out != 1 else ''} could not be planned: "
+                "they are listed on this page." if left_out else "")
         flash(f"Planner run {plan_run.id} finished: {plan_run.placed} of {plan_run.requests} "
-              "requests have a proposed stay.", "success")
+              f"requests have a proposed stay.{also}", "success")
         return redirect(url_for("planning.index"))
     return render_template("planning/run.html", run=plan_run, RunStatus=RunStatus)
