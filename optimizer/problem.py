@@ -20,6 +20,7 @@ UNPLACED = {"critical": 100000, "high": 10000, "normal": 1000}
 DELAY = {"critical": 10000, "high": 1000, "normal": 100}
 POLICIES = ("women", "men", "family", "youth", "any")
 GENDERS = ("female", "male", "nonbinary")
+MAX_NIGHTS = 3660  # the spec's longest horizon
 
 
 class InstanceError(ValueError):
@@ -271,6 +272,8 @@ def _parse(data: Any) -> Problem:
     except (TypeError, ValueError):
         raise InstanceError(f"horizon: start must be an ISO date, got {start!r}") from None
     horizon = _int(hz, "nights", "horizon", 1)
+    if horizon > MAX_NIGHTS:  # before any nightly list is expanded to that length
+        raise InstanceError(f"horizon: nights must be at most {MAX_NIGHTS}, got {horizon}")
     for key in ("requests", "programs", "shelters", "hotels", "fixed"):
         if key in top and not isinstance(top[key], list):
             raise InstanceError(f"{key} must be a list")
@@ -383,8 +386,8 @@ def _parse(data: Any) -> Problem:
 
 def check_problem(p: Problem) -> None:
     """The rules that tie fields together; also guards Problems built in memory."""
-    if p.nights < 1:
-        raise InstanceError(f"horizon: nights must be ≥ 1, got {p.nights}")
+    if not 1 <= p.nights <= MAX_NIGHTS:
+        raise InstanceError(f"horizon: nights must be from 1 to {MAX_NIGHTS}, got {p.nights}")
     programs = set()
     for prog in p.programs:
         if prog.id in programs:

@@ -275,6 +275,10 @@ BAD = {
     "negative move_cost": (lambda d: d["requests"][0].update(move_cost=-1), "move_cost"),
     "infinite move_cost": (lambda d: d["requests"][0].update(move_cost=float("inf")),
                            "move_cost"),
+    # Not a needs field, but the spec's other parse rule the parser missed: a longer horizon
+    # would have expanded one-number beds into a list of that length first.
+    "horizon over 3660 nights": (lambda d: d["horizon"].update(nights=10**9),
+                                 "nights must be at most 3660"),
 }
 
 
