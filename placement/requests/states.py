@@ -1,0 +1,88 @@
+"""A request's own states and the one table of its allowed transitions (the twin of
+placement/bookings/states.py). Every change of `HousingRequest.status` goes through `move`,
+which checks the table and leaves an audit row.
+
+A closed or withdrawn request is final: nothing leads out of it, so it is never planned
+or placed again.
+"""
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..bookings.states import TransitionNotAllowed
+from .models import HousingRequest, RequestStatus
+
+S = RequestStatus
+
+# The only status the planner and approvals work on.
+WAITING = frozenset({S.PENDING})
+# Nothing leads out of these.
+FINAL = frozenset({S.CLOSED, S.WITHDRAWN})
+
+
+@dataclass(frozen=True)
+class RequestTransition:
+    action: str
+    sources: frozenset[RequestStatus]
+    target: RequestStatus
+    label: str  # the button
+    done: str  # "A closed request cannot be <done>."
+
+
+TRANSITIONS: dict[str, RequestTransition] = {t.action: t for t in [
+    # A stay is approved (by the planner's proposal or by hand).
+    RequestTransition("place", frozenset({S.PENDING}), S.PLACED, "Place", "placed"),
+    # The stay was cancelled, missed or its hold expired: find another place.
+    RequestTransition("requeue", frozenset({S.PLACED}), S.PENDING, "Back to the queue",
+                      "put back in the queue"),
+    # A coordinator ends it (a cancelled stay whose person needs no place any more).
+    RequestTransition("close", frozenset({S.PENDING, S.PLACED}), S.CLOSED, "Close",
+                      "closed"),
+    # The advocate who filed it says no place is needed any more.
+    RequestTransition("withdraw", frozenset({S.PENDING}), S.WITHDRAWN, "Withdraw",
+                      "withdrawn"),
+]}
+
+
+class RequestTransitionNotAllowed(TransitionNotAllowed):
+    """A kind of TransitionNotAllowed, so that every page that answers a booking's refused
+    transition with its message (not a 500) answers a request's the same way."""
+
+
+def label(status: RequestStatus) -> str:
+    return status.value.replace("_", " ")
+
+
+def can(action: str, status: RequestStatus) -> bool:
+    transition = TRANSITIONS.get(action)
+    return transition is not None and status in transition.sources
+
+
+def target_of(action: str, status: RequestStatus) -> RequestStatus:
+    """The status `action` leads to from `status`, or RequestTransitionNotAllowed."""
+    transition = TRANSITIONS.get(action)
+    if transition is None:
+        raise RequestTransitionNotAllowed(f"unknown action {action!r}")
+    if status not in transition.sources:
+        raise RequestTransitionNotAllowed(
+            f"This request is {label(status)}; it cannot be {transition.done} now.")
+    return transition.target
+
+
+def actions_from(status: RequestStatus) -> list[str]:
+    return [action for action, t in TRANSITIONS.items() if status in t.sources]
+
+
+def move(session: Session, request: HousingRequest, action: str, actor_id: int | None,
+         reason: str | None = None) -> None:
+    """Apply one transition from the table, with its audit row. `reason` (closing,
+    withdrawing) is kept on the request for the people who read it, never on the log."""
+    source = request.status
+    request.status = target_of(action, source)
+    if request.status in FINAL:
+        request.status_reason = (reason or "").strip()[:300] or None
+    audit.record(session, actor_id, action, "request", request.id, source.value,
+                 request.status.value)
+    session.flush()
