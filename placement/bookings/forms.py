@@ -1,5 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField, SubmitField
+from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 
@@ -7,6 +8,20 @@ class ReasonForm(FlaskForm):
     reason = StringField("Reason", validators=[DataRequired(message="Say why."),
                                                Length(max=300)])
     submit = SubmitField("Send")
+
+
+class CancelForm(ReasonForm):
+    """Cancelling a stay says what the request needs now."""
+
+    then = RadioField("Then", default="queue", validate_choice=True, choices=[
+        SelectChoice("queue", "Back to the queue: find another place"),
+        SelectChoice("close", "Close the request: no place is needed any more"),
+    ])
+    avoid_place = BooleanField("Do not propose this place again", default=True)
+
+    @property
+    def close(self) -> bool:
+        return self.then.data == "close"
 
 
 class ConfirmForm(FlaskForm):

@@ -25,9 +25,11 @@ from partners.base import utcnow
 from partners.places import BedHold, RoomHold
 
 from .. import audit
-from ..requests.models import RequestStatus
+from ..requests import rejections
+from ..requests import states as request_states
+from ..requests.models import HousingRequest
 from .models import Booking
-from .states import PLACING, TRANSITIONS, target_of
+from .states import PLACING, TRANSITIONS, BookingState, target_of
 
 
 class BookingConflict(Exception):
@@ -111,7 +113,7 @@ def approve(session: Session, booking: Booking, actor_id: int, today: date,
     except ledger.InsufficientPoints as error:
         raise BookingConflict(f"Not enough points any more: {error}.") from error
     booking.approved_at = utcnow()
-    booking.request.status = RequestStatus.PLACED
+    request_states.move(session, booking.request, "place", actor_id)
     booking.request.unplaced_reason = None
     _move(session, booking, "approve", actor_id)
 
@@ -123,6 +125,7 @@ def reject(session: Session, booking: Booking, actor_id: int, reason: str) -> No
     _lock(session, booking)
     booking.reason = reason[:300]
     _move(session, booking, "reject", actor_id)
+    _keep_out(session, booking, actor_id)
 
 
 def withdraw(session: Session, booking: Booking, actor_id: int | None, reason: str) -> None:
@@ -139,8 +142,18 @@ def _release(session: Session, booking: Booking, from_night: date | None = None)
         release_beds(session, booking.ref, from_night=from_night)
 
 
-def _unplace(booking: Booking) -> None:
-    booking.request.status = RequestStatus.PENDING
+def _unplace(session: Session, booking: Booking, actor_id: int | None,
+             close_reason: str | None = None) -> None:
+    """The stay no longer places its request: it waits for a place again or, when the
+    coordinator says no place is needed any more, it is closed for good."""
+    request = booking.request
+    if close_reason is not None:
+        request_states.move(session, request, "close", actor_id, close_reason)
+        _withdraw_open_proposals(session, request, actor_id, "the request was closed")
+    elif request_states.can("requeue", request.status):
+        # Only a placed request goes back: the jobs release stays one after another, and a
+        # request in some other state (rows older than the table) must not stop them.
+        request_states.move(session, request, "requeue", actor_id)
 
 
 def confirm(session: Session, booking: Booking, actor_id: int, confirmation: str,
@@ -185,14 +198,14 @@ def check_out(session: Session, booking: Booking, actor_id: int | None, today: d
 
 
 def _give_back(session: Session, booking: Booking, action: str, actor_id: int | None,
-               reason: str | None = None) -> None:
+               reason: str | None = None, close: bool = False) -> None:
     """The transitions the table marks `releases`: everything held comes back and the
-    request waits for a place again."""
+    request waits for a place again (or is closed, with the reason, when `close`)."""
     assert TRANSITIONS[action].releases, action
     _lock(session, booking)
     target_of(action, booking.state)
     _release(session, booking)
-    _unplace(booking)
+    _unplace(session, booking, actor_id, reason if close else None)
     if reason is not None:
         booking.reason = reason[:300]
     _move(session, booking, action, actor_id)
@@ -202,11 +215,17 @@ def no_show(session: Session, booking: Booking, actor_id: int | None) -> None:
     _give_back(session, booking, "no_show", actor_id)
 
 
-def cancel(session: Session, booking: Booking, actor_id: int, reason: str) -> None:
+def cancel(session: Session, booking: Booking, actor_id: int, reason: str, *,
+           close: bool = False, avoid_place: bool = True) -> None:
+    """A coordinator cancels a stay and says what its request needs now: another place
+    (never this one again, unless `avoid_place` is False), or none (`close`: the request
+    is closed for good, with the reason)."""
     reason = (reason or "").strip()
     if not reason:
         raise BookingConflict("Say why the stay is cancelled.")
-    _give_back(session, booking, "cancel", actor_id, reason)
+    _give_back(session, booking, "cancel", actor_id, reason, close=close)
+    if avoid_place and not close:
+        _keep_out(session, booking, actor_id)
 
 
 def expire_hold(session: Session, booking: Booking, actor_id: int | None) -> None:
@@ -246,3 +265,33 @@ def extend(session: Session, booking: Booking, actor_id: int, extra_nights: int,
     booking.nights += extra_nights
     _move(session, booking, "extend", actor_id, detail=f"+{extra_nights} nights")
 
+# -- a request's own transitions, and a coordinator's "no" to a place ---------------------
+
+def _keep_out(session: Session, booking: Booking, actor_id: int | None) -> None:
+    """The coordinator turned this place down for this request: no plan proposes it again,
+    on any date, and no approval there passes the rule check, until the "no" is undone."""
+    rejections.reject_place(session, booking.request, shelter_id=booking.shelter_id,
+                            hotel_id=booking.hotel_id, reason=booking.reason or "",
+                            actor_id=actor_id, booking_id=booking.id)
+
+
+def _withdraw_open_proposals(session: Session, request: HousingRequest, actor_id: int | None,
+                             why: str) -> None:
+    for proposal in session.scalars(
+        select(Booking).where(Booking.request_id == request.id,
+                              Booking.state == BookingState.PROPOSED).order_by(Booking.id)
+    ).all():
+        withdraw(session, proposal, actor_id, why)
+
+
+def withdraw_request(session: Session, request: HousingRequest, actor_id: int,
+                     reason: str) -> None:
+    """The advocate who filed a request says no place is needed any more: it leaves the
+    queue for good, and its open proposals with it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise BookingConflict("Say why the request is withdrawn.")
+    session.flush()
+    session.refresh(request, with_for_update=True)  # the first lock, as in `_lock`
+    request_states.move(session, request, "withdraw", actor_id, reason)
+    _withdraw_open_proposals(session, request, actor_id, "the request was withdrawn")

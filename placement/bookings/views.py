@@ -29,7 +29,7 @@ from ..planning.bridge import rules_broken
 from ..requests.models import HousingRequest, RequestStatus
 from ..requests.service import local_today
 from . import service
-from .forms import ConfirmForm, ExtendForm, ManualPlacementForm, ReasonForm
+from .forms import CancelForm, ConfirmForm, ExtendForm, ManualPlacementForm, ReasonForm
 from .models import Booking
 from .states import HOLDING, TRANSITIONS, BookingState, TransitionNotAllowed, actions_from
 
@@ -75,7 +75,8 @@ def show(booking_id: int):
     booking = get_booking(booking_id)
     return render_template(
         "bookings/show.html", booking=booking, actions=actions_from(booking.state),
-        transitions=TRANSITIONS, reason_form=ReasonForm(), confirm_form=ConfirmForm(),
+        transitions=TRANSITIONS, reason_form=ReasonForm(), cancel_form=CancelForm(),
+        confirm_form=ConfirmForm(),
         extend_form=ExtendForm(), plain=ReasonForm(meta={"csrf": True}),
     )
 
@@ -84,11 +85,19 @@ def _act(booking: Booking, action: str):
     """Run one action from a posted form; returns an error message or None."""
     if action == "approve":
         service.approve(db.session, booking, current_user.id, today_for(booking), rule_check)
-    elif action in ("reject", "cancel"):
+    elif action == "reject":
         form = ReasonForm()
         if not form.validate_on_submit():
             return "Say why (a short reason is enough)."
-        getattr(service, action)(db.session, booking, current_user.id, form.reason.data)
+        service.reject(db.session, booking, current_user.id, form.reason.data)
+    elif action == "cancel":
+        form = CancelForm()
+        if not form.validate_on_submit():
+            if form.reason.errors:
+                return "Say why (a short reason is enough)."
+            return "Choose whether the request goes back to the queue or is closed."
+        service.cancel(db.session, booking, current_user.id, form.reason.data,
+                       close=form.close, avoid_place=form.avoid_place.data)
     elif action == "confirm":
         form = ConfirmForm()
         if not form.validate_on_submit():

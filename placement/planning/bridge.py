@@ -66,9 +66,10 @@ def optimizer_request(r: HousingRequest, key: str, earliest: int, latest: int, n
         pets=r.pets, service_animal=r.service_animal, accessible=r.accessible,
         max_miles=float(r.max_miles) if r.max_miles else None,
         avoid=tuple(Zone(z.lat, z.lon, float(z.miles)) for z in r.danger_zones),
+        # The advocate's exclusions and the coordinators' standing rejections alike.
         exclude=frozenset(
             shelter_key(x.shelter_id) if x.shelter_id else hotel_key(x.hotel_id)
-            for x in r.exclusions
+            for x in [*r.exclusions, *(j for j in r.rejections if j.active)]
         ),
     )
 
@@ -79,7 +80,8 @@ def pending_requests(session: Session) -> list[HousingRequest]:
         select(HousingRequest)
         .where(HousingRequest.status == RequestStatus.PENDING, HousingRequest.id.not_in(placed))
         .options(selectinload(HousingRequest.danger_zones),
-                 selectinload(HousingRequest.exclusions))
+                 selectinload(HousingRequest.exclusions),
+                 selectinload(HousingRequest.rejections))
         .order_by(HousingRequest.id)
     ))
 

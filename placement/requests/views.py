@@ -1,18 +1,34 @@
 """Advocates file requests and follow them; coordinators read them."""
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
+from sqlalchemy import select
+
+from partners.places import Hotel, Shelter
 
 from .. import audit, notify
 from ..auth.access import roles
 from ..auth.models import Role
+from ..bookings.forms import ReasonForm
+from ..bookings.service import BookingConflict, withdraw_request
 from ..crypto import decrypt_note
 from ..database import unit_of_work
 from ..extensions import csrf, db
 from ..places import picker
 from ..planning.runner import start_run
+from . import rejections
+from . import states as request_states
 from .forms import RequestForm
-from .models import Gender, HousingRequest, Priority
+from .models import Gender, HousingRequest, PlaceRejection, Priority
 from .service import RequestDetails, RequestError, arrival_window, file_request, local_today
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
@@ -118,7 +134,84 @@ def show(request_id: int):
         current_app.logger.warning("record denied: user %s to request %s", current_user.id,
                                    request_id)
         abort(404)
+    return render_request(housing_request, ReasonForm())
+
+
+def render_request(housing_request: HousingRequest, withdraw_form: ReasonForm,
+                   status: int = 200):
     note = decrypt_note(housing_request.note_encrypted)
     with unit_of_work():  # every read of a request's details is on the record
         audit.record(db.session, current_user.id, "read", "request", housing_request.id)
-    return render_template("requests/show.html", r=housing_request, note=note)
+    # Coordinators' reasons are their own working notes: advocates do not see them.
+    turned_down = (rejected_places(housing_request)
+                   if current_user.role is Role.COORDINATOR else [])
+    return render_template(
+        "requests/show.html", r=housing_request, note=note, turned_down=turned_down,
+        withdraw_form=withdraw_form,
+        can_withdraw=request_states.can("withdraw", housing_request.status),
+    ), status
+
+
+def rejected_places(housing_request: HousingRequest) -> list[tuple[PlaceRejection, object]]:
+    """The coordinators' standing rejections, newest first, each with its place."""
+    active = sorted((j for j in housing_request.rejections if j.active),
+                    key=lambda j: (j.created_at, j.id), reverse=True)
+    shelters = {s.id: s for s in db.session.scalars(select(Shelter).where(
+        Shelter.id.in_({j.shelter_id for j in active if j.shelter_id})))}
+    hotels = {h.id: h for h in db.session.scalars(select(Hotel).where(
+        Hotel.id.in_({j.hotel_id for j in active if j.hotel_id})))}
+    return [(j, shelters.get(j.shelter_id) if j.shelter_id else hotels.get(j.hotel_id))
+            for j in active]
+
+
+def own_request(request_id: int) -> HousingRequest:
+    """The request, for a coordinator or for the advocate who filed it (404 otherwise)."""
+    housing_request = db.session.get(HousingRequest, request_id) or abort(404)
+    if current_user.role is Role.ADVOCATE and housing_request.created_by_id != current_user.id:
+        abort(404)
+    return housing_request
+
+
+def posted_id(name: str) -> int:
+    raw = request.form.get(name, "")
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**31:
+        abort(400)
+    return int(raw)
+
+
+@bp.route("/<int:request_id>/rejections/undo", methods=["POST"])
+@roles(Role.COORDINATOR)
+def undo_rejection(request_id: int):
+    """A coordinator lifts a "no": the planner may propose that place for it again."""
+    housing_request = own_request(request_id)
+    rejection = db.session.get(PlaceRejection, posted_id("rejection_id"))
+    if rejection is None or rejection.request_id != housing_request.id:
+        abort(404)
+    back = redirect(url_for("requests.show", request_id=request_id), 303)
+    try:
+        with unit_of_work():
+            rejections.undo(db.session, rejection, current_user.id)
+    except rejections.RejectionError as error:
+        flash(str(error), "info")
+        return back
+    flash("Undone: the planner may propose that place for this request again.", "success")
+    return back
+
+
+@bp.route("/<int:request_id>/withdraw", methods=["POST"])
+@roles(Role.ADVOCATE, Role.COORDINATOR)
+def withdraw(request_id: int):
+    """No place is needed any more: the request leaves the queue for good."""
+    housing_request = own_request(request_id)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return render_request(housing_request, form, 400)
+    try:
+        with unit_of_work():
+            withdraw_request(db.session, housing_request, current_user.id, form.reason.data)
+    except (BookingConflict, request_states.RequestTransitionNotAllowed) as error:
+        flash(str(error), "danger")
+    else:
+        flash(f"Request {housing_request.case_code} withdrawn: it will not be planned again.",
+              "success")
+    return redirect(url_for("requests.show", request_id=request_id), 303)

@@ -1,0 +1,352 @@
+"""A coordinator's "no" sticks: a rejected proposal or a cancelled stay is not proposed again
+at the same place by the next scheduled re-plan, until a coordinator undoes it; a request
+closed or withdrawn is never planned or placed again."""
+
+import re
+from datetime import UTC, datetime, time
+
+import pytest
+from sqlalchemy import select
+
+from partners.availability import shelter_nights
+from placement.audit import AuditEvent
+from placement.auth.models import Role
+from placement.bookings import service
+from placement.bookings.models import Booking
+from placement.bookings.states import BookingState, TransitionNotAllowed
+from placement.extensions import db
+from placement.jobs.jobs import withdraw_infeasible_proposals
+from placement.jobs.runner import run_job
+from placement.planning.bridge import rules_broken
+from placement.requests import rejections
+from placement.requests.models import HousingRequest, PlaceRejection, RequestStatus
+from tests.request_factories import TODAY, later
+
+
+def at(day, hour: int = 12, minute: int = 0) -> datetime:
+    """A moment on a hotline (New York) date, as an aware UTC datetime."""
+    from zoneinfo import ZoneInfo
+
+    return datetime.combine(day, time(hour, minute), tzinfo=ZoneInfo("America/New_York")
+                            ).astimezone(UTC)
+
+
+@pytest.fixture
+def planner_app(app):
+    app.config.update(PLANNER_SYNC=True, PLANNER_TIME_LIMIT=2, PLANNER_WORKERS=1)
+    return app
+
+
+@pytest.fixture
+def coordinator(make_user):
+    return make_user(Role.COORDINATOR)
+
+
+@pytest.fixture
+def replan(planner_app):
+    """The scheduled re-plan, tick after tick, five minutes apart."""
+    ticks = iter(range(0, 24 * 60, 5))
+
+    def tick() -> list[Booking]:
+        db.session.commit()  # the job runs in its own session, as in the scheduler process
+        minutes = next(ticks)
+        run_job(planner_app, "replan", at(TODAY, 8 + minutes // 60, minutes % 60))
+        db.session.expire_all()
+        return list(db.session.scalars(
+            select(Booking).where(Booking.state == BookingState.PROPOSED).order_by(Booking.id)))
+
+    return tick
+
+
+def check(booking: Booking) -> list[str]:
+    return rules_broken(db.session, booking.request, booking.place, booking.check_in,
+                        booking.nights)
+
+
+def free_beds(shelter):
+    return [n.free for n in shelter_nights(db.session, shelter, TODAY, later(2))]
+
+
+# -- rejecting a proposal ------------------------------------------------------------------
+
+def test_a_rejected_place_is_not_proposed_again_until_the_rejection_is_undone(
+        replan, create_shelter, create_request, coordinator):
+    shelter = create_shelter(name="Harbor House", capacity=2, location="20001")
+    request = create_request(where="20002", max_miles=20)
+    [proposal] = replan()
+    assert proposal.shelter_id == shelter.id
+
+    service.reject(db.session, proposal, coordinator.id, "Too far from school")
+    [rejection] = db.session.scalars(select(PlaceRejection)).all()
+    assert (rejection.request_id, rejection.shelter_id, rejection.hotel_id,
+            rejection.booking_id, rejection.reason, rejection.created_by_id) == (
+        request.id, shelter.id, None, proposal.id, "Too far from school", coordinator.id)
+    assert replan() == []  # every date: the only place is out for this request
+    assert "exclusion list" in db.session.get(HousingRequest, request.id).unplaced_reason
+
+    rejections.undo(db.session, db.session.get(PlaceRejection, rejection.id), coordinator.id)
+    [again] = replan()
+    assert again.shelter_id == shelter.id and again.id != proposal.id
+
+
+def test_a_rejection_covers_only_its_own_request_and_place(
+        replan, create_shelter, create_request, coordinator):
+    near = create_shelter(name="Harbor House", capacity=4, location="20001")
+    other = create_shelter(name="Anchor Place", capacity=4, location="20005")
+    first = create_request(where="20002", max_miles=20)
+    second = create_request(where="20002", max_miles=20)
+    proposals = {b.request_id: b for b in replan()}
+    rejected_place = proposals[first.id].shelter_id
+    service.reject(db.session, proposals[first.id], coordinator.id, "Too far from school")
+
+    proposals = {b.request_id: b for b in replan()}
+    assert proposals[first.id].shelter_id == ({near.id, other.id} - {rejected_place}).pop()
+    assert second.id in proposals
+
+
+def test_rejecting_twice_at_one_place_keeps_one_active_rejection(
+        create_shelter, create_request, create_booking, coordinator):
+    shelter = create_shelter()
+    request = create_request()
+    service.reject(db.session, create_booking(shelter, request), coordinator.id, "No")
+    service.reject(db.session, create_booking(shelter, request), coordinator.id, "Still no")
+    assert len(db.session.scalars(select(PlaceRejection)).all()) == 1
+
+
+def test_a_proposal_at_a_rejected_place_is_withdrawn_and_cannot_be_approved(
+        create_shelter, create_request, create_booking, coordinator):
+    shelter = create_shelter(name="Harbor House")
+    request = create_request()
+    rejected, waiting = create_booking(shelter, request), create_booking(shelter, request)
+    service.reject(db.session, rejected, coordinator.id, "Too far from school")
+    assert check(waiting) == ["the request excludes this place"]
+    with pytest.raises(service.BookingConflict, match="excludes this place"):
+        service.approve(db.session, waiting, coordinator.id, TODAY, check)
+    assert withdraw_infeasible_proposals(TODAY) == 1
+    assert waiting.state is BookingState.CANCELLED
+
+
+def test_undoing_a_rejection_is_audited_and_happens_once(
+        create_shelter, create_request, create_booking, coordinator):
+    booking = create_booking(create_shelter())
+    service.reject(db.session, booking, coordinator.id, "Too far from school")
+    rejection = db.session.scalars(select(PlaceRejection)).one()
+    rejections.undo(db.session, rejection, coordinator.id)
+    assert rejection.undone_by_id == coordinator.id and rejection.undone_at is not None
+    assert not rejection.active
+    with pytest.raises(rejections.RejectionError, match="already undone"):
+        rejections.undo(db.session, rejection, coordinator.id)
+    actions = db.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.subject == "request")
+        .order_by(AuditEvent.id)).all()
+    assert actions == ["reject_place", "undo_rejection"]
+
+
+# -- cancelling a stay ---------------------------------------------------------------------
+
+def approved(create_shelter, create_request, coordinator, **shelter_fields):
+    shelter = create_shelter(name="Harbor House", capacity=2, location="20001",
+                             **shelter_fields)
+    request = create_request(where="20002", max_miles=20)
+    booking = Booking(request=request, shelter_id=shelter.id, check_in=TODAY, nights=3,
+                      persons=1)
+    db.session.add(booking)
+    db.session.flush()
+    service.approve(db.session, booking, coordinator.id, TODAY)
+    return shelter, request, booking
+
+
+def test_a_stay_cancelled_and_closed_closes_the_request_for_good(
+        replan, create_shelter, create_request, coordinator):
+    shelter, request, booking = approved(create_shelter, create_request, coordinator)
+    service.cancel(db.session, booking, coordinator.id, "Client found family to stay with",
+                   close=True)
+    assert booking.state is BookingState.CANCELLED
+    assert free_beds(shelter) == [2, 2, 2]
+    assert request.status is RequestStatus.CLOSED
+    assert request.status_reason == "Client found family to stay with"
+    assert replan() == []  # never planned again
+
+    late = Booking(request=request, shelter_id=shelter.id, check_in=TODAY, nights=3, persons=1)
+    db.session.add(late)
+    db.session.flush()
+    with pytest.raises((TransitionNotAllowed, service.BookingConflict), match="closed"):
+        service.approve(db.session, late, coordinator.id, TODAY)
+    moves = db.session.execute(
+        select(AuditEvent.action, AuditEvent.from_state, AuditEvent.to_state)
+        .where(AuditEvent.subject == "request", AuditEvent.action != "file")
+        .order_by(AuditEvent.id)).all()
+    assert [tuple(m) for m in moves] == [("place", "pending", "placed"),
+                                         ("close", "placed", "closed")]
+
+
+def test_a_stay_cancelled_back_to_the_queue_is_not_proposed_at_that_place_again(
+        replan, create_shelter, create_request, coordinator):
+    shelter, request, booking = approved(create_shelter, create_request, coordinator)
+    service.cancel(db.session, booking, coordinator.id, "Client found family to stay with")
+    assert request.status is RequestStatus.PENDING
+    rejection = db.session.scalars(select(PlaceRejection)).one()
+    assert (rejection.shelter_id, rejection.booking_id, rejection.reason) == (
+        shelter.id, booking.id, "Client found family to stay with")
+    assert replan() == []
+
+
+def test_a_stay_cancelled_back_to_the_queue_may_keep_its_place(
+        replan, create_shelter, create_request, coordinator):
+    shelter, request, booking = approved(create_shelter, create_request, coordinator)
+    service.cancel(db.session, booking, coordinator.id, "The dates were wrong",
+                   avoid_place=False)
+    assert request.status is RequestStatus.PENDING
+    assert db.session.scalars(select(PlaceRejection)).all() == []
+    [proposal] = replan()
+    assert proposal.shelter_id == shelter.id
+
+
+@pytest.mark.parametrize("how", ["no_show", "expire_hold"])
+def test_a_stay_that_ends_without_a_coordinator_s_no_goes_back_to_the_queue(
+        how, create_shelter, create_request, coordinator):
+    _shelter, request, booking = approved(create_shelter, create_request, coordinator)
+    if how == "no_show":
+        service.confirm(db.session, booking, coordinator.id, "HH-1", None, TODAY)
+    getattr(service, how)(db.session, booking, None)
+    assert request.status is RequestStatus.PENDING
+    assert db.session.scalars(select(PlaceRejection)).all() == []
+
+
+# -- pages ---------------------------------------------------------------------------------
+
+@pytest.fixture
+def coordinator_client(planner_app, coordinator, login):
+    return login(coordinator)
+
+
+def test_a_coordinator_rejects_sees_and_undoes_a_rejection_in_pages(
+        coordinator_client, replan, create_shelter, create_request):
+    create_shelter(name="Harbor House", capacity=2, location="20001")
+    request = create_request(where="20002", max_miles=20)
+    [proposal] = replan()
+    response = coordinator_client.post(f"/bookings/{proposal.id}/reject",
+                                       data={"reason": "Too far from school"})
+    assert response.status_code == 303
+    page = coordinator_client.get(f"/requests/{request.id}").text
+    assert "Rejected by a coordinator: Too far from school" in page
+    assert "Harbor House" in page
+    rejection = db.session.scalars(select(PlaceRejection)).one()
+
+    response = coordinator_client.post(f"/requests/{request.id}/rejections/undo",
+                                       data={"rejection_id": str(rejection.id)})
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert not db.session.get(PlaceRejection, rejection.id).active
+    page = coordinator_client.get(f"/requests/{request.id}").text
+    assert "Rejected by a coordinator: Too far from school" not in page
+    assert [b.shelter_id for b in replan()] == [proposal.shelter_id]
+
+
+def test_undoing_needs_a_rejection_of_this_request(
+        coordinator_client, create_shelter, create_request, create_booking, coordinator):
+    booking = create_booking(create_shelter())
+    service.reject(db.session, booking, coordinator.id, "No")
+    rejection = db.session.scalars(select(PlaceRejection)).one()
+    other = create_request()
+    url = f"/requests/{other.id}/rejections/undo"
+    assert coordinator_client.post(url, data={"rejection_id": str(rejection.id)}
+                                   ).status_code == 404
+    for bad in ("", "x", "99999999999999999999"):
+        assert coordinator_client.post(url, data={"rejection_id": bad}).status_code == 400
+    assert coordinator_client.post(f"/requests/{booking.request_id}/rejections/undo",
+                                   data={"rejection_id": str(rejection.id)}).status_code == 303
+    again = coordinator_client.post(f"/requests/{booking.request_id}/rejections/undo",
+                                    data={"rejection_id": str(rejection.id)},
+                                    follow_redirects=True)
+    assert again.status_code == 200 and "already undone" in again.text
+
+
+def test_advocates_neither_see_nor_undo_coordinators_rejections(
+        app, make_user, login, create_shelter, create_request, create_booking, coordinator):
+    advocate = make_user(Role.ADVOCATE)
+    request = create_request(created_by_id=advocate.id)
+    service.reject(db.session, create_booking(create_shelter(), request), coordinator.id,
+                   "Too far from school")
+    rejection = db.session.scalars(select(PlaceRejection)).one()
+    client = login(advocate)
+    page = client.get(f"/requests/{request.id}").text
+    assert "Too far from school" not in page and "Rejected by a coordinator" not in page
+    response = client.post(f"/requests/{request.id}/rejections/undo",
+                           data={"rejection_id": str(rejection.id)})
+    assert response.status_code == 403
+    assert db.session.get(PlaceRejection, rejection.id).active
+
+
+def test_the_cancel_form_asks_queue_or_close_and_closes(
+        coordinator_client, create_shelter, create_request, coordinator):
+    _shelter, request, booking = approved(create_shelter, create_request, coordinator)
+    page = coordinator_client.get(f"/bookings/{booking.id}").text
+    assert re.search(r'<input checked[^>]*name="then" type="radio" value="queue">', page)
+    assert re.search(r'<input [^>]*name="then" type="radio" value="close">', page)
+    assert re.search(r'<input [^>]*checked[^>]*name="avoid_place" type="checkbox"', page)
+    response = coordinator_client.post(f"/bookings/{booking.id}/cancel", data={
+        "reason": "Client found family to stay with", "then": "close"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    request = db.session.get(HousingRequest, request.id)
+    assert request.status is RequestStatus.CLOSED
+    assert "Client found family to stay with" in coordinator_client.get(
+        f"/requests/{request.id}").text
+
+
+def test_the_cancel_form_puts_back_in_the_queue_with_or_without_the_place(
+        coordinator_client, create_shelter, create_request, coordinator):
+    _shelter, request, booking = approved(create_shelter, create_request, coordinator)
+    bad = coordinator_client.post(f"/bookings/{booking.id}/cancel", data={
+        "reason": "Wrong dates", "then": "elsewhere"}, follow_redirects=True)
+    assert "Choose whether the request goes back to the queue or is closed." in bad.text
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).state is BookingState.APPROVED
+
+    response = coordinator_client.post(f"/bookings/{booking.id}/cancel", data={
+        "reason": "Wrong dates", "then": "queue"})  # the box left unticked
+    assert response.status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Booking, booking.id).state is BookingState.CANCELLED
+    assert db.session.get(HousingRequest, request.id).status is RequestStatus.PENDING
+    assert db.session.scalars(select(PlaceRejection)).all() == []
+
+
+# -- withdrawing a request -----------------------------------------------------------------
+
+def test_an_advocate_withdraws_a_pending_request_and_it_is_never_planned_again(
+        replan, make_user, login, create_shelter, create_request):
+    advocate = make_user(Role.ADVOCATE)
+    create_shelter(capacity=2, location="20001")
+    request = create_request(where="20002", max_miles=20, created_by_id=advocate.id)
+    [proposal] = replan()
+    client = login(advocate)
+    assert client.post(f"/requests/{request.id}/withdraw", data={"reason": ""}
+                       ).status_code == 400
+    response = client.post(f"/requests/{request.id}/withdraw",
+                           data={"reason": "Client found family to stay with"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    request = db.session.get(HousingRequest, request.id)
+    assert request.status is RequestStatus.WITHDRAWN
+    assert request.status_reason == "Client found family to stay with"
+    assert db.session.get(Booking, proposal.id).state is BookingState.CANCELLED
+    assert replan() == []
+
+
+def test_only_a_pending_request_of_one_s_own_can_be_withdrawn(
+        app, make_user, login, create_shelter, create_request, coordinator):
+    advocate = make_user(Role.ADVOCATE)
+    _shelter, request, _booking = approved(create_shelter, create_request, coordinator)
+    mine = create_request(created_by_id=advocate.id)
+    client = login(advocate)
+    assert client.post(f"/requests/{request.id}/withdraw", data={"reason": "Gone"}
+                       ).status_code == 404  # another advocate's request
+    request.created_by_id = advocate.id
+    page = client.post(f"/requests/{request.id}/withdraw", data={"reason": "Gone"},
+                       follow_redirects=True)
+    assert page.status_code == 200 and "is placed; it cannot be withdrawn" in page.text
+    db.session.expire_all()
+    assert db.session.get(HousingRequest, request.id).status is RequestStatus.PLACED
+    assert db.session.get(HousingRequest, mine.id).status is RequestStatus.PENDING
