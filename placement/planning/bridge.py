@@ -266,12 +266,16 @@ def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hot
     holds are taken), so the problem holds just this request and this place, with room to
     spare.
     """
-    start = min(check_in, request.earliest)
-    horizon = (max(request.latest, check_in) - start).days + nights
+    # Only whether the check-in falls inside the arrival window matters here, so each end
+    # is clamped to the check-in's neighbours (monotone, the check-in maps to itself: the
+    # verdict is the same). A window reaching into 9999 then costs five nights, not millions.
+    earliest, latest = (_clamp(day, check_in) for day in (request.earliest, request.latest))
+    start = min(check_in, earliest)
+    horizon = (max(latest, check_in) - start).days + nights
     unlimited = (10**6,) * horizon
     opt_request = optimizer_request(
-        request, "R", earliest=(request.earliest - start).days,
-        latest=(request.latest - start).days, nights=nights,
+        request, "R", earliest=(earliest - start).days,
+        latest=(latest - start).days, nights=nights,
         # A purged request has no location left: distance then cannot count against it.
         at=(place.lat, place.lon) if request.lat is None else None,
     )
@@ -290,3 +294,7 @@ def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hot
     problem = Problem(start=start.isoformat(), nights=horizon, requests=(opt_request,),
                       **places)
     return check_stay(problem, "R", key, (check_in - start).days)
+
+
+def _clamp(day: date, around: date) -> date:
+    return min(max(day, around - timedelta(days=1)), around + timedelta(days=1))
