@@ -234,3 +234,37 @@ def test_a_reason_longer_than_its_column_is_cut_to_fit(app, create_request):
     proposals_from_plan(db.session, snapshot, plan, None)
     db.session.commit()  # PostgreSQL refuses a value longer than String(500)
     assert len(request.unplaced_reason) == 500 and request.unplaced_reason.endswith("…")
+
+
+def test_a_request_placed_by_hand_while_the_solver_works_gets_no_proposal(
+        planner_app, monkeypatch, create_shelter, create_request, make_user):
+    """The run reads its requests, solves with no transaction open, then writes: a
+    coordinator who placed one of them in between wins, and the run still finishes."""
+    import placement.planning.runner as runner
+    from placement.auth.models import Role
+    from placement.database import unit_of_work
+    from placement.requests.models import HousingRequest
+
+    coordinator_id = make_user(Role.COORDINATOR).id
+    create_shelter(name="Harbor House")
+    haven = create_shelter(name="Bay Haven")
+    request = create_request(earliest=date.today())
+    request_id, haven_id = request.id, haven.id
+    db.session.commit()
+    real_solve = runner.solve
+
+    def solve_while_a_coordinator_places_it(*args, **kwargs):
+        plan = real_solve(*args, **kwargs)
+        assert plan.assignments  # the planner would propose a stay
+        with planner_app.app_context(), unit_of_work():
+            service.place_by_hand(db.session, db.session.get(HousingRequest, request_id),
+                                  db.session.get(type(haven), haven_id), date.today(), 3,
+                                  coordinator_id, date.today())
+        return plan
+
+    monkeypatch.setattr(runner, "solve", solve_while_a_coordinator_places_it)
+    run, _ = start_run(None, time_limit=5)
+    db.session.expire_all()
+    assert db.session.get(PlanRun, run.id).status is RunStatus.DONE
+    states = db.session.scalars(select(Booking.state).where(Booking.request_id == request_id))
+    assert list(states) == [service.BookingState.APPROVED]  # and no proposal beside it

@@ -21,10 +21,10 @@ from ..audit import carrying_actor
 from ..auth.models import User
 from ..bookings.models import Booking
 from ..bookings.service import withdraw
-from ..bookings.states import BookingState
+from ..bookings.states import PLACING, BookingState
 from ..database import unit_of_work
 from ..extensions import db
-from ..requests.models import HousingRequest
+from ..requests.models import HousingRequest, RequestStatus
 from ..requests.service import local_today
 from .bridge import build_problem as build
 from .bridge import hotel_key, mark_skipped, proposals_from_plan, request_key, shelter_key
@@ -130,9 +130,12 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
                  progress=_progress_writer(app, run_id))
     reasons_before = {**skipped_before, **_reasons(snapshot.requests.values())}
     with unit_of_work():
-        unchanged = _keep_or_withdraw_proposals(snapshot, plan, run_id)
+        still_open = _lock_open_requests(snapshot)
+        unchanged = _keep_or_withdraw_proposals(snapshot, plan, run_id, still_open)
         new_plan = dataclasses.replace(
-            plan, assignments=[a for a in plan.assignments if a not in unchanged])
+            plan, assignments=[a for a in plan.assignments
+                               if a not in unchanged and a.request in still_open],
+            unplaced=[key for key in plan.unplaced if key in still_open])
         proposals_from_plan(db.session, snapshot, new_plan, run_id)
         db.session.flush()
         run = db.session.get(PlanRun, run_id)
@@ -185,19 +188,41 @@ def _same_as_last_run(run_id: int, digest: str, seconds: float) -> bool:
     return True
 
 
-def _keep_or_withdraw_proposals(snapshot, plan: Plan, run_id: int) -> set[Assignment]:
+def _lock_open_requests(snapshot) -> set[str]:
+    """Lock the run's requests, in id order, before any of their bookings (the order every
+    path takes: see placement.bookings.service._lock), and return the keys of those still
+    waiting for a place: while the solver worked, a coordinator may have placed one by hand
+    or an advocate withdrawn one. Their proposals are not written."""
+    ids = sorted(snapshot.requests.values())
+    live = select(Booking.request_id).where(Booking.state.in_(PLACING))
+    locked = db.session.execute(
+        select(HousingRequest.id, HousingRequest.status).where(HousingRequest.id.in_(ids))
+        .order_by(HousingRequest.id).with_for_update(key_share=True)
+    ).all()
+    placed = set(db.session.scalars(live.where(Booking.request_id.in_(ids))))
+    return {request_key(request_id) for request_id, status in locked
+            if status is RequestStatus.PENDING and request_id not in placed}
+
+
+def _keep_or_withdraw_proposals(snapshot, plan: Plan, run_id: int,
+                                still_open: set[str]) -> set[Assignment]:
     """Proposals the new plan repeats stay as they are, so a coordinator reviewing one can
-    still approve it; the others are withdrawn. Returns the repeated assignments."""
+    still approve it; the others are withdrawn. Returns the repeated assignments.
+
+    Each proposal is read under its row lock: one a coordinator approved a moment ago is
+    no longer proposed (PostgreSQL re-reads a locked row when the lock is granted), so the
+    run never writes over an approval."""
     placed = plan.placed
     unchanged = set()
     for old in db.session.scalars(
-        select(Booking).where(Booking.state == BookingState.PROPOSED)
-    ):
+        select(Booking).where(Booking.state == BookingState.PROPOSED,
+                              Booking.request_id.in_(list(snapshot.requests.values())))
+        .order_by(Booking.id).with_for_update().execution_options(populate_existing=True)
+    ).all():
         key = request_key(old.request_id)
-        if key not in snapshot.requests:
-            continue
         new = placed.get(key)
-        if new is not None and new not in unchanged and _same_stay(snapshot, old, new):
+        if key in still_open and new is not None and new not in unchanged \
+                and _same_stay(snapshot, old, new):
             unchanged.add(new)
             db.session.get(HousingRequest, old.request_id).unplaced_reason = None
         else:
