@@ -14,8 +14,27 @@ from ..requests.models import HousingRequest
 from .models import Booking
 from .states import BookingState
 
-SHOWN = (BookingState.PROPOSED, BookingState.APPROVED, BookingState.CONFIRMED,
-         BookingState.CHECKED_IN, BookingState.CHECKED_OUT)
+
+@dataclass(frozen=True)
+class StateKey:
+    """How a stay's state shows on the chart: a colour and pattern (app.css, `tape-<state>`)
+    and a mark on the bar itself, so that no state rests on colour alone."""
+
+    state: BookingState
+    mark: str
+    label: str
+    meaning: str
+
+
+KEYS = {key.state: key for key in (
+    StateKey(BookingState.PROPOSED, "P", "Proposed", "the planner's suggestion, nothing held"),
+    StateKey(BookingState.APPROVED, "A", "Approved", "beds or rooms and points held, "
+             "not yet confirmed"),
+    StateKey(BookingState.CONFIRMED, "C", "Confirmed", "the shelter or hotel confirmed"),
+    StateKey(BookingState.CHECKED_IN, "In", "Checked in", "staying now"),
+    StateKey(BookingState.CHECKED_OUT, "Out", "Checked out", "the stay is over"),
+)}
+SHOWN = tuple(KEYS)
 MAX_ROWS = 150
 
 
@@ -47,6 +66,7 @@ class TapeChart:
     nights: list[date]
     rows: list[Row]
     truncated: bool
+    keys: dict[BookingState, StateKey] = field(default_factory=lambda: KEYS)
 
 
 def _lanes(bookings: list[Booking], first: date, days: int) -> list[list[Segment]]:
