@@ -4,6 +4,7 @@ free beds, so only the shelter lock keeps them apart (without it, both would hol
 
 import contextlib
 import threading
+from datetime import timedelta
 
 import pytest
 
@@ -227,3 +228,52 @@ def test_many_placements_by_hand_into_the_last_bed_or_room_never_error(
 
     outcome = race(app, [place_one(i) for i in request_ids])
     assert sorted(outcome) == ["conflict"] * 9 + ["placed"], outcome
+
+
+def test_a_job_withdrawing_proposals_never_writes_over_an_approval(
+        app, create_shelter, create_booking, make_user):
+    """The re-plan job withdraws a proposal whose check-in has passed at the moment a
+    coordinator (in another time zone's "today") approves it: the job waits for the
+    approval and leaves it alone instead of failing on the stale row."""
+    import time
+
+    from placement.jobs.jobs import withdraw_infeasible_proposals
+
+    coordinator_id = make_user(Role.COORDINATOR).id
+    booking_id = create_booking(create_shelter()).id
+    db.session.commit()
+    approved = threading.Barrier(2, timeout=30)
+    outcome: dict[str, object] = {}
+
+    def coordinator():
+        with app.app_context():
+            try:
+                with unit_of_work():
+                    service.approve(db.session, db.session.get(Booking, booking_id),
+                                    coordinator_id, TODAY)
+                    approved.wait()
+                    time.sleep(0.5)  # the job is now reading (and, with the lock, waiting)
+                outcome["coordinator"] = "approved"
+            finally:
+                db.session.remove()
+
+    def job():
+        with app.app_context():
+            approved.wait()
+            try:
+                with unit_of_work():
+                    outcome["withdrawn"] = withdraw_infeasible_proposals(
+                        TODAY + timedelta(days=1))
+            except Exception as error:  # noqa: BLE001 - reported by the assertion
+                outcome["withdrawn"] = type(error).__name__
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=coordinator), threading.Thread(target=job)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert outcome == {"coordinator": "approved", "withdrawn": 0}
+    db.session.expire_all()
+    assert db.session.get(Booking, booking_id).state is BookingState.APPROVED

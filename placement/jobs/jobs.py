@@ -44,9 +44,7 @@ def withdraw_infeasible_proposals(today: date) -> int:
     """Proposals whose check-in has passed or whose place's rules the request now breaks
     are withdrawn; the rest are handed to the optimizer as hints by the planner run."""
     withdrawn = 0
-    for booking in db.session.scalars(
-        select(Booking).where(Booking.state == BookingState.PROPOSED).order_by(Booking.id)
-    ).all():
+    for booking in service.lock_proposals(db.session):
         request = booking.request
         stale = booking.check_in < today or request.status is not RequestStatus.PENDING
         if stale or rules_broken(db.session, request, booking.place, booking.check_in,

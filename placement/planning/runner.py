@@ -20,7 +20,7 @@ from .. import notify
 from ..audit import carrying_actor
 from ..auth.models import User
 from ..bookings.models import Booking
-from ..bookings.service import withdraw
+from ..bookings.service import lock_proposals, withdraw
 from ..bookings.states import PLACING, BookingState
 from ..database import unit_of_work
 from ..extensions import db
@@ -214,11 +214,7 @@ def _keep_or_withdraw_proposals(snapshot, plan: Plan, run_id: int,
     run never writes over an approval."""
     placed = plan.placed
     unchanged = set()
-    for old in db.session.scalars(
-        select(Booking).where(Booking.state == BookingState.PROPOSED,
-                              Booking.request_id.in_(list(snapshot.requests.values())))
-        .order_by(Booking.id).with_for_update().execution_options(populate_existing=True)
-    ).all():
+    for old in lock_proposals(db.session, list(snapshot.requests.values())):
         key = request_key(old.request_id)
         new = placed.get(key)
         if key in still_open and new is not None and new not in unchanged \
