@@ -10,6 +10,7 @@ wins, the other is told what changed.
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from partners import ledger
@@ -21,13 +22,14 @@ from partners.availability import (
     release_beds,
     release_rooms,
 )
+from partners.availability.common import lock
 from partners.base import utcnow
-from partners.places import BedHold, RoomHold
+from partners.places import BedHold, Hotel, RoomHold, Shelter
 
 from .. import audit
 from ..requests import rejections
 from ..requests import states as request_states
-from ..requests.models import HousingRequest
+from ..requests.models import HousingRequest, RequestStatus
 from .models import Booking
 from .states import PLACING, TRANSITIONS, BookingState, target_of
 
@@ -36,11 +38,57 @@ class BookingConflict(Exception):
     """What changed since the plan, in a sentence for the coordinator."""
 
 
+class RulesBroken(BookingConflict):
+    """The stay breaks one of the place's rules (not a race: the same answer every time)."""
+
+
+def _lock_request(session: Session, request_id: int) -> HousingRequest:
+    """The first lock of every path that changes a request's stays (see `_lock`)."""
+    request = session.scalar(
+        select(HousingRequest).where(HousingRequest.id == request_id)
+        .with_for_update(key_share=True).execution_options(populate_existing=True)
+    )
+    if request is None:
+        raise BookingConflict("This request no longer exists.")
+    return request
+
+
 def _lock(session: Session, booking: Booking) -> Booking:
-    """Re-read the booking under a row lock: its state is the one we act on."""
+    """Re-read the booking under a row lock: its state is the one we act on.
+
+    Every path takes its locks in one order: the request, then the booking, then the place
+    (hold_beds / hold_rooms), then the loyalty program (the ledger), and all of them before
+    it inserts a row. Two coordinators acting on one request, or on one place, then queue
+    instead of deadlocking (an insert's foreign key takes a share lock on the place that a
+    later FOR UPDATE would wait on).
+    """
     session.flush()
+    _lock_request(session, booking.request_id)
     session.refresh(booking, with_for_update=True)
     return booking
+
+
+def _lock_places(session: Session, booking: Booking) -> None:
+    """The place's row, then its program's, before any hold is inserted."""
+    if booking.is_hotel:
+        hotel = lock(session, Hotel, booking.hotel_id)
+        ledger.lock_program(session, hotel.program_id)
+    else:
+        lock(session, Shelter, booking.shelter_id)
+
+
+def _refuse_unless_pending(session: Session, request: HousingRequest,
+                           booking_id: int | None = None) -> None:
+    """A request with a live stay, or no longer waiting for one, is not placed again."""
+    live = session.scalar(
+        select(Booking.id).where(Booking.request_id == request.id,
+                                 Booking.state.in_(PLACING), Booking.id != booking_id)
+    )
+    if live is not None:
+        raise BookingConflict(f"Request {request.case_code} is already placed.")
+    if request.status is not RequestStatus.PENDING:
+        raise BookingConflict(
+            f"Request {request.case_code} is {request.status.value}, not waiting for a place.")
 
 
 def _move(session: Session, booking: Booking, action: str, actor_id: int | None,
@@ -61,7 +109,21 @@ def _ago(moment: datetime, now: datetime) -> str:
     return f"{minutes // 60} hours ago"
 
 
-def _explain_full(session: Session, booking: Booking, error: AvailabilityError) -> str:
+PLAN_AGAIN = "Run the planner again for a new proposal."
+CHOOSE_AGAIN = "Choose another place or another date."
+
+
+def _sentence(text: str) -> str:
+    """A message part as a sentence: a capital first and a full stop last."""
+    text = str(text).strip()
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else text + "."
+
+
+def _explain_full(session: Session, booking: Booking, error: AvailabilityError,
+                  advice: str) -> str:
     """Turn "no bed is free" into what happened, with when the last one went."""
     night = getattr(error, "night", None)
     model, column = (RoomHold, RoomHold.hotel_id) if booking.is_hotel else (
@@ -75,13 +137,12 @@ def _explain_full(session: Session, booking: Booking, error: AvailabilityError) 
         if latest is not None:
             what = "room" if booking.is_hotel else "bed"
             return (f"The last {what} at {booking.place.name} for the night of "
-                    f"{night:%a %b %-d} was taken {_ago(latest, utcnow())}. "
-                    "Run the planner again for a new proposal.")
-    return f"{error} Run the planner again for a new proposal."
+                    f"{night:%a %b %-d} was taken {_ago(latest, utcnow())}. {advice}")
+    return f"{_sentence(error)} {advice}"
 
 
 def approve(session: Session, booking: Booking, actor_id: int, today: date,
-            rule_check=None) -> None:
+            rule_check=None, *, advice: str = PLAN_AGAIN) -> None:
     """Hold the beds or rooms and the points; the request is placed.
 
     `rule_check(booking) -> list[str]` re-checks the place's rules (policy, pets, distance…)
@@ -89,16 +150,12 @@ def approve(session: Session, booking: Booking, actor_id: int, today: date,
     """
     _lock(session, booking)
     target_of("approve", booking.state)
-    other = session.scalar(
-        select(Booking.id).where(Booking.request_id == booking.request_id,
-                                 Booking.state.in_(PLACING), Booking.id != booking.id)
-    )
-    if other is not None:
-        raise BookingConflict(f"Request {booking.request.case_code} is already placed.")
+    _refuse_unless_pending(session, booking.request, booking.id)
     if booking.check_in < today:
         raise BookingConflict(f"This proposal's check-in ({booking.check_in:%b %-d}) has passed.")
     if rule_check is not None and (broken := rule_check(booking)):
-        raise BookingConflict("This stay no longer fits: " + "; ".join(broken) + ".")
+        raise RulesBroken("This stay no longer fits: " + "; ".join(broken) + ".")
+    _lock_places(session, booking)
     try:
         if booking.is_hotel:
             hold_rooms(session, booking.hotel_id, booking.check_in, booking.nights,
@@ -109,13 +166,74 @@ def approve(session: Session, booking: Booking, actor_id: int, today: date,
             hold_beds(session, booking.shelter_id, booking.check_in, booking.nights,
                       booking.persons, booking.ref)
     except AvailabilityError as error:
-        raise BookingConflict(_explain_full(session, booking, error)) from error
+        raise BookingConflict(_explain_full(session, booking, error, advice)) from error
     except ledger.InsufficientPoints as error:
-        raise BookingConflict(f"Not enough points any more: {error}.") from error
+        raise BookingConflict(f"Not enough points any more: {error}. {advice}") from error
     booking.approved_at = utcnow()
     request_states.move(session, booking.request, "place", actor_id)
     booking.request.unplaced_reason = None
-    _move(session, booking, "approve", actor_id)
+    try:
+        _move(session, booking, "approve", actor_id)
+    except IntegrityError as error:  # the database's own guard: one live stay per request
+        raise BookingConflict(f"Request {booking.request.case_code} is already placed.") \
+            from error
+
+
+def place_by_hand(session: Session, request: HousingRequest, place: Shelter | Hotel,
+                  check_in: date, nights: int, actor_id: int, today: date,
+                  rule_check=None) -> Booking:
+    """A coordinator places a request at a place of their choosing: the same approval as a
+    proposal's, under the same locks, all taken before the booking row is inserted.
+
+    `rule_check(booking) -> list[str]` names the place's rules the stay would break; any
+    refuses it. Conflicts (already placed, full, not enough points) raise BookingConflict
+    with the same sentence a coordinator gets when they come one after the other.
+    """
+    _lock_request(session, request.id)
+    _refuse_unless_pending(session, request)
+    is_hotel = isinstance(place, Hotel)
+    if is_hotel:
+        place = lock(session, Hotel, place.id)
+        ledger.lock_program(session, place.program_id)
+    else:
+        place = lock(session, Shelter, place.id)
+    rooms = rooms_for(request.persons, place.room_capacity) if is_hotel else 0
+    try:
+        points = points_for_stay(session, place, check_in, nights, rooms) if is_hotel else 0
+    except AvailabilityError as error:
+        raise BookingConflict(f"{_sentence(error)} {CHOOSE_AGAIN}") from error
+    booking = Booking(request=request, check_in=check_in, nights=nights,
+                      persons=request.persons, rooms=rooms, points_planned=points,
+                      **({"hotel": place} if is_hotel else {"shelter": place}))
+    if rule_check is not None and (broken := rule_check(booking)):
+        raise RulesBroken("This stay does not fit: " + "; ".join(broken) + ".")
+    session.add(booking)
+    session.flush()
+    approve(session, booking, actor_id, today, advice=CHOOSE_AGAIN)
+    return booking
+
+
+def rooms_for(persons: int, room_capacity: int) -> int:
+    """Rooms a party of `persons` needs at a hotel whose rooms take `room_capacity`."""
+    return -(-persons // room_capacity)
+
+
+def lock_proposals(session: Session, request_ids: list[int] | None = None) -> list[Booking]:
+    """The open proposals (of `request_ids`, or all), read under their row locks after their
+    requests' locks (in id order: the order of `_lock`), for a job or a plan run that
+    withdraws or keeps them in bulk. A proposal a coordinator approved a moment ago is no
+    longer among them (PostgreSQL re-reads a row when its lock is granted)."""
+    proposed = select(Booking.request_id).where(Booking.state == BookingState.PROPOSED)
+    if request_ids is not None:
+        proposed = proposed.where(Booking.request_id.in_(request_ids))
+    session.execute(select(HousingRequest.id).where(HousingRequest.id.in_(proposed))
+                    .order_by(HousingRequest.id).with_for_update(key_share=True)).all()
+    query = select(Booking).where(Booking.state == BookingState.PROPOSED)
+    if request_ids is not None:
+        query = query.where(Booking.request_id.in_(request_ids))
+    return list(session.scalars(
+        query.order_by(Booking.id).with_for_update()
+        .execution_options(populate_existing=True)))
 
 
 def reject(session: Session, booking: Booking, actor_id: int, reason: str) -> None:
@@ -264,6 +382,7 @@ def extend(session: Session, booking: Booking, actor_id: int, extra_nights: int,
         raise BookingConflict(f"Cannot extend: {error}.") from error
     booking.nights += extra_nights
     _move(session, booking, "extend", actor_id, detail=f"+{extra_nights} nights")
+
 
 # -- a request's own transitions, and a coordinator's "no" to a place ---------------------
 
