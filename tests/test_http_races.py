@@ -45,11 +45,11 @@ MODULE_BUDGET = 45.0  # seconds from the server's start to the module's last req
 
 pytestmark = pytest.mark.slow
 
-# Remove when the service layer locks the request row, takes its locks in one order, and
-# answers a lost race as a conflict (issue 13, items 1 and 2).
+# Remove when every path that places a request locks its row first and a lost race is a
+# conflict (issue 13, item 1). The crowds for one bed or room pass since 25bc8db.
 TODAY_FAILS = pytest.mark.xfail(strict=True, reason=(
-    "issue 13 items 1-2: concurrent placements over HTTP on PostgreSQL double-place a "
-    "request or answer 500 (UniqueViolation, DeadlockDetected in hold_beds)"))
+    "issue 13 item 1: two coordinators placing one request at once: the loser gets a 500 "
+    "(UniqueViolation from the one-live-stay index), not a conflict"))
 
 
 @pytest.fixture(params=["postgresql"])
@@ -226,7 +226,6 @@ def crowd_into(server: LiveServer, browsers: list[Browser], place, requests, tod
     return outcomes, summary(outcomes, server, offset)
 
 
-@TODAY_FAILS
 def test_a_crowd_of_placements_for_the_last_shelter_bed_places_one(
         server, coordinators, create_shelter, create_request, today):
     shelter = create_shelter(name="Harbor House", capacity=1, location="20001")
@@ -245,7 +244,6 @@ def test_a_crowd_of_placements_for_the_last_shelter_bed_places_one(
     assert verdicts == {"won": 1, "refused": CROWD - 1}, seen
 
 
-@TODAY_FAILS
 def test_a_crowd_of_placements_for_the_last_hotel_room_places_one(
         server, coordinators, create_hotel, create_request, make_lot, today):
     hotel = create_hotel(name="Crystal City Inn", program="ihg", rooms_per_night=1,
