@@ -104,61 +104,51 @@ def test_a_rejection_covers_only_its_own_request_and_place(
     assert second.id in proposals
 
 
-def test_rejecting_twice_at_one_place_keeps_one_active_rejection(
-        create_shelter, create_request, create_booking, coordinator):
-    shelter = create_shelter()
-    request = create_request()
-    service.reject(db.session, create_booking(shelter, request), coordinator.id, "No")
-    service.reject(db.session, create_booking(shelter, request), coordinator.id, "Still no")
-    assert len(db.session.scalars(select(PlaceRejection)).all()) == 1
-
-
-def test_a_proposal_at_a_rejected_place_is_withdrawn_and_cannot_be_approved(
+def test_a_rejection_is_kept_once_honoured_by_every_rule_check_and_undone_once(
         create_shelter, create_request, create_booking, coordinator):
     shelter = create_shelter(name="Harbor House")
     request = create_request()
-    rejected, waiting = create_booking(shelter, request), create_booking(shelter, request)
-    service.reject(db.session, rejected, coordinator.id, "Too far from school")
+    first, second, waiting = (create_booking(shelter, request) for _ in range(3))
+    service.reject(db.session, first, coordinator.id, "Too far from school")
+    service.reject(db.session, second, coordinator.id, "Still too far")
+    rejection = db.session.scalars(select(PlaceRejection)).one()  # one "no" is enough
+    assert rejection.reason == "Too far from school"
+
     assert check(waiting) == ["the request excludes this place"]
     with pytest.raises(service.BookingConflict, match="excludes this place"):
         service.approve(db.session, waiting, coordinator.id, TODAY, check)
-    assert withdraw_infeasible_proposals(TODAY) == 1
+    assert withdraw_infeasible_proposals(TODAY) == 1  # the scheduled re-plan's first step
     assert waiting.state is BookingState.CANCELLED
 
-
-def test_undoing_a_rejection_is_audited_and_happens_once(
-        create_shelter, create_request, create_booking, coordinator):
-    booking = create_booking(create_shelter())
-    service.reject(db.session, booking, coordinator.id, "Too far from school")
-    rejection = db.session.scalars(select(PlaceRejection)).one()
     rejections.undo(db.session, rejection, coordinator.id)
     assert rejection.undone_by_id == coordinator.id and rejection.undone_at is not None
-    assert not rejection.active
+    assert not rejection.active and check(waiting) == []
     with pytest.raises(rejections.RejectionError, match="already undone"):
         rejections.undo(db.session, rejection, coordinator.id)
-    actions = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.subject == "request")
+    events = db.session.execute(
+        select(AuditEvent.action, AuditEvent.detail).where(AuditEvent.subject == "request")
         .order_by(AuditEvent.id)).all()
-    assert actions == ["reject_place", "undo_rejection"]
+    assert [tuple(e) for e in events] == [("reject_place", f"shelter {shelter.id}"),
+                                          ("undo_rejection", f"shelter {shelter.id}")]
 
 
 # -- cancelling a stay ---------------------------------------------------------------------
 
-def approved(create_shelter, create_request, coordinator, **shelter_fields):
-    shelter = create_shelter(name="Harbor House", capacity=2, location="20001",
-                             **shelter_fields)
+def approved(shelter, create_request, coordinator) -> Booking:
     request = create_request(where="20002", max_miles=20)
     booking = Booking(request=request, shelter_id=shelter.id, check_in=TODAY, nights=3,
                       persons=1)
     db.session.add(booking)
     db.session.flush()
     service.approve(db.session, booking, coordinator.id, TODAY)
-    return shelter, request, booking
+    return booking
 
 
 def test_a_stay_cancelled_and_closed_closes_the_request_for_good(
         replan, create_shelter, create_request, coordinator):
-    shelter, request, booking = approved(create_shelter, create_request, coordinator)
+    shelter = create_shelter(name="Harbor House", capacity=2, location="20001")
+    booking = approved(shelter, create_request, coordinator)
+    request = booking.request
     service.cancel(db.session, booking, coordinator.id, "Client found family to stay with",
                    close=True)
     assert booking.state is BookingState.CANCELLED
@@ -180,36 +170,28 @@ def test_a_stay_cancelled_and_closed_closes_the_request_for_good(
                                          ("close", "placed", "closed")]
 
 
-def test_a_stay_cancelled_back_to_the_queue_is_not_proposed_at_that_place_again(
+def test_a_stay_cancelled_back_to_the_queue_avoids_its_place_unless_told_otherwise(
         replan, create_shelter, create_request, coordinator):
-    shelter, request, booking = approved(create_shelter, create_request, coordinator)
-    service.cancel(db.session, booking, coordinator.id, "Client found family to stay with")
-    assert request.status is RequestStatus.PENDING
+    shelter = create_shelter(name="Harbor House", capacity=2, location="20001")
+    avoided, kept = (approved(shelter, create_request, coordinator) for _ in range(2))
+    service.cancel(db.session, avoided, coordinator.id, "Client found family to stay with")
+    service.cancel(db.session, kept, coordinator.id, "The dates were wrong", avoid_place=False)
+    assert avoided.request.status is kept.request.status is RequestStatus.PENDING
     rejection = db.session.scalars(select(PlaceRejection)).one()
-    assert (rejection.shelter_id, rejection.booking_id, rejection.reason) == (
-        shelter.id, booking.id, "Client found family to stay with")
-    assert replan() == []
+    assert (rejection.request_id, rejection.shelter_id, rejection.booking_id,
+            rejection.reason) == (avoided.request_id, shelter.id, avoided.id,
+                                  "Client found family to stay with")
+    assert [(b.request_id, b.shelter_id) for b in replan()] == [(kept.request_id, shelter.id)]
 
 
-def test_a_stay_cancelled_back_to_the_queue_may_keep_its_place(
-        replan, create_shelter, create_request, coordinator):
-    shelter, request, booking = approved(create_shelter, create_request, coordinator)
-    service.cancel(db.session, booking, coordinator.id, "The dates were wrong",
-                   avoid_place=False)
-    assert request.status is RequestStatus.PENDING
-    assert db.session.scalars(select(PlaceRejection)).all() == []
-    [proposal] = replan()
-    assert proposal.shelter_id == shelter.id
-
-
-@pytest.mark.parametrize("how", ["no_show", "expire_hold"])
-def test_a_stay_that_ends_without_a_coordinator_s_no_goes_back_to_the_queue(
-        how, create_shelter, create_request, coordinator):
-    _shelter, request, booking = approved(create_shelter, create_request, coordinator)
-    if how == "no_show":
-        service.confirm(db.session, booking, coordinator.id, "HH-1", None, TODAY)
-    getattr(service, how)(db.session, booking, None)
-    assert request.status is RequestStatus.PENDING
+def test_stays_that_end_without_a_coordinator_s_no_go_back_to_the_queue(
+        create_shelter, create_request, coordinator):
+    shelter = create_shelter(capacity=2)
+    missed, expired = (approved(shelter, create_request, coordinator) for _ in range(2))
+    service.confirm(db.session, missed, coordinator.id, "HH-1", None, TODAY)
+    service.no_show(db.session, missed, None)
+    service.expire_hold(db.session, expired, None)
+    assert missed.request.status is expired.request.status is RequestStatus.PENDING
     assert db.session.scalars(select(PlaceRejection)).all() == []
 
 
@@ -233,33 +215,23 @@ def test_a_coordinator_rejects_sees_and_undoes_a_rejection_in_pages(
     assert "Harbor House" in page
     rejection = db.session.scalars(select(PlaceRejection)).one()
 
-    response = coordinator_client.post(f"/requests/{request.id}/rejections/undo",
-                                       data={"rejection_id": str(rejection.id)})
+    url = f"/requests/{request.id}/rejections/undo"
+    other = f"/requests/{create_request().id}/rejections/undo"
+    assert coordinator_client.post(other, data={"rejection_id": str(rejection.id)}
+                                   ).status_code == 404  # not this request's rejection
+    for bad in ("", "x", "²", "99999999999999999999"):
+        assert coordinator_client.post(url, data={"rejection_id": bad}).status_code == 400
+    response = coordinator_client.post(url, data={"rejection_id": str(rejection.id)})
     assert response.status_code == 303
     db.session.expire_all()
     assert not db.session.get(PlaceRejection, rejection.id).active
     page = coordinator_client.get(f"/requests/{request.id}").text
     assert "Rejected by a coordinator: Too far from school" not in page
-    assert [b.shelter_id for b in replan()] == [proposal.shelter_id]
-
-
-def test_undoing_needs_a_rejection_of_this_request(
-        coordinator_client, create_shelter, create_request, create_booking, coordinator):
-    booking = create_booking(create_shelter())
-    service.reject(db.session, booking, coordinator.id, "No")
-    rejection = db.session.scalars(select(PlaceRejection)).one()
-    other = create_request()
-    url = f"/requests/{other.id}/rejections/undo"
-    assert coordinator_client.post(url, data={"rejection_id": str(rejection.id)}
-                                   ).status_code == 404
-    for bad in ("", "x", "99999999999999999999"):
-        assert coordinator_client.post(url, data={"rejection_id": bad}).status_code == 400
-    assert coordinator_client.post(f"/requests/{booking.request_id}/rejections/undo",
-                                   data={"rejection_id": str(rejection.id)}).status_code == 303
-    again = coordinator_client.post(f"/requests/{booking.request_id}/rejections/undo",
-                                    data={"rejection_id": str(rejection.id)},
+    again = coordinator_client.post(url, data={"rejection_id": str(rejection.id)},
                                     follow_redirects=True)
     assert again.status_code == 200 and "already undone" in again.text
+    assert [b.shelter_id for b in replan() if b.request_id == request.id] == [
+        proposal.shelter_id]
 
 
 def test_advocates_neither_see_nor_undo_coordinators_rejections(
@@ -278,75 +250,61 @@ def test_advocates_neither_see_nor_undo_coordinators_rejections(
     assert db.session.get(PlaceRejection, rejection.id).active
 
 
-def test_the_cancel_form_asks_queue_or_close_and_closes(
+def test_the_cancel_form_asks_back_to_the_queue_or_closed(
         coordinator_client, create_shelter, create_request, coordinator):
-    _shelter, request, booking = approved(create_shelter, create_request, coordinator)
-    page = coordinator_client.get(f"/bookings/{booking.id}").text
+    shelter = create_shelter(name="Harbor House", capacity=2, location="20001")
+    queued, closed = (approved(shelter, create_request, coordinator) for _ in range(2))
+    page = coordinator_client.get(f"/bookings/{queued.id}").text
     assert re.search(r'<input checked[^>]*name="then" type="radio" value="queue">', page)
     assert re.search(r'<input [^>]*name="then" type="radio" value="close">', page)
     assert re.search(r'<input [^>]*checked[^>]*name="avoid_place" type="checkbox"', page)
-    response = coordinator_client.post(f"/bookings/{booking.id}/cancel", data={
-        "reason": "Client found family to stay with", "then": "close"})
-    assert response.status_code == 303
-    db.session.expire_all()
-    request = db.session.get(HousingRequest, request.id)
-    assert request.status is RequestStatus.CLOSED
-    assert "Client found family to stay with" in coordinator_client.get(
-        f"/requests/{request.id}").text
 
-
-def test_the_cancel_form_puts_back_in_the_queue_with_or_without_the_place(
-        coordinator_client, create_shelter, create_request, coordinator):
-    _shelter, request, booking = approved(create_shelter, create_request, coordinator)
-    bad = coordinator_client.post(f"/bookings/{booking.id}/cancel", data={
+    bad = coordinator_client.post(f"/bookings/{queued.id}/cancel", data={
         "reason": "Wrong dates", "then": "elsewhere"}, follow_redirects=True)
     assert "Choose whether the request goes back to the queue or is closed." in bad.text
-    db.session.expire_all()
-    assert db.session.get(Booking, booking.id).state is BookingState.APPROVED
-
-    response = coordinator_client.post(f"/bookings/{booking.id}/cancel", data={
+    response = coordinator_client.post(f"/bookings/{queued.id}/cancel", data={
         "reason": "Wrong dates", "then": "queue"})  # the box left unticked
     assert response.status_code == 303
+    response = coordinator_client.post(f"/bookings/{closed.id}/cancel", data={
+        "reason": "Client found family to stay with", "then": "close"})
+    assert response.status_code == 303
+
     db.session.expire_all()
-    assert db.session.get(Booking, booking.id).state is BookingState.CANCELLED
-    assert db.session.get(HousingRequest, request.id).status is RequestStatus.PENDING
+    assert db.session.get(Booking, queued.id).state is BookingState.CANCELLED
+    assert db.session.get(HousingRequest, queued.request_id).status is RequestStatus.PENDING
+    assert db.session.get(HousingRequest, closed.request_id).status is RequestStatus.CLOSED
     assert db.session.scalars(select(PlaceRejection)).all() == []
+    assert "Client found family to stay with" in coordinator_client.get(
+        f"/requests/{closed.request_id}").text
 
 
 # -- withdrawing a request -----------------------------------------------------------------
 
-def test_an_advocate_withdraws_a_pending_request_and_it_is_never_planned_again(
-        replan, make_user, login, create_shelter, create_request):
+def test_an_advocate_withdraws_a_pending_request_of_their_own_and_it_is_never_planned_again(
+        replan, make_user, login, create_shelter, create_request, coordinator):
     advocate = make_user(Role.ADVOCATE)
-    create_shelter(capacity=2, location="20001")
+    shelter = create_shelter(capacity=3, location="20001")
     request = create_request(where="20002", max_miles=20, created_by_id=advocate.id)
-    [proposal] = replan()
+    placed = approved(shelter, create_request, coordinator).request
+    someone_elses = create_request(where="20002", max_miles=20)
+    proposals = {b.request_id: b for b in replan()}
     client = login(advocate)
-    assert client.post(f"/requests/{request.id}/withdraw", data={"reason": ""}
-                       ).status_code == 400
-    response = client.post(f"/requests/{request.id}/withdraw",
-                           data={"reason": "Client found family to stay with"})
+    url = f"/requests/{request.id}/withdraw"
+    assert client.post(url, data={"reason": ""}).status_code == 400
+    assert client.post(f"/requests/{someone_elses.id}/withdraw", data={"reason": "Gone"}
+                       ).status_code == 404
+    response = client.post(url, data={"reason": "Client found family to stay with"})
     assert response.status_code == 303
+
+    placed.created_by_id = advocate.id
+    page = client.post(f"/requests/{placed.id}/withdraw", data={"reason": "Gone"},
+                       follow_redirects=True)
+    assert page.status_code == 200 and "is placed; it cannot be withdrawn" in page.text
+
     db.session.expire_all()
     request = db.session.get(HousingRequest, request.id)
     assert request.status is RequestStatus.WITHDRAWN
     assert request.status_reason == "Client found family to stay with"
-    assert db.session.get(Booking, proposal.id).state is BookingState.CANCELLED
-    assert replan() == []
-
-
-def test_only_a_pending_request_of_one_s_own_can_be_withdrawn(
-        app, make_user, login, create_shelter, create_request, coordinator):
-    advocate = make_user(Role.ADVOCATE)
-    _shelter, request, _booking = approved(create_shelter, create_request, coordinator)
-    mine = create_request(created_by_id=advocate.id)
-    client = login(advocate)
-    assert client.post(f"/requests/{request.id}/withdraw", data={"reason": "Gone"}
-                       ).status_code == 404  # another advocate's request
-    request.created_by_id = advocate.id
-    page = client.post(f"/requests/{request.id}/withdraw", data={"reason": "Gone"},
-                       follow_redirects=True)
-    assert page.status_code == 200 and "is placed; it cannot be withdrawn" in page.text
-    db.session.expire_all()
-    assert db.session.get(HousingRequest, request.id).status is RequestStatus.PLACED
-    assert db.session.get(HousingRequest, mine.id).status is RequestStatus.PENDING
+    assert db.session.get(Booking, proposals[request.id].id).state is BookingState.CANCELLED
+    assert db.session.get(HousingRequest, placed.id).status is RequestStatus.PLACED
+    assert [b.request_id for b in replan()] == [someone_elses.id]
