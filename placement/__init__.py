@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import audit, config, errors, filters, logs, security
+from . import audit, config, errors, filters, logs, security, web
 from .auth import access
 from .database import configure_engine
 from .extensions import bootstrap, csrf, db, login_manager, migrate
@@ -31,6 +31,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     logs.init_app(app)
+    web.init_app(app)  # ids, NUL bytes: before any rule or other check
     _init_extensions(app)
     audit.init_app()
     filters.init_app(app)

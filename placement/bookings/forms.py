@@ -1,7 +1,9 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, IntegerField, RadioField, StringField, SubmitField
+from wtforms import BooleanField, IntegerField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from ..web import DateField
 
 
 class ReasonForm(FlaskForm):

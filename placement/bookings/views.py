@@ -23,6 +23,7 @@ from .. import notify
 from ..auth.access import roles
 from ..auth.models import Role, User
 from ..database import unit_of_work
+from ..errors import render_error
 from ..extensions import db
 from ..places import picker
 from ..planning.bridge import rules_broken
@@ -221,11 +222,13 @@ def tape():
     try:
         days = min(max(int(request.args.get("days", 14)), 7), 42)
     except ValueError:
-        abort(400)
+        return render_error(400, "Show a number of days: 7 to 42.")
     kind = request.args.get("type", "all")
     if kind not in ("all", "shelter", "hotel"):
-        abort(400)
-    state = (request.args.get("state") or "").upper()[:2]
+        return render_error(400, "Show all places, shelters or hotels.")
+    state = (request.args.get("state") or "").strip().upper()
+    if state and not (len(state) == 2 and state.isascii() and state.isalpha()):
+        return render_error(400, "Filter by a state's two letters, like TX.")
     start = local_today(current_app.config["HOTLINE_TIMEZONE"]) - timedelta(days=1)
     chart = tape_chart(db.session, start, days, kind=kind, state=state or None)
     return render_template("bookings/tape.html", chart=chart, days=days, kind=kind,

@@ -4,7 +4,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     SelectField,
     StringField,
@@ -25,6 +24,8 @@ from wtforms.validators import (
 from partners.availability import MAX_RANGE_NIGHTS
 from partners.geo import Location, LocationNotFound, locate
 from partners.places import Policy
+
+from ..web import DateField
 
 POLICY_CHOICES = [SelectChoice(p.value, p.label) for p in Policy]
 LOCATION_HELP = "A 5-digit ZIP code (20001) or a city and state (Houston, TX)."

@@ -23,6 +23,7 @@ from ..auth.access import roles
 from ..auth.models import Role
 from ..database import unit_of_work
 from ..extensions import db
+from ..web import page_number
 from . import bp
 from .forms import HotelForm, HotelNightsForm
 
@@ -49,7 +50,7 @@ def hotels():
         like = f"%{search}%"
         query = query.where(or_(Hotel.name.ilike(like), Hotel.city.ilike(like),
                                 Hotel.zip_code.ilike(like), Hotel.state.ilike(like)))
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE,
                        error_out=False)
     rows = list(page.items)
     by_date = defaultdict(list)

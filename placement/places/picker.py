@@ -19,6 +19,7 @@ from partners.places import Hotel, Shelter
 from ..auth.access import roles
 from ..auth.models import Role
 from ..extensions import db
+from ..web import parse_id
 from . import bp
 
 KINDS = {"shelter": Shelter, "hotel": Hotel}
@@ -33,11 +34,13 @@ class Choice:
     label: str
 
 
-def parse_key(key: str) -> tuple[str, int] | None:
+def parse_key(key: str | None) -> tuple[str, int] | None:
+    """("shelter", 12) for "shelter:12"; None for anything else, an id too big included."""
     kind, _, ident = (key or "").partition(":")
-    if kind not in KINDS or not ident.isdigit() or len(ident) > 12:
+    place_id = parse_id(ident)
+    if kind not in KINDS or place_id is None:
         return None
-    return kind, int(ident)
+    return kind, place_id
 
 
 def label_of(kind: str, name: str, city: str, state: str) -> str:

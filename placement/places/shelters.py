@@ -34,6 +34,7 @@ from ..auth.forms import ConfirmForm
 from ..auth.models import Role
 from ..database import unit_of_work
 from ..extensions import db
+from ..web import page_number
 from . import bp
 from .forms import FreeBedsForm, ShelterForm, ShelterNightsForm
 from .tokens import link_expires_at, staff_token
@@ -74,7 +75,7 @@ def shelters():
     else:
         order = (Shelter.state, Shelter.city, Shelter.name)
     page = db.paginate(select(Shelter).where(*conditions).order_by(*order),
-                       page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       page=page_number(), per_page=PER_PAGE,
                        error_out=False)
     rows = list(page.items)
     return render_template(

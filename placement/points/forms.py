@@ -1,7 +1,7 @@
 import uuid
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, SelectField, StringField, SubmitField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -13,6 +13,8 @@ from wtforms.validators import (
 )
 
 from partners.points import DonorKind
+
+from ..web import DateField
 
 
 class DonorForm(FlaskForm):

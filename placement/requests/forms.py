@@ -3,7 +3,6 @@
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    DateField,
     FieldList,
     FormField,
     HiddenField,
@@ -19,6 +18,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from partners.geo import LocationNotFound, locate
 
+from ..web import DateField
 from .models import Gender, Priority
 from .service import local_today, window_errors
 
