@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import (
     Blueprint,
     current_app,
@@ -18,6 +16,7 @@ from partners.base import utcnow
 from .. import audit
 from ..database import unit_of_work
 from ..extensions import db
+from ..web import safe_local_path
 from . import throttle, totp
 from .access import public, signed_in
 from .forms import ChangePasswordForm, ConfirmForm, LoginForm
@@ -26,18 +25,6 @@ from .models import User, dummy_password_check
 bp = Blueprint("auth", __name__)
 
 GENERIC_LOGIN_ERROR = "That email and password do not match an active account."
-
-
-def safe_next(target: str | None) -> str | None:
-    """Only a local path: never redirect a signed-in user to another site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(ch) < 32 for ch in target):  # browsers read "/\\x" as "//x"
-        return None
-    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -76,7 +63,7 @@ def login():
                     audit.record(db.session, None, "sign_in_failed", "user", user.id,
                                  detail="password" if user.active else "deactivated account")
         if ok:
-            next_url = safe_next(request.args.get("next"))
+            next_url = safe_local_path(request.args.get("next"))
             if totp.required_for(user):
                 second_step = totp.begin_pending(user)
                 session["pending_next"] = next_url

@@ -29,6 +29,7 @@ from ..places import picker
 from ..planning.bridge import rules_broken
 from ..requests.models import HousingRequest, RequestStatus
 from ..requests.service import local_today
+from ..web import safe_local_path
 from . import service
 from .forms import CancelForm, ConfirmForm, ExtendForm, ManualPlacementForm, ReasonForm
 from .models import Booking
@@ -130,9 +131,8 @@ def act(booking_id: int, action: str):
     if action not in TRANSITIONS or action == "withdraw":
         abort(404)
     booking = get_booking(booking_id)
-    back = request.form.get("next") or url_for("bookings.show", booking_id=booking_id)
-    if not back.startswith("/") or back.startswith("//"):
-        back = url_for("bookings.show", booking_id=booking_id)
+    back = (safe_local_path(request.form.get("next"))
+            or url_for("bookings.show", booking_id=booking_id))
     try:
         with unit_of_work():
             problem = _act(booking, action)
