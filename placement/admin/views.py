@@ -154,7 +154,7 @@ AUDIT_PAGE = 200
 def audit_log():
     subject = request.args.get("subject") or None
     actor = request.args.get("actor") or None
-    if actor not in ActorKind._value2member_map_:
+    if actor not in {kind.value for kind in ActorKind}:
         actor = None  # an unknown kind filters nothing, rather than showing an empty log
     query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(AUDIT_PAGE)
     if subject:
