@@ -45,12 +45,6 @@ MODULE_BUDGET = 45.0  # seconds from the server's start to the module's last req
 
 pytestmark = pytest.mark.slow
 
-# Remove when every path that places a request locks its row first and a lost race is a
-# conflict (issue 13, item 1). The crowds for one bed or room pass since 25bc8db.
-TODAY_FAILS = pytest.mark.xfail(strict=True, reason=(
-    "issue 13 item 1: two coordinators placing one request at once: the loser gets a 500 "
-    "(UniqueViolation from the one-live-stay index), not a conflict"))
-
 
 @pytest.fixture(params=["postgresql"])
 def backend(request) -> str:
@@ -171,7 +165,6 @@ def race_pairs(server: LiveServer, pairs: list[tuple[int, Shot, Shot]]) -> str |
             "refusal; " + summary(outcomes, server, offset))
 
 
-@TODAY_FAILS
 def test_two_coordinators_placing_one_request_by_hand_leave_one_stay(
         server, coordinators, create_shelter, create_request, today):
     harbor = create_shelter(name="Harbor House", capacity=PAIRS, location="20001")
@@ -190,7 +183,6 @@ def test_two_coordinators_placing_one_request_by_hand_leave_one_stay(
     assert problem is None, problem
 
 
-@TODAY_FAILS
 def test_approving_a_proposal_while_another_places_the_request_by_hand_leaves_one_stay(
         server, coordinators, create_shelter, create_request, create_booking, today):
     harbor = create_shelter(name="Harbor House", capacity=PAIRS, location="20001")
