@@ -23,11 +23,11 @@ def links(summary: str) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("role, url, data, expected", [
-    (Role.ADVOCATE, "/requests/new", form_data(where="", adults="0", children="0"),
+    (Role.ADVOCATE, "/requests/new",
+     form_data(where="", adults="0", children="0", **{"danger_zones-1-miles": "9999"}),
      [("adults", "Adults: A party has at least one person."),
-      ("where", "Where the person is now (ZIP or City, ST): This field is required.")]),
-    (Role.ADVOCATE, "/requests/new", form_data(**{"danger_zones-1-miles": "9999"}),
-     [("danger_zones-1-miles", "Radius in miles, line 2: Number must be between 1 and 500.")]),
+      ("where", "Where the person is now (ZIP or City, ST): This field is required."),
+      ("danger_zones-1-miles", "Radius in miles, line 2: Number must be between 1 and 500.")]),
     (Role.COORDINATOR, "/places/shelters/new", NEW_SHELTER | {"name": "", "capacity": "-1"},
      [("name", "Name: This field is required."),
       ("capacity", "Beds on a normal night: Number must be between 0 and 10000.")]),

@@ -6,6 +6,9 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from flask import Flask
+
 from placement.auth.models import Role
 from placement.extensions import db
 from placement.filters import day, hotline_time, hotline_today
@@ -14,7 +17,16 @@ from placement.planning.models import PlanRun
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
-def test_a_date_this_year_has_no_year_and_one_in_another_year_has_it(app):
+@pytest.fixture
+def hotline():
+    """The filters need only the app's configuration: no database."""
+    bare = Flask(__name__)
+    bare.config["HOTLINE_TIMEZONE"] = "America/New_York"
+    with bare.app_context():
+        yield bare
+
+
+def test_a_date_this_year_has_no_year_and_one_in_another_year_has_it(hotline):
     year = hotline_today().year
     assert day(date(year, 12, 3)) == "Dec 3"
     assert day(date(year, 3, 5), weekday=True) == f"{date(year, 3, 5):%a} Mar 5"
@@ -24,15 +36,14 @@ def test_a_date_this_year_has_no_year_and_one_in_another_year_has_it(app):
     assert day(None) == ""
 
 
-def test_a_stored_moment_reads_in_the_hotline_zone_with_its_abbreviation(app):
+def test_a_stored_moment_reads_in_the_hotline_zone_with_its_abbreviation(hotline):
     year = hotline_today().year
-    app.config["HOTLINE_TIMEZONE"] = "America/New_York"
     assert hotline_time(datetime(year, 1, 15, 14, 5)) == "Jan 15, 09:05 EST"
     assert hotline_time(datetime(year, 7, 15, 14, 5, 9), seconds=True) == "Jul 15, 10:05:09 EDT"
     assert hotline_time(datetime(year, 7, 15, 3, 0, tzinfo=UTC)) == "Jul 14, 23:00 EDT"
     assert hotline_time(datetime(year - 1, 7, 15, 14, 5)) == f"Jul 15, {year - 1}, 10:05 EDT"
     assert hotline_time(datetime(year, 1, 15, 14, 5), with_day=False) == "09:05 EST"
-    app.config["HOTLINE_TIMEZONE"] = "America/Sao_Paulo"  # a zone with no letters
+    hotline.config["HOTLINE_TIMEZONE"] = "America/Sao_Paulo"  # a zone with no letters
     assert hotline_time(datetime(year, 1, 15, 14, 5)) == "Jan 15, 11:05 UTC-03"
     assert hotline_time(None) == ""
 
