@@ -156,20 +156,10 @@ def test_a_count_hidden_only_to_protect_another_reads_hidden(donor_client, make_
     assert month_row(page, "November 2026") == ["hidden", "hidden", "hidden"]
     assert month_row(page, "September 2026") == ["0", "0", "0"]
     assert "18" in visible_counts(page)  # the total
-
-
-def test_the_chart_names_hidden_months_as_the_table_does(donor_client, make_lot):
-    donor, client = donor_client()
-    lot = make_lot(2_000_000, donor=donor, received_on=date(2026, 10, 1),
-                   expires_on=date(2028, 1, 1))
-    for i in range(3):
-        stay(lot, f"oct-{i}", datetime(2026, 10, 10, 12), nights=2, persons=1)
-    for i in range(6):
-        stay(lot, f"nov-{i}", datetime(2026, 11, 10, 12), nights=2, persons=1)
-    db.session.commit()
-    page = client.get("/donor/").text
+    # The chart's bars say the same as the table.
     assert "<title>Oct 26: fewer than 11</title>" in page
-    assert "<title>Nov 26: hidden</title>" in page  # 12 nights, hidden for October's sake
+    assert "<title>Nov 26: hidden</title>" in page
+    assert "hidden" in client.get("/donor/report.csv").text
 
 
 @pytest.mark.parametrize("gifts", ["none", "unspent", "all spent", "received far ahead"])
