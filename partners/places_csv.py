@@ -18,12 +18,10 @@ from sqlalchemy.orm import Session
 from .geo import LocationNotFound, locate
 from .places import Hotel, Policy, Shelter
 from .points import LoyaltyProgram
+from .safe_csv import csv_text, unquote
 
 MAX_ROWS = 5000
 TRUE, FALSE = {"yes", "y", "true", "1", "x"}, {"no", "n", "false", "0", ""}
-# Spreadsheets run a cell starting with one of these as a formula: exported cells get a
-# leading apostrophe (the spreadsheet's own "this is text" mark), which import removes.
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -145,26 +143,9 @@ def decode(data: bytes) -> str:
                                              "'CSV UTF-8' and try again")]) from None
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    value = str(value)
-    return "'" + value if value.startswith(FORMULA_START) else value
-
-
-def _write(header: list[str], rows: list[list[Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(header)
-    writer.writerows([[_cell(v) for v in row] for row in rows])
-    return out.getvalue()
-
-
 def export_shelters(session: Session) -> str:
     shelters = session.scalars(select(Shelter).order_by(Shelter.id))
-    return _write(list(SHELTER_COLUMNS), [[
+    return csv_text(list(SHELTER_COLUMNS), [[
         s.id, s.name, s.policy.value, s.location_text, s.capacity, s.max_stay,
         s.accepts_nonbinary, s.same_gender, s.pets, s.accessible, s.confidential, s.address,
         s.intake_contact, s.active,
@@ -173,7 +154,7 @@ def export_shelters(session: Session) -> str:
 
 def export_hotels(session: Session) -> str:
     hotels = session.scalars(select(Hotel).order_by(Hotel.id))
-    return _write(list(HOTEL_COLUMNS), [[
+    return csv_text(list(HOTEL_COLUMNS), [[
         h.id, h.name, h.program.code, h.location_text, h.room_capacity, h.rooms_per_night,
         h.standard_points, h.pets, h.accessible, h.active,
     ] for h in hotels])
@@ -209,9 +190,7 @@ def _read_rows(reader, columns: dict, required: tuple[str, ...]):
         cells = cells + [""] * (len(header) - len(cells))
         values = {}
         for name, raw in zip(header, cells, strict=True):
-            raw = raw.strip()
-            if raw.startswith("'") and raw[1:].startswith(FORMULA_START):
-                raw = raw[1:]
+            raw = unquote(raw.strip())
             try:
                 values[name] = columns[name](raw)
             except Invalid as problem:

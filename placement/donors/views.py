@@ -1,7 +1,5 @@
 """The donor's own dashboard: what their points paid for, in aggregates only."""
 
-import csv
-import io
 from datetime import date
 
 from flask import Blueprint, Response, current_app, render_template
@@ -10,6 +8,7 @@ from sqlalchemy import select
 
 from partners.points import Donor
 from partners.reports import MEASURES, DonorReport, donor_report
+from partners.safe_csv import SafeCsvWriter
 
 from ..auth.access import roles
 from ..auth.models import Role
@@ -51,8 +50,7 @@ def dashboard():
 @roles(Role.DONOR)
 def report_csv():
     donor = my_donor()
-    out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeCsvWriter()
     writer.writerow(["table", "month", "program", "measure", "value"])
     report = report_for(donor) if donor else None
     if report and report.has_gifts:
@@ -69,7 +67,7 @@ def report_csv():
                 writer.writerow(["by program", "", name, measure, report.by_program.text(i, j)])
             writer.writerow(["total", "", "", measure, report.by_month.col_total_text(j)])
     name = f"-{report.as_of:%Y-%m}" if report else ""  # the month the figures stand at
-    return Response(out.getvalue(), mimetype="text/csv", headers={
+    return Response(writer.text(), mimetype="text/csv", headers={
         "Content-Disposition": f"attachment; filename=shelter-bridge-donor-report{name}.csv",
         "Cache-Control": "no-store",
     })
