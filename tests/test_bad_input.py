@@ -16,6 +16,7 @@ from flask_wtf import FlaskForm
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.routing import IntegerConverter
 from wtforms.fields.core import UnboundField
+from wtforms.validators import NumberRange
 
 from partners.places import Shelter
 from partners.points import PointsLot
@@ -64,16 +65,19 @@ def baseline(records, today: str) -> dict:  # noqa: F811
     }
 
 
-def hostile_forms(records, today: str):  # noqa: F811
-    """(what, the fields it makes hostile, form data): one group at a time, the rest valid."""
+def hostile_forms(records, today: str, fields: set[str]):  # noqa: F811
+    """(what, the fields it makes hostile, form data): one group at a time, the rest valid.
+    Any field named like an id ("…_id") is sent ids too big for the database."""
     base = baseline(records, today)
     dates = set(DATE_FIELDS) - {"expires_on"}
     for value in ("9999-12-31", "0001-01-01"):
         yield f"dates {value}", dates, base | {f: value for f in dates}
     yield "expiry 9999-12-31", {"expires_on"}, base | {"expires_on": "9999-12-31"}
-    yield "huge ids and place keys", set(ID_FIELDS + KEY_FIELDS), base | {
-        f: str(2**31) for f in ID_FIELDS} | {"place": "shelter:99999999999",
-                                            "exclude": f"hotel:{2**31}"}
+    ids = {f for f in fields if f.endswith("_id")} | set(ID_FIELDS)
+    for huge in (str(2**31), "9" * 5000):
+        yield f"ids {huge[:12]}", ids, base | {f: huge for f in ids}
+    yield "place keys", set(KEY_FIELDS), base | {"place": "shelter:99999999999",
+                                                 "exclude": f"hotel:{2**31}"}
 
 
 def routes(app):
@@ -191,7 +195,7 @@ def test_hostile_forms_and_query_strings_never_answer_500_and_every_page_opens_a
             continue
         url = build(rule, records)
         fields = reads(walker, role, url, "POST", data={"walk": "1"})
-        for what, hostile, data in hostile_forms(records, today):
+        for what, hostile, data in hostile_forms(records, today, fields):
             if hostile & fields:
                 walker.open(role, f"{rule.endpoint} ({what})", url, "POST",
                             data=data | {"idempotency_key": uuid.uuid4().hex},
@@ -281,4 +285,23 @@ def test_every_date_a_form_takes_is_one_the_app_can_add_days_to(app):
              and issubclass(attr.field_class, wtforms.DateTimeField)]
     assert len(dates) >= 5
     unbounded = [(form, name) for form, name, field in dates if not issubclass(field, DateField)]
+    assert unbounded == []
+
+
+def test_every_number_a_form_takes_has_a_range_the_database_can_hold(app):
+    numbers = []
+    for cls in form_classes(app):
+        for name in dir(cls):
+            attr = getattr(cls, name)
+            if isinstance(attr, UnboundField) and issubclass(
+                    attr.field_class, (wtforms.IntegerField, wtforms.DecimalField,
+                                       wtforms.FloatField)):
+                positional = attr.args[1] if len(attr.args) > 1 else []
+                checks = attr.kwargs.get("validators") or positional
+                ranges = [v for v in checks if isinstance(v, NumberRange)]
+                numbers.append((cls.__name__, name, [(r.min, r.max) for r in ranges]))
+    assert len(numbers) >= 10
+    unbounded = [(form, name, bounds) for form, name, bounds in numbers
+                 if not any(low is not None and high is not None
+                            and -MAX_ID <= low <= high <= MAX_ID for low, high in bounds)]
     assert unbounded == []

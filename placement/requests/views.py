@@ -25,6 +25,7 @@ from ..database import unit_of_work
 from ..extensions import csrf, db
 from ..places import picker
 from ..planning.runner import start_run
+from ..web import parse_id
 from . import rejections
 from . import states as request_states
 from .forms import RequestForm
@@ -173,10 +174,7 @@ def own_request(request_id: int) -> HousingRequest:
 
 
 def posted_id(name: str) -> int:
-    raw = request.form.get(name, "")
-    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) < 2**31:
-        abort(400)
-    return int(raw)
+    return parse_id(request.form.get(name)) or abort(400)
 
 
 @bp.route("/<int:request_id>/rejections/undo", methods=["POST"])
