@@ -7,8 +7,7 @@ from partners.geo import locate
 from placement.auth.models import Role
 from placement.crypto import decrypt_note
 from placement.extensions import db
-from placement.planning.bridge import MAX_HORIZON_NIGHTS
-from placement.requests.models import Gender, HousingRequest, Priority
+from placement.requests.models import MAX_HORIZON_NIGHTS, Gender, HousingRequest, Priority
 from placement.requests.service import (
     RequestDetails,
     RequestError,

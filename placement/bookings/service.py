@@ -27,9 +27,10 @@ from partners.base import utcnow
 from partners.places import BedHold, Hotel, RoomHold, Shelter
 
 from .. import audit
+from ..filters import day_label
 from ..requests import rejections
 from ..requests import states as request_states
-from ..requests.models import HousingRequest, RequestStatus
+from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus
 from .models import Booking
 from .states import PLACING, TRANSITIONS, BookingState, target_of
 
@@ -189,6 +190,12 @@ def place_by_hand(session: Session, request: HousingRequest, place: Shelter | Ho
     refuses it. Conflicts (already placed, full, not enough points) raise BookingConflict
     with the same sentence a coordinator gets when they come one after the other.
     """
+    last = today + timedelta(days=MAX_HORIZON_NIGHTS - 1)
+    if not today <= check_in <= last:
+        raise RulesBroken(f"The check-in must be between today ({day_label(today, today.year)})"
+                          f" and {day_label(last, today.year)}.")
+    if not 1 <= nights <= MAX_HORIZON_NIGHTS:
+        raise RulesBroken(f"A stay is 1 to {MAX_HORIZON_NIGHTS} nights.")
     _lock_request(session, request.id)
     _refuse_unless_pending(session, request)
     is_hotel = isinstance(place, Hotel)

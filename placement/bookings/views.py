@@ -17,8 +17,6 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from partners.places import Hotel
-
 from .. import notify
 from ..auth.access import roles
 from ..auth.models import Role, User
@@ -27,7 +25,7 @@ from ..errors import render_error
 from ..extensions import db
 from ..places import picker
 from ..planning.bridge import rules_broken
-from ..requests.models import HousingRequest, RequestStatus
+from ..requests.models import HousingRequest
 from ..requests.service import local_today
 from ..web import safe_local_path
 from . import service
@@ -40,9 +38,13 @@ bp = Blueprint("bookings", __name__)
 ACTIVE = tuple(HOLDING)
 
 
-def today_for(booking: Booking):
+def request_today(housing_request: HousingRequest):
     """"Today" where the person is: a check-in tonight in Honolulu is still tonight."""
-    return local_today(booking.request.timezone or current_app.config["HOTLINE_TIMEZONE"])
+    return local_today(housing_request.timezone or current_app.config["HOTLINE_TIMEZONE"])
+
+
+def today_for(booking: Booking):
+    return request_today(booking.request)
 
 
 def rule_check(booking: Booking) -> list[str]:
@@ -171,47 +173,22 @@ def place_by_hand(request_id: int):
     if valid:
         kind, place_id = picker.parse_key(chosen[0].key)
         place = db.session.get(picker.KINDS[kind], place_id)
-        if housing_request.status is not RequestStatus.PENDING:
-            flash("This request is not pending any more.", "warning")
-            return redirect(url_for("requests.show", request_id=request_id))
-        broken = rules_broken(db.session, housing_request, place, form.check_in.data,
-                              form.nights.data)
-        if broken:
-            form.place.errors = ["This stay does not fit: " + "; ".join(broken) + "."]
-            status = 400
+        try:
+            with unit_of_work():
+                booking = service.place_by_hand(
+                    db.session, housing_request, place, form.check_in.data, form.nights.data,
+                    current_user.id, request_today(housing_request), rule_check)
+        except service.BookingConflict as error:
+            form.place.errors = [str(error)]
+            status = 400 if isinstance(error, service.RulesBroken) else 409
         else:
-            try:
-                booking = _manual_booking(housing_request, place, form)
-            except service.BookingConflict as error:
-                form.place.errors = [str(error)]
-                status = 400
-            else:
-                tell_advocate_placed(booking)
-                flash(f"Placed {housing_request.case_code} at {place.name} by hand.", "success")
-                return redirect(url_for("bookings.show", booking_id=booking.id))
+            tell_advocate_placed(booking)
+            flash(f"Placed {housing_request.case_code} at {place.name} by hand.", "success")
+            return redirect(url_for("bookings.show", booking_id=booking.id))
     elif form.is_submitted():
         status = 400
     return render_template("bookings/place.html", form=form, r=housing_request,
                            chosen=chosen), status
-
-
-def _manual_booking(housing_request: HousingRequest, place, form) -> Booking:
-    from partners.availability import points_for_stay
-
-    with unit_of_work():
-        is_hotel = isinstance(place, Hotel)
-        rooms = -(-housing_request.persons // place.room_capacity) if is_hotel else 0
-        booking = Booking(
-            request=housing_request, check_in=form.check_in.data, nights=form.nights.data,
-            persons=housing_request.persons, rooms=rooms,
-            shelter_id=None if is_hotel else place.id, hotel_id=place.id if is_hotel else None,
-            points_planned=points_for_stay(db.session, place, form.check_in.data,
-                                           form.nights.data, rooms) if is_hotel else 0,
-        )
-        db.session.add(booking)
-        db.session.flush()
-        service.approve(db.session, booking, current_user.id, today_for(booking))
-    return booking
 
 
 @bp.route("/tape")

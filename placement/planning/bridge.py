@@ -20,9 +20,8 @@ from partners.points import LoyaltyProgram
 
 from ..bookings.models import Booking
 from ..bookings.states import HOLDING, PLACING, BookingState
-from ..requests.models import HousingRequest, RequestStatus
+from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus
 
-MAX_HORIZON_NIGHTS = 90
 REASON_LENGTH = 500  # HousingRequest.unplaced_reason
 
 log = logging.getLogger(__name__)

@@ -10,6 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partners.base import Base, enum_column, utcnow
 
+# The planner looks this many nights ahead from today where the person is: no arrival, and
+# no stay placed by hand, may start beyond it.
+MAX_HORIZON_NIGHTS = 90
+
 # Crockford's alphabet: no I, L, O or U, so a code read over the phone is not misheard.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 

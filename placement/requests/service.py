@@ -13,8 +13,7 @@ from partners.geo import Location
 from .. import audit
 from ..crypto import encrypt_note
 from ..places.picker import parse_key as parse_place_key
-from ..planning.bridge import MAX_HORIZON_NIGHTS
-from .models import DangerZone, Exclusion, Gender, HousingRequest, Priority
+from .models import MAX_HORIZON_NIGHTS, DangerZone, Exclusion, Gender, HousingRequest, Priority
 
 # How soon each priority needs a bed: the window the form pre-fills (days from tonight).
 WINDOW_DAYS = {Priority.CRITICAL: (0, 0), Priority.HIGH: (0, 1), Priority.NORMAL: (0, 3)}
