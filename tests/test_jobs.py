@@ -193,6 +193,8 @@ def test_case_details_are_purged_90_days_after_the_stay_and_aggregates_stay(
     service.confirm(db.session, booking, coordinator.id, "Ana", None, TODAY)
     service.check_in(db.session, booking, coordinator.id)
     service.check_out(db.session, booking, coordinator.id, later(3))
+    turned_down = create_booking(create_shelter(name="Bay Haven"), request=booking.request)
+    service.reject(db.session, turned_down, coordinator.id, "Too far from her school")
     still_pending = create_request(earliest=later(10), avoid=[("21201", 20)],
                                    note_encrypted=b"keep")
     done, waiting = booking.request, still_pending
@@ -215,6 +217,8 @@ def test_case_details_are_purged_90_days_after_the_stay_and_aggregates_stay(
     assert (done.adults, done.nights, done.status) == (1, 3, RequestStatus.PLACED)
     kept = db.session.get(Booking, booking.id)
     assert (kept.nights, kept.state) == (3, BookingState.CHECKED_OUT)
+    assert done.rejections == []  # the coordinator's reason was free text
+    assert db.session.get(Booking, turned_down.id).reason is None
     waiting = db.session.get(HousingRequest, waiting.id)
     assert waiting.note_encrypted == b"keep" and len(waiting.danger_zones) == 1
     [plan_run] = db.session.scalars(select(PlanRun)).all()

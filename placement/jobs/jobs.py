@@ -8,7 +8,7 @@ Each is idempotent: run twice for the same moment, the second run finds nothing 
 from datetime import date, datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import delete, exists, select
+from sqlalchemy import delete, exists, select, update
 
 from partners import ledger
 from partners.availability import freshness
@@ -23,7 +23,13 @@ from ..extensions import db
 from ..planning.bridge import pending_requests, request_key, rules_broken
 from ..planning.models import PlanRun
 from ..planning.runner import active_run
-from ..requests.models import DangerZone, Exclusion, HousingRequest, RequestStatus
+from ..requests.models import (
+    DangerZone,
+    Exclusion,
+    HousingRequest,
+    PlaceRejection,
+    RequestStatus,
+)
 from ..requests.service import local_today
 from .triggers import as_utc
 
@@ -186,7 +192,8 @@ def _scrub_problem(problem: dict, keys: set[str]) -> bool:
 
 
 def purge_expired_case_data(now: datetime) -> Counts:
-    """Delete the note, location, danger zones and exclusions of requests past retention,
+    """Delete the note, location, danger zones, exclusions and every free-text reason
+    (rejections, cancellations, closing) of requests past retention,
     and the same details in stored planner inputs. Counts, dates, party size and the
     bookings stay: the donor and partner aggregates need them."""
     today = hotline_today(now)
@@ -200,9 +207,14 @@ def purge_expired_case_data(now: datetime) -> Counts:
         request.location_label = None
         request.lat = request.lon = None
         request.unplaced_reason = None
+        request.status_reason = None  # why it was closed or withdrawn: free text
         request.purged_at = stamp
     db.session.execute(delete(DangerZone).where(DangerZone.request_id.in_(ids)))
     db.session.execute(delete(Exclusion).where(Exclusion.request_id.in_(ids)))
+    # Coordinators' reasons are free text too ("too far from her school"): the rejections
+    # go with the exclusions, and the bookings keep their states but not their reasons.
+    db.session.execute(delete(PlaceRejection).where(PlaceRejection.request_id.in_(ids)))
+    db.session.execute(update(Booking).where(Booking.request_id.in_(ids)).values(reason=None))
     keys = {request_key(i) for i in ids}
     scrubbed = 0
     first = min(r.created_at for r in requests)
