@@ -18,7 +18,7 @@ from jinja2 import pass_context
 from wtforms import Form
 from wtforms.fields import FieldList, FormField
 
-from partners.base import utcnow
+from . import clock
 
 
 def hotline_zone() -> ZoneInfo:
@@ -26,7 +26,7 @@ def hotline_zone() -> ZoneInfo:
 
 
 def hotline_today() -> date:
-    return utcnow().replace(tzinfo=UTC).astimezone(hotline_zone()).date()
+    return clock.hotline_today()
 
 
 def day_label(value: date, this_year: int, weekday: bool = False) -> str:

@@ -71,3 +71,15 @@ def test_writing_off_expired_lots(make_user, login, make_lot):
     assert program_balances(db.session, lot.program_id).expired == 9_000
     again = client.post("/points/expire", follow_redirects=True)
     assert "No lot has expired points" in again.text
+
+
+def test_points_pages_use_the_hotline_date_not_the_servers(app, make_user, login, make_donor):
+    """At 03:00 UTC on Dec 2 it is still Dec 1 at a New York hotline: a gift recorded then
+    is received on Dec 1, and lots expire by the hotline's day."""
+    from datetime import UTC, datetime
+
+    app.config.update(HOTLINE_TIMEZONE="America/New_York",
+                      SCHEDULER_CLOCK=lambda: datetime(2026, 12, 2, 3, 0, tzinfo=UTC))
+    donor = make_donor()
+    page = login(make_user(Role.COORDINATOR)).get(f"/donors/{donor.id}").text
+    assert 'value="2026-12-01"' in page

@@ -1,6 +1,5 @@
 """The donor's own dashboard: what their points paid for, in aggregates only."""
 
-from datetime import date
 
 from flask import Blueprint, Response, current_app, render_template
 from flask_login import current_user
@@ -12,9 +11,8 @@ from partners.safe_csv import SafeCsvWriter
 
 from ..auth.access import roles
 from ..auth.models import Role
+from ..clock import hotline_today
 from ..extensions import db
-from ..jobs.runner import clock
-from ..requests.service import local_today
 from .chart import bar_chart
 
 bp = Blueprint("donors", __name__, url_prefix="/donor")
@@ -27,9 +25,8 @@ def my_donor() -> Donor | None:
 def report_for(donor: Donor) -> DonorReport:
     """As of the end of the last complete month by the hotline's date (the app's injected
     clock in tests), never the server's."""
-    timezone = current_app.config["HOTLINE_TIMEZONE"]
-    today: date = local_today(timezone, clock(current_app))
-    return donor_report(db.session, donor.id, today, timezone)
+    return donor_report(db.session, donor.id, hotline_today(),
+                        current_app.config["HOTLINE_TIMEZONE"])
 
 
 @bp.route("/")

@@ -8,8 +8,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import current_app
 from flask.cli import with_appcontext
 
+from ..clock import now as clock
 from .registry import JOBS
-from .runner import clock, run_due
+from .runner import run_due
 from .scheduler import add_jobs
 
 

@@ -16,7 +16,7 @@ import time
 import traceback
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from flask import Flask, current_app
@@ -36,12 +36,6 @@ log = logging.getLogger(__name__)
 
 class AlreadyRan(Exception):
     """Another process recorded this tick first."""
-
-
-def clock(app: Flask) -> datetime:
-    """Now, or the injected clock (`SCHEDULER_CLOCK`, a callable) in tests."""
-    injected = app.config.get("SCHEDULER_CLOCK")
-    return injected() if injected else datetime.now(UTC)
 
 
 def lock_key(name: str) -> int:

@@ -13,8 +13,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from flask import Flask
 
+from ..clock import now as clock
 from .registry import JOBS
-from .runner import clock, log_failure, run_job
+from .runner import log_failure, run_job
 
 log = logging.getLogger(__name__)
 _in_app_lock = threading.Lock()

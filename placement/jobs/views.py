@@ -7,11 +7,11 @@ from partners import ledger
 
 from ..auth.access import roles
 from ..auth.models import Role
+from ..clock import now as clock
 from ..extensions import db
 from .jobs import hotline_today, stale_shelters
 from .models import JobRun
 from .registry import JOBS
-from .runner import clock
 
 bp = Blueprint("jobs", __name__, url_prefix="/admin/jobs")
 

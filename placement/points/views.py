@@ -1,6 +1,5 @@
 """Coordinators' points pages: balances per program, donors and their lots, expiry."""
 
-from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
@@ -18,6 +17,7 @@ from partners.points import Donor, DonorKind, LoyaltyProgram, PointsLot
 from ..auth.access import roles
 from ..auth.forms import ConfirmForm
 from ..auth.models import Role, User
+from ..clock import hotline_today
 from ..database import unit_of_work
 from ..extensions import db
 from .forms import DonorForm, LotForm
@@ -34,7 +34,7 @@ def programs() -> list[LoyaltyProgram]:
 @bp.route("/points")
 @roles(Role.COORDINATOR)
 def overview():
-    today = date.today()
+    today = hotline_today()
     balances = all_program_balances(db.session)
     rows = [(program, balances[program.id]) for program in programs()]
     expiring = lots_expiring_soon(db.session, today, EXPIRING_WITHIN_DAYS)
@@ -50,7 +50,7 @@ def expire():
     if not ConfirmForm().validate_on_submit():
         abort(400)
     with unit_of_work():
-        postings = expire_lots(db.session, date.today())
+        postings = expire_lots(db.session, hotline_today())
     written_off = sum(entry.amount for txn in postings for entry in txn.entries if entry.amount > 0)
     if postings:
         flash(f"Wrote off {written_off:,} expired points from {len(postings)} lots.", "success")
@@ -104,7 +104,7 @@ def lot_form() -> LotForm:
     form = LotForm()
     form.program_id.choices = [(p.id, p.name) for p in programs()]
     if not form.is_submitted():
-        form.received_on.data = date.today()
+        form.received_on.data = hotline_today()
     return form
 
 
@@ -115,7 +115,7 @@ def render_donor(donor: Donor, form: LotForm, status: int = 200):
     rules = {p.id: (p.inactivity_months, p.max_age_months) for p in programs()}
     return render_template(
         "points/donor.html", donor=donor, lots=lots, form=form, rules=rules,
-        balances=lot_balances(db.session, [lot.id for lot in lots]), today=date.today(),
+        balances=lot_balances(db.session, [lot.id for lot in lots]), today=hotline_today(),
     ), status
 
 
