@@ -50,6 +50,13 @@ def index():
     return redirect(url_for(HOME_ENDPOINT[current_user.role]))
 
 
+@bp.route("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico on pages that link none (a CSV opened in a tab)."""
+    return redirect(url_for("static", filename="favicon.svg"), 301)
+
+
 @bp.route("/advocate")
 @roles(Role.ADVOCATE)
 def advocate():

@@ -31,3 +31,9 @@ def test_every_page_names_an_icon_that_is_served(client):
     assert answer.status_code == 200
     assert answer.mimetype in ("image/svg+xml", "image/x-icon", "image/vnd.microsoft.icon")
     answer.close()
+
+
+def test_a_browser_asking_for_favicon_ico_is_sent_to_the_icon(client):
+    answer = client.get("/favicon.ico", follow_redirects=True)
+    assert answer.status_code == 200 and answer.mimetype == "image/svg+xml"
+    answer.close()

@@ -265,9 +265,13 @@ def test_the_cancel_form_asks_back_to_the_queue_or_closed(
     response = coordinator_client.post(f"/bookings/{queued.id}/cancel", data={
         "reason": "Wrong dates", "then": "queue"})  # the box left unticked
     assert response.status_code == 303
+    told = coordinator_client.get(response.headers["Location"]).text
+    assert "cancelled; the request is back in the queue." in told
     response = coordinator_client.post(f"/bookings/{closed.id}/cancel", data={
         "reason": "Client found family to stay with", "then": "close"})
     assert response.status_code == 303
+    told = coordinator_client.get(response.headers["Location"]).text
+    assert "cancelled; the request is closed." in told
 
     db.session.expire_all()
     assert db.session.get(Booking, queued.id).state is BookingState.CANCELLED

@@ -25,7 +25,7 @@ from ..errors import render_error
 from ..extensions import db
 from ..places import picker
 from ..planning.bridge import rules_broken
-from ..requests.models import HousingRequest
+from ..requests.models import HousingRequest, RequestStatus
 from ..requests.service import local_today
 from ..web import safe_local_path
 from . import service
@@ -146,6 +146,9 @@ def act(booking_id: int, action: str):
     if action == "approve":
         tell_advocate_placed(booking)
     done = TRANSITIONS[action].done
+    if TRANSITIONS[action].releases:  # say where the request stands now
+        done += ("; the request is closed" if booking.request.status is RequestStatus.CLOSED
+                 else "; the request is back in the queue")
     flash(f"Stay for {booking.request.case_code} at {booking.place.name}: {done}.", "success")
     return redirect(back), 303
 
