@@ -212,7 +212,7 @@ def _fewest_rules(failing: dict[str, set[str]]) -> tuple[str, ...]:
     """The fewest rules (the earliest in RULES on a tie) that every place breaks one of, and
     that are all some place breaks (so lifting them there lets the request in).
 
-    The rule sets of all places together always qualify; at most 2**8 sets are tried.
+    The rule sets of all places together always qualify; at most 2**9 sets are tried.
     """
     kinds = {frozenset(v) for v in failing.values()}
     for size in range(1, len(RULES) + 1):
