@@ -20,7 +20,7 @@ from ..bookings import service
 from ..bookings.models import Booking
 from ..bookings.states import HOLDING, BookingState
 from ..extensions import db
-from ..planning.bridge import pending_requests, request_key, rules_broken
+from ..planning.bridge import pending_requests, rules_broken, scrub_stored_problem
 from ..planning.models import PlanRun
 from ..planning.runner import active_run
 from ..requests.models import (
@@ -182,15 +182,6 @@ def requests_past_retention(today: date, days: int) -> list[HousingRequest]:
     return [r for r in candidates if ends.get(r.id, r.latest) < cutoff]
 
 
-def _scrub_problem(problem: dict, keys: set[str]) -> bool:
-    changed = False
-    for entry in problem.get("requests", []):
-        if entry.get("id") in keys and (entry.get("lat") is not None or entry.get("avoid")):
-            entry.update(lat=None, lon=None, avoid=[])
-            changed = True
-    return changed
-
-
 def purge_expired_case_data(now: datetime) -> Counts:
     """Delete the note, location, danger zones, exclusions and every free-text reason
     (rejections, cancellations, closing) of requests past retention,
@@ -215,16 +206,14 @@ def purge_expired_case_data(now: datetime) -> Counts:
     # go with the exclusions, and the bookings keep their states but not their reasons.
     db.session.execute(delete(PlaceRejection).where(PlaceRejection.request_id.in_(ids)))
     db.session.execute(update(Booking).where(Booking.request_id.in_(ids)).values(reason=None))
-    keys = {request_key(i) for i in ids}
     scrubbed = 0
     first = min(r.created_at for r in requests)
     for run in db.session.scalars(
         select(PlanRun).where(PlanRun.problem.is_not(None), PlanRun.created_at >= first)
     ):
-        problem = dict(run.problem)
-        problem["requests"] = [dict(entry) for entry in problem.get("requests", [])]
-        if _scrub_problem(problem, keys):
-            run.problem = problem  # a new object, so the JSON column is written
+        problem = scrub_stored_problem(run.problem, ids)
+        if problem is not None:
+            run.problem = problem
             scrubbed += 1
     db.session.flush()
     return {"requests_purged": len(requests), "plan_runs_scrubbed": scrubbed}

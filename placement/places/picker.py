@@ -5,7 +5,7 @@ both pick from every shelter and hotel: 8,000 at national scale, far too many fo
 sent with each page. The page sends only what was chosen; the browser asks
 `/places/search?q=…` as the person types (place-picker.js) and gets the 20 best matches.
 
-One key names a place everywhere: "shelter:12" or "hotel:7".
+A place is named by its form key, "shelter:12" or "hotel:7" (placement/places/keys.py).
 """
 
 from dataclasses import dataclass
@@ -14,15 +14,12 @@ from flask import jsonify, request
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import Session
 
-from partners.places import Hotel, Shelter
-
 from ..auth.access import roles
 from ..auth.models import Role
 from ..extensions import db
-from ..web import parse_id
 from . import bp
+from .keys import KINDS, PlaceRef, parse_key
 
-KINDS = {"shelter": Shelter, "hotel": Hotel}
 MAX_RESULTS = 20
 MIN_CHARS = 2
 MAX_QUERY = 100
@@ -32,15 +29,6 @@ MAX_QUERY = 100
 class Choice:
     key: str
     label: str
-
-
-def parse_key(key: str | None) -> tuple[str, int] | None:
-    """("shelter", 12) for "shelter:12"; None for anything else, an id too big included."""
-    kind, _, ident = (key or "").partition(":")
-    place_id = parse_id(ident)
-    if kind not in KINDS or place_id is None:
-        return None
-    return kind, place_id
 
 
 def label_of(kind: str, name: str, city: str, state: str) -> str:
@@ -68,7 +56,7 @@ def search(session: Session, text: str, *, active_only: bool = False,
                  .order_by(starts, func.lower(model.name), model.id).limit(limit))
         if active_only:
             query = query.where(model.active)
-        found += [(row.rank, row.name.lower(), Choice(f"{kind}:{row.id}", label_of(
+        found += [(row.rank, row.name.lower(), Choice(PlaceRef(kind, row.id).key, label_of(
             kind, row.name, row.city, row.state))) for row in session.execute(query)]
     found.sort(key=lambda item: item[:2])
     return [choice for _rank, _name, choice in found[:limit]]
@@ -93,7 +81,7 @@ def chosen(session: Session, keys: list[str], *, active_only: bool = False
         if active_only:
             query = query.where(model.active)
         for row in session.execute(query):
-            labels[f"{kind}:{row.id}"] = label_of(kind, row.name, row.city, row.state)
+            labels[PlaceRef(kind, row.id).key] = label_of(kind, row.name, row.city, row.state)
     return ([Choice(key, labels[key]) for key in wanted if key in labels],
             [key for key in wanted if key not in labels])
 

@@ -1,7 +1,11 @@
-"""The one place that turns database rows into an optimizer `Problem`, and a `Plan` back
-into proposed bookings."""
+"""The one place that translates between database rows and the optimizer: rows become a
+`Problem`, a `Plan` becomes proposed bookings, open proposals become the solver's hint, a
+proposal is compared with an assignment, a stay is checked against one place's rules, and
+a stored problem loses a purged request's details. Places are named by
+placement/places/keys.py."""
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -9,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from optimizer.api import check_stay
-from optimizer.plan import Plan
+from optimizer.plan import Assignment, Plan
 from optimizer.problem import FixedStay, InstanceError, Problem, Program, Request, Zone
 from optimizer.problem import Hotel as OptHotel
 from optimizer.problem import Shelter as OptShelter
@@ -20,19 +24,12 @@ from partners.points import LoyaltyProgram
 
 from ..bookings.models import Booking
 from ..bookings.states import HOLDING, PLACING, BookingState
+from ..places.keys import hotel_key, parse_resource, place_of, ref_of, shelter_key
 from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus
 
 REASON_LENGTH = 500  # HousingRequest.unplaced_reason
 
 log = logging.getLogger(__name__)
-
-
-def shelter_key(shelter_id: int) -> str:
-    return f"S{shelter_id}"
-
-
-def hotel_key(hotel_id: int) -> str:
-    return f"H{hotel_id}"
 
 
 def request_key(request_id: int) -> str:
@@ -67,8 +64,7 @@ def optimizer_request(r: HousingRequest, key: str, earliest: int, latest: int, n
         avoid=tuple(Zone(z.lat, z.lon, float(z.miles)) for z in r.danger_zones),
         # The advocate's exclusions and the coordinators' standing rejections alike.
         exclude=frozenset(
-            shelter_key(x.shelter_id) if x.shelter_id else hotel_key(x.hotel_id)
-            for x in [*r.exclusions, *(j for j in r.rejections if j.active)]
+            place_of(x).resource for x in [*r.exclusions, *(j for j in r.rejections if j.active)]
         ),
     )
 
@@ -166,7 +162,7 @@ def build_problem(session: Session, today: date,
         fixed=tuple(
             FixedStay(
                 request=f"B{b.id}",
-                resource=shelter_key(b.shelter_id) if b.shelter_id else hotel_key(b.hotel_id),
+                resource=place_of(b).resource,
                 check_in=(b.check_in - today).days, nights=b.nights, persons=b.persons,
                 rooms=b.rooms if b.hotel_id else None, gender=b.request.gender.value,
             ) for b in holding
@@ -226,6 +222,38 @@ def mark_skipped(session: Session, snapshot: Snapshot) -> None:
         session.get(HousingRequest, request_id).unplaced_reason = fit(f"Not planned: {why}.")
 
 
+def _stay(snapshot: Snapshot, assignment: Assignment) -> dict:
+    """The booking columns an assignment stands for (the request's aside)."""
+    place = parse_resource(assignment.resource)
+    return {"shelter_id": place.shelter_id, "hotel_id": place.hotel_id,
+            "check_in": snapshot.day(assignment.check_in), "nights": assignment.nights,
+            "rooms": assignment.rooms or 0, "points_planned": assignment.points or 0}
+
+
+def same_stay(snapshot: Snapshot, booking: Booking, assignment: Assignment) -> bool:
+    """Whether the booking is the stay the assignment proposes: same place, dates, rooms and
+    points."""
+    return all(getattr(booking, column) == value
+               for column, value in _stay(snapshot, assignment).items())
+
+
+def proposals_as_hint(session: Session, snapshot: Snapshot) -> Plan:
+    """Proposals still awaiting review, of the snapshot's requests, as a starting point for
+    the solver."""
+    assignments = []
+    for booking in session.scalars(
+        select(Booking).where(Booking.state == BookingState.PROPOSED).order_by(Booking.id)
+    ):
+        key = request_key(booking.request_id)
+        if key not in snapshot.requests:
+            continue
+        night = snapshot.night(booking.check_in)
+        if night >= 0:
+            assignments.append(Assignment(key, place_of(booking).resource, night,
+                                          booking.nights))
+    return Plan(assignments=assignments)
+
+
 def proposals_from_plan(session: Session, snapshot: Snapshot, plan: Plan,
                         plan_run_id: int | None) -> list[Booking]:
     """Proposed bookings for the plan's assignments; unplaced requests get the reason."""
@@ -235,13 +263,9 @@ def proposals_from_plan(session: Session, snapshot: Snapshot, plan: Plan,
         if request_id is None:
             continue
         request = session.get(HousingRequest, request_id)
-        kind, place_id = a.resource[0], int(a.resource[1:])
         booking = Booking(
             request_id=request_id, plan_run_id=plan_run_id, state=BookingState.PROPOSED,
-            shelter_id=place_id if kind == "S" else None,
-            hotel_id=place_id if kind == "H" else None,
-            check_in=snapshot.day(a.check_in), nights=a.nights, persons=request.persons,
-            rooms=a.rooms or 0, points_planned=a.points or 0,
+            persons=request.persons, **_stay(snapshot, a),
         )
         request.unplaced_reason = None
         session.add(booking)
@@ -278,14 +302,13 @@ def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hot
         # A purged request has no location left: distance then cannot count against it.
         at=(place.lat, place.lon) if request.lat is None else None,
     )
+    key = ref_of(place).resource
     if isinstance(place, Hotel):
-        key = hotel_key(place.id)
         places = {"hotels": (OptHotel(
             id=key, program="p", lat=place.lat, lon=place.lon, points=(0,) * horizon,
             rooms=unlimited, room_capacity=place.room_capacity, pets=place.pets,
             accessible=place.accessible),), "programs": (Program("p", 0),)}
     else:
-        key = shelter_key(place.id)
         places = {"shelters": (OptShelter(
             id=key, lat=place.lat, lon=place.lon, beds=unlimited, policy=place.policy.value,
             nonbinary=place.accepts_nonbinary, same_gender=place.same_gender, pets=place.pets,
@@ -297,3 +320,17 @@ def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hot
 
 def _clamp(day: date, around: date) -> date:
     return min(max(day, around - timedelta(days=1)), around + timedelta(days=1))
+
+
+def scrub_stored_problem(problem: dict, request_ids: Iterable[int]) -> dict | None:
+    """A stored problem (a plan run's JSON) without these requests' coordinates and danger
+    zones, as a new document (so that the JSON column is written); None when it holds none
+    of them with either left."""
+    keys = {request_key(request_id) for request_id in request_ids}
+    requests = [dict(entry) for entry in problem.get("requests", [])]
+    changed = False
+    for entry in requests:
+        if entry.get("id") in keys and (entry.get("lat") is not None or entry.get("avoid")):
+            entry.update(lat=None, lon=None, avoid=[])
+            changed = True
+    return {**problem, "requests": requests} if changed else None

@@ -21,13 +21,13 @@ from ..audit import carrying_actor
 from ..auth.models import User
 from ..bookings.models import Booking
 from ..bookings.service import lock_proposals, withdraw
-from ..bookings.states import PLACING, BookingState
+from ..bookings.states import PLACING
 from ..database import unit_of_work
 from ..extensions import db
 from ..requests.models import HousingRequest, RequestStatus
 from ..requests.service import local_today
 from .bridge import build_problem as build
-from .bridge import hotel_key, mark_skipped, proposals_from_plan, request_key, shelter_key
+from .bridge import mark_skipped, proposals_as_hint, proposals_from_plan, request_key, same_stay
 from .models import PlanRun, RunStatus
 
 log = logging.getLogger(__name__)
@@ -63,23 +63,6 @@ def start_run(actor_id: int | None, time_limit: float | None = None,
     return run, True
 
 
-def previous_proposals_as_hint(snapshot) -> Plan:
-    """Proposals still awaiting review, as a starting point for the solver."""
-    assignments = []
-    for booking in db.session.scalars(
-        select(Booking).where(Booking.state == BookingState.PROPOSED).order_by(Booking.id)
-    ):
-        key = request_key(booking.request_id)
-        if key not in snapshot.requests:
-            continue
-        place = (shelter_key(booking.shelter_id) if booking.shelter_id
-                 else hotel_key(booking.hotel_id))
-        night = snapshot.night(booking.check_in)
-        if night >= 0:
-            assignments.append(Assignment(key, place, night, booking.nights))
-    return Plan(assignments=assignments)
-
-
 def execute_run(app: Flask, run_id: int, today: date | None = None) -> None:
     with app.app_context():
         try:
@@ -111,7 +94,7 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
         mark_skipped(db.session, snapshot)
         run = db.session.get(PlanRun, run_id)
         run.skipped = {str(request_id): why for request_id, why in snapshot.skipped.items()}
-        hint = previous_proposals_as_hint(snapshot)
+        hint = proposals_as_hint(db.session, snapshot)
         problem = snapshot.problem.to_dict()
         problem_digest = _digest(problem)  # the problem does not change during the run
         digest = input_digest(problem_digest, hint)
@@ -139,7 +122,7 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
         proposals_from_plan(db.session, snapshot, new_plan, run_id)
         db.session.flush()
         run = db.session.get(PlanRun, run_id)
-        run.input_digest = input_digest(problem_digest, previous_proposals_as_hint(snapshot))
+        run.input_digest = input_digest(problem_digest, proposals_as_hint(db.session, snapshot))
         run.plan = plan.to_dict()
         run.placed = len(plan.assignments)
         run.cost, run.bound = plan.cost, plan.bound
@@ -218,22 +201,12 @@ def _keep_or_withdraw_proposals(snapshot, plan: Plan, run_id: int,
         key = request_key(old.request_id)
         new = placed.get(key)
         if key in still_open and new is not None and new not in unchanged \
-                and _same_stay(snapshot, old, new):
+                and same_stay(snapshot, old, new):
             unchanged.add(new)
             db.session.get(HousingRequest, old.request_id).unplaced_reason = None
         else:
             withdraw(db.session, old, None, f"replaced by plan run {run_id}")
     return unchanged
-
-
-def _same_stay(snapshot, booking: Booking, assignment: Assignment) -> bool:
-    place = (shelter_key(booking.shelter_id) if booking.shelter_id
-             else hotel_key(booking.hotel_id))
-    return (assignment.resource == place
-            and snapshot.day(assignment.check_in) == booking.check_in
-            and assignment.nights == booking.nights
-            and (assignment.rooms or 0) == booking.rooms
-            and (assignment.points or 0) == booking.points_planned)
 
 
 def _tell_advocates_unplaced(reasons_before: dict[int, str | None]) -> None:
