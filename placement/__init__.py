@@ -1,5 +1,6 @@
 """Shelter Bridge: the Flask application factory. Wiring only."""
 
+from importlib.resources import files
 from pathlib import Path
 
 from flask import Flask
@@ -11,16 +12,14 @@ from .database import configure_engine
 from .extensions import bootstrap, csrf, db, login_manager, migrate
 from .jobs import scheduler
 
-ROOT = Path(__file__).resolve().parent.parent
-
 
 def create_app(test_config: dict | None = None) -> Flask:
     test_config = test_config or {}
     app = Flask(
         __name__,
-        instance_path=test_config.get("INSTANCE_PATH"),
+        instance_path=config.instance_path(test_config),
         instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
+        template_folder=_data_folder("placement.templates"),
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.from_mapping(config.from_environment(app.instance_path, test_config))
@@ -42,13 +41,23 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def _data_folder(package: str) -> str:
+    """The folder of a data package: `templates/` and `migrations/` in the checkout, mapped
+    into the placement package by pyproject.toml's package-dir, so the wheel carries them and
+    an editable install reads the checkout's files (templates reload as they are edited)."""
+    folder = files(package)
+    if not isinstance(folder, Path):  # a zipped install: Jinja and Alembic need real files
+        raise RuntimeError(f"{package} must be installed as files, not zipped")
+    return str(folder)
+
+
 def _init_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every mapped class, for migrations and relationships)
 
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    migrate.init_app(app, db, directory=_data_folder("placement.migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to continue."

@@ -30,6 +30,14 @@ def normalize_database_url(url: str) -> str:
     return url
 
 
+def instance_path(overrides: dict | None = None) -> str | None:
+    """The instance folder (secret key, note keys, the default SQLite database): the
+    factory's INSTANCE_PATH, else SHELTER_BRIDGE_INSTANCE. None keeps Flask's default:
+    `instance/` in the checkout, `<venv>/var/placement-instance` for an installed wheel."""
+    path = (overrides or {}).get("INSTANCE_PATH") or os.environ.get("SHELTER_BRIDGE_INSTANCE")
+    return os.path.abspath(os.path.expanduser(path)) if path else None
+
+
 class ConfigError(RuntimeError):
     """A setting production cannot run without; the message says which and how to set it."""
 

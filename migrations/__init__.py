@@ -1,0 +1,1 @@
+"""The Alembic migrations; pyproject.toml ships them inside the wheel as placement.migrations."""

@@ -1,0 +1,1 @@
+"""The Jinja templates; pyproject.toml ships them inside the wheel as placement.templates."""
