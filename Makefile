@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 
-.PHONY: run test install install-test browser lint bench bench-ihtc clean
+.PHONY: run test install install-test browser lint wheel-check bench bench-ihtc clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ browser:
 
 lint: install-test
 	$(BIN)/ruff check .
+
+## `pip install .` serves pages: build the wheel, install it into a fresh venv outside the
+## checkout, migrate a fresh SQLite database there and render the sign-in page (CI runs it).
+wheel-check:
+	bash .ci/wheel-check $(PYTHON)
 
 ## Optimizer benchmarks (never in CI): the emergency suite (minutes), IHTC (about 30 min).
 bench: install
