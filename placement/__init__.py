@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import audit, config, errors, filters, logs, security, web
+from . import audit, config, errors, filters, hooks, logs, security, web
 from .auth import access
 from .database import configure_engine
 from .extensions import bootstrap, csrf, db, login_manager, migrate
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     audit.init_app()
     filters.init_app(app)
     _register_blueprints(app)
+    _wire_planner(app)
     _register_cli(app)
     errors.init_app(app)
     scheduler.init_app(app)
@@ -98,6 +99,14 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_bp, totp_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp,
                       places_bp, report_bp, planning_bp, bookings_bp, jobs_bp):
         app.register_blueprint(blueprint)
+
+
+def _wire_planner(app: Flask) -> None:
+    """Requests and bookings reach the planner above them through placement.hooks."""
+    from .planning.bridge import stay_rules_broken
+    from .planning.runner import start_run
+
+    hooks.init_app(app, hooks.Planner(check_stay=stay_rules_broken, start_run=start_run))
 
 
 def _register_cli(app: Flask) -> None:

@@ -17,14 +17,13 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import notify
+from .. import hooks, notify
 from ..auth.access import roles
 from ..auth.models import Role, User
 from ..database import unit_of_work
 from ..errors import render_error
 from ..extensions import db
 from ..places import picker
-from ..planning.bridge import rules_broken
 from ..requests.models import HousingRequest, RequestStatus
 from ..requests.service import local_today
 from ..web import safe_local_path
@@ -48,8 +47,7 @@ def today_for(booking: Booking):
 
 
 def rule_check(booking: Booking) -> list[str]:
-    return rules_broken(db.session, booking.request, booking.place, booking.check_in,
-                        booking.nights)
+    return hooks.planner().check_stay(db.session, booking)
 
 
 def get_booking(booking_id: int) -> Booking:

@@ -318,6 +318,12 @@ def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hot
     return check_stay(problem, "R", key, (check_in - start).days)
 
 
+def stay_rules_broken(session: Session, booking: Booking) -> list[str]:
+    """`rules_broken` for the booking's own stay at its place."""
+    return rules_broken(session, booking.request, booking.place, booking.check_in,
+                        booking.nights)
+
+
 def _clamp(day: date, around: date) -> date:
     return min(max(day, around - timedelta(days=1)), around + timedelta(days=1))
 

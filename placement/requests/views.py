@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from partners.places import Hotel, Shelter
 
-from .. import audit, notify
+from .. import audit, hooks, notify
 from ..auth.access import roles
 from ..auth.models import Role
 from ..bookings.forms import ReasonForm
@@ -24,7 +24,6 @@ from ..crypto import decrypt_note
 from ..database import unit_of_work
 from ..extensions import csrf, db
 from ..places import picker
-from ..planning.runner import start_run
 from ..web import parse_id
 from . import rejections
 from . import states as request_states
@@ -119,7 +118,7 @@ def create():
         if current_app.config["REPLAN_ON_CRITICAL"]:
             # Plan at once rather than at the next tick; refused while a run is under way
             # (the next scheduled re-plan then picks this request up).
-            start_run(None)
+            hooks.planner().start_run(None)
     flash(f"Request {filed.case_code} filed. You will be told when it is placed.", "success")
     if filed.adults == 0:
         flash(MINOR_REMINDER, "warning")
