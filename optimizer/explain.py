@@ -9,7 +9,6 @@ leaving the request out; or else a stay does fit now (the plan was not optimal).
 
 from __future__ import annotations
 
-import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from itertools import combinations
@@ -278,7 +277,7 @@ def _option(problem: Problem, r: Request, place: Place, s: int) -> Option:
     last = min(problem.nights, s + r.nights)
     d = miles(r.lat, r.lon, place.lat, place.lon)
     if isinstance(place, Hotel):
-        amount = math.ceil(r.persons / place.room_capacity)
+        amount = place.rooms_for(r.persons)
         pts = sum(amount * place.points[n] for n in range(s, last))
         return Option(-1, place.id, s, cost_units(r, s, pts, d), amount, s, last, pts,
                       place.program, False)

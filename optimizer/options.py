@@ -161,7 +161,7 @@ def build_options(problem: Problem, prune: bool = True) -> Options:
         window = range(r.earliest, r.latest + 1)
         for p, d in eligible_places(r, table):
             is_hotel, same_gender, program, price = kind[p.id]
-            amount = math.ceil(r.persons / p.room_capacity) if is_hotel else r.persons
+            amount = p.rooms_for(r.persons) if is_hotel else r.persons
             pre = short.get((p.id, amount))
             if pre is None:
                 pre = short[(p.id, amount)] = _prefix([c < amount for c in free[p.id]])

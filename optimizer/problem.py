@@ -70,6 +70,10 @@ class Hotel:
     name: str | None = None
     offers: frozenset[str] = frozenset()
 
+    def rooms_for(self, persons: int) -> int:
+        """The rooms a party of `persons` takes here (the validator keeps its own copy)."""
+        return -(-persons // self.room_capacity)
+
 
 Place = Shelter | Hotel
 
@@ -127,7 +131,7 @@ class FixedStay:
     check_in: int
     nights: int
     persons: int
-    rooms: int | None = None  # hotels: ceil(persons / room_capacity) when None
+    rooms: int | None = None  # hotels: Hotel.rooms_for(persons) when None
     gender: str | None = None
 
 
@@ -176,7 +180,7 @@ class Problem:
 def fixed_rooms(stay: FixedStay, hotel: Hotel) -> int:
     if stay.rooms is not None:
         return stay.rooms
-    return math.ceil(stay.persons / hotel.room_capacity)
+    return hotel.rooms_for(stay.persons)
 
 
 def load_problem(path: str | Path) -> Problem:
