@@ -1,43 +1,95 @@
+"""The forms of the stay pages. A booking action's form (`ActionForm`, one per button in
+placement/bookings/actions.py) says which fields it shows for a stay and, when a post is
+refused, the one sentence the coordinator is told."""
+
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, StringField, SubmitField
+from wtforms import BooleanField, Field, IntegerField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from ..web import DateField
 
+SAY_WHY = "Say why (a short reason is enough)."
+NOT_FILLED_IN = ("CSRFTokenField", "SubmitField", "HiddenField")
+
+
+def _reason(help_text: str = "") -> StringField:
+    return StringField("Reason", description=help_text,
+                       validators=[DataRequired(message="Say why."), Length(max=300)])
+
 
 class ReasonForm(FlaskForm):
-    reason = StringField("Reason", validators=[DataRequired(message="Say why."),
-                                               Length(max=300)])
+    reason = _reason()
     submit = SubmitField("Send")
 
 
-class CancelForm(ReasonForm):
+class ActionForm(FlaskForm):
+    """The form a booking action posts. Its fields' descriptions are their help texts."""
+
+    def fields_for(self, booking) -> list[Field]:
+        """The fields a coordinator fills in for this stay (the token and button aside)."""
+        return [field for field in self if field.type not in NOT_FILLED_IN]
+
+    def refusal(self) -> str:
+        """Why the post was refused, in one sentence (after `validate` said no)."""
+        return " ".join(error for errors in self.errors.values() for error in errors)
+
+
+class ButtonForm(ActionForm):
+    """Nothing to fill in: a button whose POST carries the CSRF token."""
+
+
+class RejectForm(ActionForm):
+    reason = _reason("The planner will not propose this place for this request again, on any "
+                     "date, until a coordinator undoes it on the request's page.")
+
+    def refusal(self) -> str:
+        return SAY_WHY
+
+
+class CancelForm(ActionForm):
     """Cancelling a stay says what the request needs now."""
 
+    reason = _reason()
     then = RadioField("Then", default="queue", validate_choice=True, choices=[
         SelectChoice("queue", "Back to the queue: find another place"),
         SelectChoice("close", "Close the request: no place is needed any more"),
     ])
-    avoid_place = BooleanField("Do not propose this place again", default=True)
+    avoid_place = BooleanField(
+        "Do not propose this place again", default=True,
+        description="When the request goes back to the queue. Undo it on the request's page.")
 
     @property
     def close(self) -> bool:
         return self.then.data == "close"
 
+    def refusal(self) -> str:
+        if self.reason.errors:
+            return SAY_WHY
+        return "Choose whether the request goes back to the queue or is closed."
 
-class ConfirmForm(FlaskForm):
+
+class ConfirmForm(ActionForm):
     confirmation = StringField("Confirmation number or shelter contact",
                                validators=[DataRequired(), Length(max=100)])
-    points_charged = IntegerField("Points actually charged (hotels)",
-                                  validators=[Optional(), NumberRange(min=0, max=10_000_000)])
+    points_charged = IntegerField(
+        "Points actually charged (hotels)",
+        description="Award nights can be cheaper or free; the hold follows what was charged.",
+        validators=[Optional(), NumberRange(min=0, max=10_000_000)])
     submit = SubmitField("Confirm")
 
+    def fields_for(self, booking) -> list[Field]:
+        fields = super().fields_for(booking)
+        return fields if booking.is_hotel else [f for f in fields if f is not self.points_charged]
 
-class ExtendForm(FlaskForm):
+
+class ExtendForm(ActionForm):
     nights = IntegerField("Extra nights", default=1,
                           validators=[InputRequired(), NumberRange(min=1, max=30)])
     submit = SubmitField("Extend")
+
+    def refusal(self) -> str:
+        return "Extend by 1 to 30 nights."
 
 
 class ManualPlacementForm(FlaskForm):

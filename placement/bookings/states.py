@@ -36,12 +36,16 @@ class Transition:
     label: str  # the button
     done: str  # "A proposed booking cannot be <done>."
     releases: bool = False  # gives back what was held
+    # A coordinator's button (its form and service call: actions.py), or the app's own step
+    # (withdraw: a plan run replaces its proposals, an advocate withdraws the request).
+    button: bool = True
 
 
 TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     Transition("approve", frozenset({S.PROPOSED}), S.APPROVED, "Approve", "approved"),
     Transition("reject", frozenset({S.PROPOSED}), S.REJECTED, "Reject", "rejected"),
-    Transition("withdraw", frozenset({S.PROPOSED}), S.CANCELLED, "Withdraw", "withdrawn"),
+    Transition("withdraw", frozenset({S.PROPOSED}), S.CANCELLED, "Withdraw", "withdrawn",
+               button=False),
     Transition("expire_hold", frozenset({S.APPROVED}), S.HOLD_EXPIRED, "Release the hold",
                "released", releases=True),
     Transition("confirm", frozenset({S.APPROVED}), S.CONFIRMED, "Confirm", "confirmed"),

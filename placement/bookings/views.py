@@ -24,13 +24,14 @@ from ..database import unit_of_work
 from ..errors import render_error
 from ..extensions import db
 from ..places import picker
-from ..requests.models import HousingRequest, RequestStatus
+from ..requests.models import HousingRequest
 from ..requests.service import local_today
 from ..web import safe_local_path
 from . import service
-from .forms import CancelForm, ConfirmForm, ExtendForm, ManualPlacementForm, ReasonForm
+from .actions import ACTIONS, REFUSALS, Context, done_message, offered, take
+from .forms import ManualPlacementForm
 from .models import Booking
-from .states import HOLDING, TRANSITIONS, BookingState, TransitionNotAllowed, actions_from
+from .states import HOLDING, BookingState
 
 bp = Blueprint("bookings", __name__)
 
@@ -75,79 +76,29 @@ def index():
 @roles(Role.COORDINATOR)
 def show(booking_id: int):
     booking = get_booking(booking_id)
-    return render_template(
-        "bookings/show.html", booking=booking, actions=actions_from(booking.state),
-        transitions=TRANSITIONS, reason_form=ReasonForm(), cancel_form=CancelForm(),
-        confirm_form=ConfirmForm(),
-        extend_form=ExtendForm(), plain=ReasonForm(meta={"csrf": True}),
-    )
-
-
-def _act(booking: Booking, action: str):
-    """Run one action from a posted form; returns an error message or None."""
-    if action == "approve":
-        service.approve(db.session, booking, current_user.id, today_for(booking), rule_check)
-    elif action == "reject":
-        form = ReasonForm()
-        if not form.validate_on_submit():
-            return "Say why (a short reason is enough)."
-        service.reject(db.session, booking, current_user.id, form.reason.data)
-    elif action == "cancel":
-        form = CancelForm()
-        if not form.validate_on_submit():
-            if form.reason.errors:
-                return "Say why (a short reason is enough)."
-            return "Choose whether the request goes back to the queue or is closed."
-        service.cancel(db.session, booking, current_user.id, form.reason.data,
-                       close=form.close, avoid_place=form.avoid_place.data)
-    elif action == "confirm":
-        form = ConfirmForm()
-        if not form.validate_on_submit():
-            return " ".join(e for errors in form.errors.values() for e in errors)
-        service.confirm(db.session, booking, current_user.id, form.confirmation.data,
-                        form.points_charged.data, today_for(booking))
-    elif action == "extend":
-        form = ExtendForm()
-        if not form.validate_on_submit():
-            return "Extend by 1 to 30 nights."
-        service.extend(db.session, booking, current_user.id, form.nights.data,
-                       today_for(booking))
-    elif action == "check_in":
-        service.check_in(db.session, booking, current_user.id)
-    elif action == "check_out":
-        service.check_out(db.session, booking, current_user.id, today_for(booking))
-    elif action == "no_show":
-        service.no_show(db.session, booking, current_user.id)
-    elif action == "expire_hold":
-        service.expire_hold(db.session, booking, current_user.id)
-    else:
-        abort(404)
-    return None
+    buttons = [(action, action.form()) for action in offered(booking.state)]
+    return render_template("bookings/show.html", booking=booking, buttons=buttons)
 
 
 @bp.route("/bookings/<int:booking_id>/<action>", methods=["POST"])
 @roles(Role.COORDINATOR)
 def act(booking_id: int, action: str):
-    if action not in TRANSITIONS or action == "withdraw":
-        abort(404)
+    """One route for every button of actions.py: validate its form, make its service call,
+    then tell the coordinator what happened or why not, back where they were."""
+    button = ACTIONS.get(action) or abort(404)
     booking = get_booking(booking_id)
     back = (safe_local_path(request.form.get("next"))
             or url_for("bookings.show", booking_id=booking_id))
     try:
         with unit_of_work():
-            problem = _act(booking, action)
-            if problem:
-                raise service.BookingConflict(problem)
-    except (service.BookingConflict, TransitionNotAllowed) as error:
+            take(button, db.session, booking, current_user.id, button.form(),
+                 Context(today_for(booking), rule_check))
+    except REFUSALS as error:
         flash(str(error), "danger")
         return redirect(back), 303
-    if action == "approve":
+    if button.tells_advocate:
         tell_advocate_placed(booking)
-    done = TRANSITIONS[action].done
-    if TRANSITIONS[action].releases:  # say where the request stands now
-        done += ("; the request is closed" if booking.request.status is RequestStatus.CLOSED
-                 else "; the request is back in the queue")
-    flash(f"Stay for {booking.request.case_code} at {booking.place.name}: {done}.", "success")
+    flash(done_message(button, booking), "success")
     return redirect(back), 303
 
 
