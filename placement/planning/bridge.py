@@ -223,7 +223,7 @@ def mark_skipped(session: Session, snapshot: Snapshot) -> None:
 
 
 def _stay(snapshot: Snapshot, assignment: Assignment) -> dict:
-    """The booking columns an assignment stands for (the request's aside)."""
+    """The booking columns an assignment stands for: place, dates, rooms and points."""
     place = parse_resource(assignment.resource)
     return {"shelter_id": place.shelter_id, "hotel_id": place.hotel_id,
             "check_in": snapshot.day(assignment.check_in), "nights": assignment.nights,
