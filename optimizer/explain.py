@@ -20,7 +20,7 @@ from .heuristic import Usage
 from .options import Option, Options, _np_miles
 from .plan import Plan
 from .problem import Hotel, Place, Problem, Request, Shelter
-from .validate import cost_units, fixed_load, place_refusals, policy_refusal, unplaced_units
+from .rules import fixed_load, place_refusals, policy_refusal, stay_units, unplaced_units
 
 
 @dataclass
@@ -279,10 +279,10 @@ def _option(problem: Problem, r: Request, place: Place, s: int) -> Option:
     if isinstance(place, Hotel):
         amount = place.rooms_for(r.persons)
         pts = sum(amount * place.points[n] for n in range(s, last))
-        return Option(-1, place.id, s, cost_units(r, s, pts, d), amount, s, last, pts,
-                      place.program, False)
-    return Option(-1, place.id, s, cost_units(r, s, 0, d), r.persons, s, last, 0, None,
-                  place.same_gender)
+        cost = stay_units(r.delay_weight, s - r.earliest, pts, d)
+        return Option(-1, place.id, s, cost, amount, s, last, pts, place.program, False)
+    cost = stay_units(r.delay_weight, s - r.earliest, 0, d)
+    return Option(-1, place.id, s, cost, r.persons, s, last, 0, None, place.same_gender)
 
 
 def _usage(problem: Problem, plan: Plan | None, skip: str | None = None) -> Usage:

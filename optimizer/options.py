@@ -17,7 +17,7 @@ import numpy as np
 
 from .geo import EARTH_MILES, SLACK, miles
 from .problem import Hotel, Place, Problem, Request, Shelter
-from .validate import fixed_load, policy_refusal, unplaced_units
+from .rules import fixed_load, policy_refusal, stay_units, unplaced_units
 
 Row = tuple[str, int]  # (place id, night): one nightly capacity
 
@@ -108,7 +108,7 @@ class PlaceTable:
 def eligible_places(r: Request, table: PlaceTable) -> list[tuple[Place, float]]:
     """Places that pass every static rule for `r`, with their distance.
 
-    The same rules as `validate.place_refusals`; numpy filters by the rules and prefilters by
+    The same rules as `rules.place_refusals`; numpy filters by the rules and prefilters by
     distance (with a margin), and the exact `miles()` decides.
     """
     mask = table.policy_ok(r) & (table.max_stay >= r.nights)
@@ -176,8 +176,7 @@ def build_options(problem: Problem, prune: bool = True) -> Options:
                 points = amount * (price[last] - price[s]) if is_hotel else 0
                 if is_hotel and points > balance[program]:
                     continue
-                # validate.cost_units inlined (the same float expression, so the same cost).
-                c = round((weight * (s - earliest) + points / 1000 + 0.1 * d) * 1000)
+                c = stay_units(weight, s - earliest, points, d)
                 if c >= limit:
                     continue  # leaving the request unplaced is no worse and frees resources
                 opts.append(Option(i, p.id, s, c, amount, s, last, points, program,

@@ -1,7 +1,9 @@
 """A solver-agnostic validator: every rule of the spec restated in plain Python.
 
-It shares nothing with the model but the typed Problem and Plan, so a modelling mistake shows
-up here. Every optimizer test runs it on the plan it gets, and it agrees with the project's
+It imports nothing of the optimizer but the typed Problem and Plan (the data schema): its
+distance, costs, rooms, policies and place rules are its own, never the model's
+(`rules.py`, `options.py`), so a modelling mistake shows up here instead of reaching both.
+Every optimizer test runs it on the plan it gets, and it agrees with the project's
 independent checker (`shared/tools/check_plan.py`) on verdict and cost.
 """
 
@@ -10,9 +12,27 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from .geo import SLACK, miles
-from .plan import Plan
-from .problem import Hotel, Place, Problem, Request, Shelter, fixed_rooms
+from .plan import Assignment, Plan
+from .problem import FixedStay, Hotel, Place, Problem, Request, Shelter
+
+EARTH_MILES = 3958.8
+SLACK = 1e-6  # miles of rounding allowed at distance limits (as in the checker)
+
+
+def miles(a_lat: float, a_lon: float, b_lat: float, b_lon: float) -> float:
+    """Great-circle distance, the checker's formula."""
+    p1, p2 = math.radians(a_lat), math.radians(b_lat)
+    dp, dl = p2 - p1, math.radians(b_lon - a_lon)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_MILES * math.asin(min(1.0, math.sqrt(h)))
+
+
+def rooms_needed(persons: int, hotel: Hotel) -> int:
+    return math.ceil(persons / hotel.room_capacity)
+
+
+def fixed_rooms(stay: FixedStay, hotel: Hotel) -> int:
+    return rooms_needed(stay.persons, hotel) if stay.rooms is None else stay.rooms
 
 
 @dataclass
@@ -113,96 +133,125 @@ def fixed_load(problem: Problem) -> tuple[dict[str, list[int]], dict[tuple[str, 
     return free, genders
 
 
+@dataclass
+class _Taken:
+    """What the plan takes on top of the fixed stays, and what it costs."""
+
+    left: dict[str, list[int]]  # free per place and night, minus fixed stays and the plan's
+    base: dict[str, list[int]]  # what fixed stays alone leave
+    fixed_genders: dict[tuple[str, int], set[str]]
+    added: dict[tuple[str, int], set[str]] = field(default_factory=dict)  # the plan's genders
+    spent: dict[str, int] = field(default_factory=dict)  # points per program
+    seen: set[str] = field(default_factory=set)  # requests placed or listed unplaced
+    units: int = 0
+
+    @classmethod
+    def fixed_only(cls, problem: Problem) -> _Taken:
+        left, genders = fixed_load(problem)
+        return cls(left, {k: list(v) for k, v in left.items()}, genders,
+                   spent={p.id: 0 for p in problem.programs})
+
+
 def validate(problem: Problem, plan: Plan) -> Verdict:
     """Every broken rule of `plan` and its cost; never raises for a well-typed plan."""
-    H = problem.nights
-    reqs = problem.request_by_id
-    places = problem.places
-    left, fixed_genders = fixed_load(problem)
-    base = {k: list(v) for k, v in left.items()}
-    added: dict[tuple[str, int], set[str]] = {}
-    spent = {p.id: 0 for p in problem.programs}
+    taken = _Taken.fixed_only(problem)
     verdict = Verdict()
-    errors = verdict.errors
-    seen: set[str] = set()
-    units = 0
-
     for a in plan.assignments:
-        where = f"assignment {a.request}->{a.resource}"
-        r = reqs.get(a.request)
-        if r is None:
-            errors.append(f"{where}: unknown request")
-            continue
-        if a.request in seen:
-            errors.append(f"{where}: request appears twice")
-        seen.add(a.request)
-        s, k = a.check_in, a.nights
-        if k != r.nights:
-            errors.append(f"{where}: {k} nights, request needs {r.nights}")
-        if not r.earliest <= s <= r.latest:
-            errors.append(f"{where}: check-in {s} outside [{r.earliest}, {r.latest}]")
-        if not 0 <= s < H:
-            errors.append(f"{where}: check-in {s} outside the horizon of {H} nights")
-            continue
-        place = places.get(a.resource)
-        if place is None:
-            errors.append(f"{where}: unknown resource")
-            continue
-        errors.extend(f"{where}: {w}" for w in place_refusals(r, place, k))
-        inside = range(s, min(H, s + k))
-        distance = miles(r.lat, r.lon, place.lat, place.lon)
-        points = 0
-        if isinstance(place, Shelter):
-            for n in inside:
-                left[place.id][n] -= r.persons
-                added.setdefault((place.id, n), set()).add(r.gender)
-            if a.rooms or a.points:
-                errors.append(f"{where}: a shelter stay takes no rooms and no points")
-        else:
-            assert isinstance(place, Hotel)
-            need = math.ceil(r.persons / place.room_capacity)
-            if a.rooms is not None and a.rooms != need:
-                errors.append(f"{where}: {a.rooms} rooms, party needs {need}")
-            for n in inside:
-                left[place.id][n] -= need
-                points += need * place.points[n]
-            spent[place.program] += points
-            if a.points is not None and a.points != points:
-                errors.append(f"{where}: says {a.points} points, costs {points}")
-        units += cost_units(r, s, points, distance)
+        _check_stay(problem, a, taken, verdict.errors)
+    _check_unplaced(problem, plan, taken, verdict.errors)
+    _check_capacity(problem, taken, verdict.errors)
+    verdict.units = taken.units
+    _check_claims(plan, taken.units / 1000, verdict.errors)
+    return verdict
 
+
+def _check_stay(problem: Problem, a: Assignment, taken: _Taken, errors: list[str]) -> None:
+    """One assignment's own rules; adds what it takes and costs to `taken`."""
+    H = problem.nights
+    where = f"assignment {a.request}->{a.resource}"
+    r = problem.request_by_id.get(a.request)
+    if r is None:
+        errors.append(f"{where}: unknown request")
+        return
+    if a.request in taken.seen:
+        errors.append(f"{where}: request appears twice")
+    taken.seen.add(a.request)
+    s, k = a.check_in, a.nights
+    if k != r.nights:
+        errors.append(f"{where}: {k} nights, request needs {r.nights}")
+    if not r.earliest <= s <= r.latest:
+        errors.append(f"{where}: check-in {s} outside [{r.earliest}, {r.latest}]")
+    if not 0 <= s < H:
+        errors.append(f"{where}: check-in {s} outside the horizon of {H} nights")
+        return
+    place = problem.places.get(a.resource)
+    if place is None:
+        errors.append(f"{where}: unknown resource")
+        return
+    errors.extend(f"{where}: {w}" for w in place_refusals(r, place, k))
+    inside = range(s, min(H, s + k))
+    points = 0
+    if isinstance(place, Shelter):
+        for n in inside:
+            taken.left[place.id][n] -= r.persons
+            taken.added.setdefault((place.id, n), set()).add(r.gender)
+        if a.rooms or a.points:
+            errors.append(f"{where}: a shelter stay takes no rooms and no points")
+    else:
+        assert isinstance(place, Hotel)
+        need = rooms_needed(r.persons, place)
+        if a.rooms is not None and a.rooms != need:
+            errors.append(f"{where}: {a.rooms} rooms, party needs {need}")
+        for n in inside:
+            taken.left[place.id][n] -= need
+            points += need * place.points[n]
+        taken.spent[place.program] += points
+        if a.points is not None and a.points != points:
+            errors.append(f"{where}: says {a.points} points, costs {points}")
+    taken.units += cost_units(r, s, points, miles(r.lat, r.lon, place.lat, place.lon))
+
+
+def _check_unplaced(problem: Problem, plan: Plan, taken: _Taken, errors: list[str]) -> None:
+    """The unplaced list, and every request accounted for once (the missing cost U too)."""
+    reqs = problem.request_by_id
     for rid in plan.unplaced:
         r = reqs.get(rid)
         if r is None:
             errors.append(f"unplaced {rid}: unknown request")
             continue
-        if rid in seen:
+        if rid in taken.seen:
             errors.append(f"unplaced {rid}: also placed or listed twice")
-        seen.add(rid)
-        units += unplaced_units(r)
+        taken.seen.add(rid)
+        taken.units += unplaced_units(r)
     for rid, r in reqs.items():
-        if rid not in seen:
+        if rid not in taken.seen:
             errors.append(f"request {rid}: neither placed nor unplaced")
-            units += unplaced_units(r)
+            taken.units += unplaced_units(r)
 
-    for k, free in left.items():
+
+def _check_capacity(problem: Problem, taken: _Taken, errors: list[str]) -> None:
+    """Beds and rooms per night, genders at same_gender shelters, points per program."""
+    places = problem.places
+    for k, free in taken.left.items():
         unit = "persons" if isinstance(places[k], Shelter) else "rooms"
         for n, v in enumerate(free):
-            allowed = min(0, base[k][n])  # fixed stays may overfill; the plan may not add
+            allowed = min(0, taken.base[k][n])  # fixed stays may overfill; the plan may not add
             if v < allowed:
                 errors.append(f"{k} night {n}: {allowed - v} {unit} over what is free")
-    for (k, n), gs in sorted(added.items()):
+    for (k, n), gs in sorted(taken.added.items()):
         place = places[k]
         if isinstance(place, Shelter) and place.same_gender:
-            mix = gs | fixed_genders.get((k, n), set())
+            mix = gs | taken.fixed_genders.get((k, n), set())
             if len(mix) > 1:
                 errors.append(f"{k} night {n}: genders {sorted(mix)} mixed in a same_gender place")
-    for prog, used in spent.items():
-        if used > problem.balance[prog]:
-            errors.append(f"program {prog}: {used} points > balance {problem.balance[prog]}")
+    balance = problem.balance
+    for prog, used in taken.spent.items():
+        if used > balance[prog]:
+            errors.append(f"program {prog}: {used} points > balance {balance[prog]}")
 
-    verdict.units = units
-    cost = units / 1000
+
+def _check_claims(plan: Plan, cost: float, errors: list[str]) -> None:
+    """What the plan says of itself: its cost, bound and status."""
     if plan.cost is not None and abs(plan.cost - cost) > 0.01:
         errors.append(f"plan says cost {plan.cost}, it is {cost}")
     if plan.bound is not None and plan.bound > cost + 0.01:
@@ -211,4 +260,3 @@ def validate(problem: Problem, plan: Plan) -> Verdict:
         errors.append(f"status {plan.status!r} is neither optimal nor feasible")
     if plan.status == "optimal" and abs((plan.bound or 0) - cost) > 0.01:
         errors.append(f"status optimal, but bound {plan.bound} differs from cost {cost}")
-    return verdict

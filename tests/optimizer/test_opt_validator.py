@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import json
 import random
+import sys
+from pathlib import Path
 
 import pytest
 from opt_support import assert_valid, load_data, problem_of
 
+import optimizer
+from optimizer import validate as validator
 from optimizer.heuristic import assignments, first_fit
 from optimizer.options import build_options
 from optimizer.plan import Plan
+from optimizer.problem import Hotel
 from optimizer.solver import Config, plan_units, solve_problem
 from optimizer.validate import validate
 
@@ -160,3 +166,60 @@ def test_validator_and_checker_agree_on_every_shared_instance(shared, checker):
             assert bool(errors) == bool(verdict.errors), (path.name, errors, verdict.errors)
             assert abs(cost - verdict.cost) < 1e-6, path.name
         assert not checker.check(data, plan)[0], path.name
+
+
+# --- independence: a mistake in the model's rules must not reach the validator -------------
+
+PACKAGE = Path(optimizer.__file__).parent
+
+
+def _imports(path: Path) -> set[str]:
+    """The modules a file imports, relative imports resolved inside the package."""
+    package = ["optimizer", *path.relative_to(PACKAGE).parent.parts]
+    out: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            out.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - node.level + 1] if node.level else []
+            if node.module:
+                out.add(".".join([*base, node.module]))
+            else:
+                out.update(".".join([*base, a.name]) for a in node.names)
+    return out
+
+
+def test_the_validator_imports_only_the_data_schema_and_the_standard_library():
+    schema = {"optimizer.problem", "optimizer.plan"}
+    others = {m for m in _imports(PACKAGE / "validate.py")
+              if m not in schema and m.split(".")[0] not in sys.stdlib_module_names}
+    assert not others
+
+
+def test_nothing_that_solves_or_explains_imports_the_validator():
+    """Only the commands that check a plan (bench) may use it; the model has `rules.py`."""
+    users = {str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+             if "optimizer.validate" in _imports(path)}
+    assert users <= {"bench.py"}
+
+
+@pytest.mark.parametrize("name", ["tiny-1", "city-1", "needs-city-1", "ihtc-i01"])
+def test_every_option_costs_what_the_validator_charges_for_that_stay(name):
+    """The model's cost of each option (`rules.stay_units`, its distance and points) and the
+    validator's own, on every option that fits alone."""
+    p = problem_of(name)
+    opts = build_options(p, prune=False)
+    checked = 0
+    for i, req_opts in enumerate(opts.by_request):
+        r = p.requests[i]
+        for o in req_opts:
+            place = p.places[o.place]
+            points = 0
+            if isinstance(place, Hotel):
+                rooms = validator.rooms_needed(r.persons, place)
+                points = sum(rooms * place.points[n]
+                             for n in range(o.check_in, min(p.nights, o.check_in + r.nights)))
+            d = validator.miles(r.lat, r.lon, place.lat, place.lon)
+            assert (o.points, o.cost) == (points, validator.cost_units(r, o.check_in, points, d))
+            checked += 1
+    assert checked > 50
