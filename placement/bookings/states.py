@@ -3,6 +3,9 @@
 import enum
 from dataclasses import dataclass
 
+from ..transitions import TransitionNotAllowed as TransitionNotAllowed  # bookings' import
+from ..transitions import TransitionTable
+
 
 class BookingState(enum.StrEnum):
     PROPOSED = "proposed"  # the planner's suggestion, awaiting a coordinator
@@ -61,26 +64,5 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
 ]}
 
 
-class TransitionNotAllowed(ValueError):
-    pass
-
-
-def can(action: str, state: BookingState) -> bool:
-    transition = TRANSITIONS.get(action)
-    return transition is not None and state in transition.sources
-
-
-def target_of(action: str, state: BookingState) -> BookingState:
-    """The state `action` leads to from `state`, or TransitionNotAllowed."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise TransitionNotAllowed(f"unknown action {action!r}")
-    if state not in transition.sources:
-        raise TransitionNotAllowed(
-            f"This booking is {state.label.lower()}; it cannot be {transition.done} now."
-        )
-    return transition.target or state
-
-
-def actions_from(state: BookingState) -> list[str]:
-    return [action for action, t in TRANSITIONS.items() if state in t.sources]
+TABLE = TransitionTable("booking", TRANSITIONS, lambda state: state.label.lower())
+can, target_of, actions_from = TABLE.can, TABLE.target_of, TABLE.actions_from

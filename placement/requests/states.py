@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from sqlalchemy.orm import Session
 
 from .. import audit
-from ..bookings.states import TransitionNotAllowed
+from ..transitions import TransitionNotAllowed, TransitionTable
 from .models import HousingRequest, RequestStatus
 
 S = RequestStatus
@@ -47,32 +47,16 @@ TRANSITIONS: dict[str, RequestTransition] = {t.action: t for t in [
 
 
 class RequestTransitionNotAllowed(TransitionNotAllowed):
-    """A kind of TransitionNotAllowed, so that every page that answers a booking's refused
-    transition with its message (not a 500) answers a request's the same way."""
+    """A kind of TransitionNotAllowed, so that every page that answers a refused transition
+    with its message (not a 500) answers a request's the same way."""
 
 
 def label(status: RequestStatus) -> str:
     return status.value.replace("_", " ")
 
 
-def can(action: str, status: RequestStatus) -> bool:
-    transition = TRANSITIONS.get(action)
-    return transition is not None and status in transition.sources
-
-
-def target_of(action: str, status: RequestStatus) -> RequestStatus:
-    """The status `action` leads to from `status`, or RequestTransitionNotAllowed."""
-    transition = TRANSITIONS.get(action)
-    if transition is None:
-        raise RequestTransitionNotAllowed(f"unknown action {action!r}")
-    if status not in transition.sources:
-        raise RequestTransitionNotAllowed(
-            f"This request is {label(status)}; it cannot be {transition.done} now.")
-    return transition.target
-
-
-def actions_from(status: RequestStatus) -> list[str]:
-    return [action for action, t in TRANSITIONS.items() if status in t.sources]
+TABLE = TransitionTable("request", TRANSITIONS, label, RequestTransitionNotAllowed)
+can, target_of, actions_from = TABLE.can, TABLE.target_of, TABLE.actions_from
 
 
 def move(session: Session, request: HousingRequest, action: str, actor_id: int | None,
