@@ -267,10 +267,12 @@ def stored_lot_balances(session: Session) -> dict[tuple[int, Account], int]:
 
 
 def spendable_lots(session: Session, program_id: int, today: date) -> list[tuple[PointsLot, int]]:
-    """Lots with available points that have not expired, soonest-expiring first."""
+    """Lots with available points, received and not expired, soonest-expiring first (a
+    gift recorded ahead of its transfer is not there to spend yet)."""
     lots = session.scalars(
         select(PointsLot)
-        .where(PointsLot.program_id == program_id, PointsLot.expires_on >= today)
+        .where(PointsLot.program_id == program_id, PointsLot.received_on <= today,
+               PointsLot.expires_on >= today)
         .order_by(PointsLot.expires_on, PointsLot.received_on, PointsLot.id)
     ).all()
     balances = lot_balances(session, [lot.id for lot in lots])

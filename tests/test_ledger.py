@@ -65,6 +65,14 @@ def test_expired_lots_are_never_drawn(make_lot):
         hold_points(db.session, fresh.program_id, 6_000, "stay-2", TODAY)
 
 
+def test_a_gift_recorded_ahead_of_its_transfer_is_not_spent_before_it_arrives(make_lot):
+    pledged = make_lot(10_000, received_on=date(2026, 12, 15))
+    assert ledger.available_points(db.session, pledged.program_id, TODAY) == 0
+    with pytest.raises(InsufficientPoints):
+        hold_points(db.session, pledged.program_id, 5_000, "stay-1", TODAY)
+    assert ledger.available_points(db.session, pledged.program_id, date(2026, 12, 15)) == 10_000
+
+
 def test_a_hold_that_cannot_be_paid_changes_nothing(make_lot):
     lot = make_lot(10_000)
     before = db.session.scalar(select(func.count(LedgerEntry.id)))
