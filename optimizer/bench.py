@@ -17,10 +17,9 @@ import time
 from pathlib import Path
 
 from .heuristic import first_fit
-from .options import build_options
+from .options import build_options, plan_units
 from .plan import load_plan
 from .problem import load_problem
-from .solver import plan_units
 from .validate import validate
 
 # needs/: city-1 and state-1 with survivor-specific needs on requests and offers on places.

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from . import model as cpmodel
-from .options import Option, Options, _binding
+from .options import Option, Options, _binding, plan_units
 
 
 @dataclass
@@ -116,7 +116,6 @@ def improve(opts: Options, requests: list[int], current: dict[int, Option], budg
     if not hood.requests:
         return current
     current = dict(current)
-    unplaced = opts.unplaced
     size = 40
     spent = 0.0
     start = time.monotonic()
@@ -145,8 +144,8 @@ def improve(opts: Options, requests: list[int], current: dict[int, Option], budg
         stats.rounds += 1
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = cpmodel.chosen(solver, built)
-            before = sum(current[i].cost if i in current else unplaced[i] for i in order)
-            after = sum(found[i].cost if i in found else unplaced[i] for i in order)
+            before = plan_units(opts, current, order)
+            after = plan_units(opts, found, order)
             if after <= before:
                 for i in order:
                     current.pop(i, None)

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 
@@ -56,8 +57,9 @@ class Options:
     stats: dict[str, int] = field(default_factory=dict)
     summaries: dict[int, tuple] = field(default_factory=dict, repr=False)  # see `_summary`
 
-    @property
+    @cached_property
     def unplaced(self) -> list[int]:
+        """U per request, in thousandths (read-only)."""
         return [unplaced_units(r) for r in self.problem.requests]
 
     def all(self) -> list[Option]:
@@ -380,6 +382,16 @@ def _is_free(opts: Options, o: Option) -> bool:
     return pre[o.last] == pre[o.first]
 
 
+def plan_units(opts: Options, chosen: Mapping[int, Option],
+               requests: Iterable[int] | None = None) -> int:
+    """What a choice costs, in thousandths: each request its chosen option, or U when it has
+    none; over `requests` (everybody by default). The one place a choice is priced."""
+    unplaced = opts.unplaced
+    if requests is None:
+        requests = range(len(unplaced))
+    return sum(chosen[i].cost if i in chosen else unplaced[i] for i in requests)
+
+
 def lower_bound(opts: Options) -> int:
     """Each request at its cheapest option (or unplaced), ignoring all sharing: a valid bound."""
     return trivial(opts, range(len(opts.by_request)))
@@ -391,7 +403,8 @@ def floor_units(opts: Options) -> int:
                                                   strict=True) if not o)
 
 
-__all__ = ["Option", "Options", "Row", "SLACK", "build_options", "lower_bound", "floor_units"]
+__all__ = ["Option", "Options", "Row", "SLACK", "build_options", "lower_bound", "floor_units",
+           "plan_units"]
 
 
 def prune_by_gap(opts: Options, upper: int) -> int:

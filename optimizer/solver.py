@@ -32,6 +32,7 @@ from .options import (
     components,
     keeps_balances,
     lower_bound,
+    plan_units,
     prune_by_gap,
     prune_dominated,
     prune_requests,
@@ -96,11 +97,6 @@ def repair_hint(opts: Options, hint: Plan) -> dict[int, Option]:
                 seeds.append((i, o))
                 break
     return complete(opts, seeds)
-
-
-def plan_units(opts: Options, chosen: dict[int, Option]) -> int:
-    unplaced = opts.unplaced
-    return sum(chosen[i].cost if i in chosen else unplaced[i] for i in range(len(unplaced)))
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
@@ -223,7 +219,7 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
         for i in g:  # nothing shared: the request takes its cheapest option
             if opts.by_request[i] and opts.by_request[i][0].cost < unplaced[i]:
                 result[i] = opts.by_request[i][0]
-            total_bound += result[i].cost if i in result else unplaced[i]
+        total_bound += plan_units(opts, result, g)
 
     for g in groups:
         push(g)
@@ -254,14 +250,14 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
             counts["probes"] += 1
             found, units, optimal, proven, used = _probe(
                 opts, g, hint, share * PROBE_SHARE, config, t0,
-                _base(result, best, unplaced, g, opts))
+                _base(opts, result, best, g, config))
             budget -= used if config.deterministic else time.monotonic() - start
             if proven:
                 counts["probes_proven"] += 1
                 result.update(found)
                 total_bound += units
                 continue
-            if units < _cost(hint, g, unplaced):
+            if units < plan_units(opts, hint, g):
                 for i in g:
                     best.pop(i, None)
                 best.update(found)
@@ -280,7 +276,7 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
                 _shrink(opts, g, hint, counts)
         hint, floor, share = _priced(opts, g, hint, share, config, counts)
         found, g_bound, optimal = _solve_component(opts, g, hint, share, config, t0,
-                                                   _base(result, best, unplaced, g, opts), floor)
+                                                   _base(opts, result, best, g, config), floor)
         if config.deterministic:
             budget -= share
         else:
@@ -298,18 +294,13 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
     return result, total_bound, all_optimal
 
 
-def _cost(chosen: dict[int, Option], group: list[int], unplaced: list[int]) -> int:
-    return sum(_units(chosen, i, unplaced) for i in group)
-
-
 def _shrink(opts: Options, group: list[int], hint: dict[int, Option],
             counts: dict[str, int]) -> int:
     """Prune `group` by its own gap (`hint`'s cost on it minus its trivial bound), then find
     the rows that stop binding and the options that become dominated. `hint` is updated in
     place where dominance took its stay (the free stay that replaced it is no dearer).
     Returns the options dropped plus the rows freed (non-zero: the group may split)."""
-    unplaced = opts.unplaced
-    gap = _cost(hint, group, unplaced) - trivial(opts, group)
+    gap = plan_units(opts, hint, group) - trivial(opts, group)
     dropped = prune_requests(opts, group, gap, keep=hint)
     freed = rebind(opts, group)  # also rows left stale by an earlier `prune_by_gap`
     if dropped or freed:
@@ -329,7 +320,6 @@ def _priced(opts: Options, group: list[int], hint: dict[int, Option], share: flo
     size = sum(len(opts.by_request[i]) for i in group)
     if not config.lp or size < LP_RANGE[0]:
         return hint, 0, share
-    unplaced = opts.unplaced
     lp_start = time.monotonic()
     limit = None if config.deterministic else 0.3 * share
     # Interchangeable places pooled first (IHTC's rooms: i27's 244k options give 11k columns
@@ -343,11 +333,11 @@ def _priced(opts: Options, group: list[int], hint: dict[int, Option], share: flo
     floor = 0
     if prices is not None:
         floor = prices.bound
-        upper = _cost(hint, group, unplaced)
+        upper = plan_units(opts, hint, group)
         lp_plan = lagrange.rounded(opts, group, prices) if prices.values else hint
-        if _cost(lp_plan, group, unplaced) < upper:
+        if plan_units(opts, lp_plan, group) < upper:
             hint = lp_plan  # the rounded LP plan: a better hint, a smaller model
-            upper = _cost(hint, group, unplaced)
+            upper = plan_units(opts, hint, group)
         counts["lp_fixed"] += lagrange.fix(opts, group, prices, upper, hint)
     if not config.deterministic:
         share -= time.monotonic() - lp_start
@@ -367,7 +357,7 @@ def _probe(opts: Options, group: list[int], hint: dict[int, Option], seconds: fl
     proven for the group, time used: deterministic with a seed and one worker, else wall)."""
     unplaced = opts.unplaced
     low = trivial(opts, group)
-    upper = _cost(hint, group, unplaced)
+    upper = plan_units(opts, hint, group)
     extras = sorted(o.cost - min(unplaced[i], opts.by_request[i][0].cost)
                     for i in group for o in opts.by_request[i])
     span = upper - low
@@ -386,7 +376,7 @@ def _probe(opts: Options, group: list[int], hint: dict[int, Option], seconds: fl
                                         {"lp_fixed": 0})
         found, _, optimal = _solve_component(sub, group, sub_hint, left, config, t0, base,
                                              floor)
-        units = _cost(found, group, unplaced)
+        units = plan_units(opts, found, group)
         used = (used + left) if config.deterministic else time.monotonic() - start
         if units < upper:
             return found, units, optimal, optimal and units - low <= gap, used
@@ -411,11 +401,6 @@ def _wants_lns(opts: Options, group: list[int], config: Config) -> bool:
     return _has_gender_rows(opts, group)
 
 
-def _units(chosen: dict[int, Option], i: int, unplaced: list[int]) -> int:
-    o = chosen.get(i)
-    return o.cost if o is not None else unplaced[i]
-
-
 def _needs_model(opts: Options, group: list[int]) -> bool:
     if len(group) > 1:
         return True
@@ -423,17 +408,14 @@ def _needs_model(opts: Options, group: list[int]) -> bool:
     return any(o.program in opts.programs for o in opts.by_request[i] if o.program)
 
 
-def _base(result: dict[int, Option], best: dict[int, Option], unplaced: list[int],
-          group: list[int], opts: Options) -> int:
-    """Cost of everybody outside `group`, as far as known (for progress reports)."""
+def _base(opts: Options, result: dict[int, Option], best: dict[int, Option], group: list[int],
+          config: Config) -> int:
+    """Cost of everybody outside `group`, as far as known (for progress reports only)."""
+    if not config.progress:
+        return 0
     inside = set(group)
-    total = 0
-    for i in range(len(unplaced)):
-        if i in inside:
-            continue
-        o = result.get(i) or best.get(i)
-        total += o.cost if o else unplaced[i]
-    return total
+    outside = [i for i in range(len(opts.by_request)) if i not in inside]
+    return plan_units(opts, {**best, **result}, outside)
 
 
 def _solve_component(opts: Options, group: list[int], hint: dict[int, Option], seconds: float,
@@ -473,17 +455,15 @@ def _solve_component(opts: Options, group: list[int], hint: dict[int, Option], s
         params.max_time_in_seconds = 10 * max(seconds, 1.0) + 30  # a safety net only
     else:
         params.max_time_in_seconds = max(0.01, seconds)
-    unplaced = opts.unplaced
-    fallback = sum(hint[i].cost if i in hint else unplaced[i] for i in group)
-    simple = max(floor, sum(min([unplaced[i]] + [o.cost for o in opts.by_request[i][:1]])
-                            for i in group))
+    fallback = plan_units(opts, hint, group)
+    simple = max(floor, trivial(opts, group))
     if config.progress:
         status = solver.solve(built.model, _Reporter(config.progress, base, built.constant, t0))
     else:
         status = solver.solve(built.model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         found = cpmodel.chosen(solver, built)
-        units = sum(found[i].cost if i in found else unplaced[i] for i in group)
+        units = plan_units(opts, found, group)
         g_bound = max(simple, _bound(solver, built.constant))
         if units > fallback:
             found, units = hint, fallback

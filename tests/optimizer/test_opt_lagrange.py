@@ -10,8 +10,8 @@ from opt_support import PLAIN, problem_of, tight
 
 from optimizer import lagrange
 from optimizer.heuristic import first_fit
-from optimizer.options import build_options, components, lower_bound, relax_points
-from optimizer.solver import Config, plan_units, solve_problem
+from optimizer.options import build_options, components, lower_bound, plan_units, relax_points
+from optimizer.solver import Config, solve_problem
 
 
 def _optimum(p) -> int:

@@ -20,10 +20,10 @@ from optimizer.api import check_stay, solve
 from optimizer.explain import explain_request
 from optimizer.geo import miles
 from optimizer.heuristic import assignments, first_fit
-from optimizer.options import build_options
+from optimizer.options import build_options, plan_units
 from optimizer.plan import Assignment, Plan
 from optimizer.problem import Hotel, InstanceError, Problem, Program, Request, Shelter, load_problem
-from optimizer.solver import Config, plan_units, solve_problem
+from optimizer.solver import Config, solve_problem
 from optimizer.validate import policy_refusal, validate
 
 H = 7

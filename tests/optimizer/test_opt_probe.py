@@ -15,13 +15,14 @@ from optimizer.options import (
     _binding,
     build_options,
     components,
+    plan_units,
     rebind,
     relax_points,
     restricted,
     trivial,
 )
 from optimizer.problem import Problem, Program, Request, Shelter
-from optimizer.solver import Config, plan_units, solve_problem
+from optimizer.solver import Config, solve_problem
 
 
 def _binding_rows(opts) -> set:

@@ -7,10 +7,10 @@ from opt_support import OPTIMUM, assert_valid, load_data, problem_of
 
 from optimizer.api import solve
 from optimizer.heuristic import first_fit
-from optimizer.options import build_options
+from optimizer.options import build_options, plan_units
 from optimizer.plan import Plan
 from optimizer.problem import Problem, load_problem
-from optimizer.solver import Config, plan_units, solve_problem
+from optimizer.solver import Config, solve_problem
 
 
 @pytest.mark.parametrize("name", ["tiny-1", "city-1"])

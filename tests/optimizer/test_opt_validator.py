@@ -15,10 +15,10 @@ from opt_support import assert_valid, load_data, problem_of
 import optimizer
 from optimizer import validate as validator
 from optimizer.heuristic import assignments, first_fit
-from optimizer.options import build_options
+from optimizer.options import build_options, plan_units
 from optimizer.plan import Plan
 from optimizer.problem import Hotel
-from optimizer.solver import Config, plan_units, solve_problem
+from optimizer.solver import Config, solve_problem
 from optimizer.validate import validate
 
 SMALL = ["tiny-1", "city-1", "ihtc-i01", "ihtc-i02"]
