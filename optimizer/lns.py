@@ -10,13 +10,13 @@ worse, so the plan never gets worse; its size adapts to how hard the last one wa
 from __future__ import annotations
 
 import random
-import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
 from . import model as cpmodel
+from .budget import Budget
 from .options import Option, Options, _binding, plan_units
 
 
@@ -105,11 +105,10 @@ class Neighbourhoods:
         return {seed, *ranked[: size - 1]}
 
 
-def improve(opts: Options, requests: list[int], current: dict[int, Option], budget: float,
-            workers: int, seed: int | None, deterministic: bool,
-            stats: LnsStats | None = None) -> dict[int, Option]:
-    """Improve `current` (a feasible choice for `requests`) within `budget` seconds (or
-    deterministic seconds when `deterministic`)."""
+def improve(opts: Options, requests: list[int], current: dict[int, Option], budget: Budget,
+            workers: int, seed: int | None, stats: LnsStats | None = None
+            ) -> dict[int, Option]:
+    """Improve `current` (a feasible choice for `requests`) within `budget`."""
     stats = stats or LnsStats()
     rng = random.Random(seed if seed is not None else 0)
     hood = Neighbourhoods(opts, requests, rng)
@@ -117,11 +116,8 @@ def improve(opts: Options, requests: list[int], current: dict[int, Option], budg
         return current
     current = dict(current)
     size = 40
-    spent = 0.0
-    start = time.monotonic()
     while True:
-        used = spent if deterministic else time.monotonic() - start
-        left = budget - used
+        left = budget.left
         if left < 0.05:
             break
         freed = hood.pick(current, min(size, len(hood.requests)))
@@ -134,13 +130,9 @@ def improve(opts: Options, requests: list[int], current: dict[int, Option], budg
         params.num_workers = max(1, workers)
         params.random_seed = rng.randrange(1 << 30)
         step = min(left, 1.0)
-        if deterministic:
-            params.max_deterministic_time = step
-            params.max_time_in_seconds = 10 * step + 5
-        else:
-            params.max_time_in_seconds = step
+        budget.limit(params, step, safety_net=10 * step + 5)
         status = solver.solve(built.model)
-        spent += solver.response_proto.deterministic_time if deterministic else 0
+        budget.charge(solver.response_proto.deterministic_time)
         stats.rounds += 1
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             found = cpmodel.chosen(solver, built)

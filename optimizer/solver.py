@@ -14,7 +14,6 @@ import bisect
 import heapq
 import itertools
 import math
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +22,7 @@ from ortools.sat.python import cp_model
 
 from . import lagrange
 from . import model as cpmodel
+from .budget import Budget
 from .heuristic import assignments, complete, first_fit, urgent_first
 from .lns import LnsStats, improve
 from .options import (
@@ -100,22 +100,22 @@ def repair_hint(opts: Options, hint: Plan) -> dict[int, Option]:
 
 
 class _Reporter(cp_model.CpSolverSolutionCallback):
-    def __init__(self, progress: Progress, base: int, constant: int, t0: float) -> None:
+    def __init__(self, progress: Progress, base: int, constant: int, run: Budget) -> None:
         super().__init__()
-        self.progress, self.base, self.constant, self.t0 = progress, base, constant, t0
+        self.progress, self.base, self.constant, self.run = progress, base, constant, run
 
     def on_solution_callback(self) -> None:
         self.progress({"cost": (self.base + self.constant + round(self.objective_value)) / 1000,
-                       "bound": None, "elapsed": time.monotonic() - self.t0})
+                       "bound": None, "elapsed": self.run.elapsed})
 
 
 def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
     config = config or Config()
-    t0 = time.monotonic()
+    run = Budget(config.time_limit, config.deterministic)  # counts from the start
     stats: dict[str, Any] = {}
     opts = build_options(problem, prune=config.prune)
     stats.update(opts.stats)
-    stats["prepare_seconds"] = round(time.monotonic() - t0, 3)
+    stats["prepare_seconds"] = round(run.elapsed, 3)
 
     best = first_fit(opts)
     stats["first_fit"] = plan_units(opts, best) / 1000
@@ -139,11 +139,11 @@ def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
     # the real optimum.
     coupled = bool(opts.programs)
     relaxed = relax_points(opts) if coupled else opts
-    phase1 = config.time_limit * (config.relaxed_share if coupled else 1.0)
-    if not config.deterministic:  # the time limit counts from the start, preparation included
-        phase1 = min(phase1, config.time_limit - (time.monotonic() - t0))
-    result, relaxed_bound, all_optimal = _solve_groups(relaxed, best, phase1, config, t0, stats,
+    phase1 = min(config.time_limit * (config.relaxed_share if coupled else 1.0), run.left)
+    result, relaxed_bound, all_optimal = _solve_groups(relaxed, best, run.part(phase1), config,
+                                                       run, stats,
                                                        "relaxed" if coupled else "exact")
+    run.charge(phase1)
     bound = max(bound, relaxed_bound)
     if coupled and not keeps_balances(opts, result):
         stats["relaxation_breaks_balances"] = True
@@ -151,16 +151,12 @@ def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
         all_optimal = False
     if plan_units(opts, result) < upper:
         best, upper = result, plan_units(opts, result)
-    spent = time.monotonic() - t0
-    if coupled and not all_optimal and (config.deterministic
-                                        or spent < config.time_limit * 0.9):
+    if coupled and not all_optimal and run.left > 0.1 * run.seconds:
         # Phase 2: the exact model with the balances, on what the better plan leaves.
         if config.gap_prune:
             prune_by_gap(opts, upper)
-        left = (config.time_limit - phase1 if config.deterministic
-                else config.time_limit - (time.monotonic() - t0))
-        result, exact_bound, all_optimal = _solve_groups(opts, best, left, config, t0, stats,
-                                                         "exact")
+        result, exact_bound, all_optimal = _solve_groups(opts, best, run.part(run.left), config,
+                                                         run, stats, "exact")
         bound = max(bound, exact_bound)
 
     units = plan_units(opts, result)
@@ -176,7 +172,7 @@ def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
         cost=units / 1000,
         bound=bound / 1000,
         status="optimal" if bound == units else "feasible",
-        seconds=round(time.monotonic() - t0, 3),
+        seconds=round(run.elapsed, 3),
     )
     if config.progress:
         config.progress({"cost": plan.cost, "bound": plan.bound, "elapsed": plan.seconds,
@@ -184,8 +180,8 @@ def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
     return Outcome(plan, stats)
 
 
-def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config: Config,
-                  t0: float, stats: dict[str, Any], label: str
+def _solve_groups(opts: Options, best: dict[int, Option], budget: Budget, config: Config,
+                  run: Budget, stats: dict[str, Any], label: str
                   ) -> tuple[dict[int, Option], int, bool]:
     """Solve every component of `opts` within `budget`; returns (choice, bound, optimal).
 
@@ -194,7 +190,6 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
     rows; a big one is first solved restricted to its cheaper options (`_probe`), which
     often proves it outright and otherwise gives a much better plan to prune by.
     """
-    start_all = time.monotonic()
     best = dict(best)
     groups = components(opts) if config.decompose else [list(range(len(opts.by_request)))]
     unplaced = opts.unplaced
@@ -225,14 +220,9 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
         push(g)
     largest = max((len(g) for g in groups), default=0)
     largest_options = max((e[0] for e in queue), default=0)
-    if not config.deterministic:
-        budget -= time.monotonic() - start_all
     while queue:
         size, _, g, probed = heapq.heappop(queue)
-        share = budget * size / (size + sum(e[0] for e in queue))
-        if not config.deterministic:  # tiny components once got 0.03 s and were not proven
-            share = max(share, min(0.5, budget / 2))
-        start = time.monotonic()
+        share = budget.slice(size, size + sum(e[0] for e in queue))
         hint = {i: best[i] for i in g if i in best}
         if config.gap_prune and _shrink(opts, g, hint, counts):
             best.update(hint)
@@ -241,17 +231,15 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
                 counts["splits"] += 1
                 for part in parts:
                     push(part, probed)
-                if not config.deterministic:
-                    budget -= time.monotonic() - start
                 continue
             size = weight(g)
         if (config.probe and not probed and size > PROBE_THRESHOLD
                 and not _has_gender_rows(opts, g)):
             counts["probes"] += 1
             found, units, optimal, proven, used = _probe(
-                opts, g, hint, share * PROBE_SHARE, config, t0,
+                opts, g, hint, budget.part(share * PROBE_SHARE), config, run,
                 _base(opts, result, best, g, config))
-            budget -= used if config.deterministic else time.monotonic() - start
+            budget.charge(used)
             if proven:
                 counts["probes_proven"] += 1
                 result.update(found)
@@ -267,20 +255,17 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
         if config.lns and probed != 1 and _wants_lns(opts, g, config):
             # Too big to solve outright in time: improve the hint by LNS first.
             lns_part = share * config.lns_share
-            hint = improve(opts, g, hint, lns_part, config.workers, config.seed,
-                           config.deterministic, lns_stats)
+            hint = improve(opts, g, hint, budget.part(lns_part), config.workers, config.seed,
+                           lns_stats)
             share -= lns_part
-            if config.deterministic:
-                budget -= lns_part
+            budget.charge(lns_part)
             if config.gap_prune:  # the improved hint lowers the upper bound: prune again
                 _shrink(opts, g, hint, counts)
-        hint, floor, share = _priced(opts, g, hint, share, config, counts)
-        found, g_bound, optimal = _solve_component(opts, g, hint, share, config, t0,
+        model_time = budget.part(share)
+        hint, floor = _priced(opts, g, hint, model_time, config, counts)
+        found, g_bound, optimal = _solve_component(opts, g, hint, model_time, config, run,
                                                    _base(opts, result, best, g, config), floor)
-        if config.deterministic:
-            budget -= share
-        else:
-            budget -= time.monotonic() - start
+        budget.charge(model_time.seconds)
         result.update(found)
         total_bound += g_bound
         all_optimal &= optimal
@@ -288,7 +273,7 @@ def _solve_groups(opts: Options, best: dict[int, Option], budget: float, config:
                     "largest_options": largest_options,
                     "kept": sum(len(o) for o in opts.by_request), "optimal": all_optimal,
                     "bound": total_bound / 1000, "cost": plan_units(opts, result) / 1000,
-                    "seconds": round(time.monotonic() - t0, 2)}
+                    "seconds": round(run.elapsed, 2)}
     if lns_stats.rounds:
         stats[label]["lns"] = vars(lns_stats)
     return result, total_bound, all_optimal
@@ -312,23 +297,22 @@ def _shrink(opts: Options, group: list[int], hint: dict[int, Option],
     return dropped + freed
 
 
-def _priced(opts: Options, group: list[int], hint: dict[int, Option], share: float,
-            config: Config, counts: dict[str, int]) -> tuple[dict[int, Option], int, float]:
+def _priced(opts: Options, group: list[int], hint: dict[int, Option], budget: Budget,
+            config: Config, counts: dict[str, int]) -> tuple[dict[int, Option], int]:
     """LP prices for a component of 1,000 options or more: a proven bound (the floor), the
     rounded LP plan when it beats the hint, and reduced-cost fixing against the better one.
-    Returns (hint, floor, time left of the share)."""
+    Returns (hint, floor); the LP's time comes out of `budget`."""
     size = sum(len(opts.by_request[i]) for i in group)
     if not config.lp or size < LP_RANGE[0]:
-        return hint, 0, share
-    lp_start = time.monotonic()
-    limit = None if config.deterministic else 0.3 * share
+        return hint, 0
+    limit = budget.wall_limit(0.3)
     # Interchangeable places pooled first (IHTC's rooms: i27's 244k options give 11k columns
     # and the same bound); the plain LP where pooling does not shrink it.
     prices = None
     if lagrange.poolable(opts, group):
         prices = lagrange.prices(opts, group, limit, aggregate=True, max_columns=size // 2)
     if prices is None and size <= LP_RANGE[1] and (
-            limit is None or time.monotonic() - lp_start < 0.1 * share):
+            limit is None or budget.used < 0.1 * budget.seconds):
         prices = lagrange.prices(opts, group, limit)
     floor = 0
     if prices is not None:
@@ -339,13 +323,11 @@ def _priced(opts: Options, group: list[int], hint: dict[int, Option], share: flo
             hint = lp_plan  # the rounded LP plan: a better hint, a smaller model
             upper = plan_units(opts, hint, group)
         counts["lp_fixed"] += lagrange.fix(opts, group, prices, upper, hint)
-    if not config.deterministic:
-        share -= time.monotonic() - lp_start
-    return hint, floor, share
+    return hint, floor
 
 
-def _probe(opts: Options, group: list[int], hint: dict[int, Option], seconds: float,
-           config: Config, t0: float, base: int
+def _probe(opts: Options, group: list[int], hint: dict[int, Option], budget: Budget,
+           config: Config, run: Budget, base: int
            ) -> tuple[dict[int, Option], int, bool, bool, float]:
     """Solve `group` restricted to each request's options within some gap Δ of its cheapest
     choice. If the restricted optimum C has C − trivial ≤ Δ it is the group's optimum (every
@@ -354,7 +336,7 @@ def _probe(opts: Options, group: list[int], hint: dict[int, Option], seconds: fl
     keeps PROBE_KEEP of the options; it grows halfway to the hint's gap, or to twice the
     options, while the restricted problem gives nothing better than the hint (forced
     requests may not all fit). Returns (plan, its cost, optimal for the restricted problem,
-    proven for the group, time used: deterministic with a seed and one worker, else wall)."""
+    proven for the group, the time of `budget` used)."""
     unplaced = opts.unplaced
     low = trivial(opts, group)
     upper = plan_units(opts, hint, group)
@@ -363,25 +345,23 @@ def _probe(opts: Options, group: list[int], hint: dict[int, Option], seconds: fl
     span = upper - low
     gap = max(extras[min(len(extras) - 1, max(PROBE_MIN, int(len(extras) * PROBE_KEEP)))],
               span // 2)
-    start = time.monotonic()
-    used = 0.0
-    while gap < span and used < seconds * 0.9:
+    while gap < span and budget.used < budget.seconds * 0.9:
         kept = bisect.bisect_right(extras, gap)
         if kept > 0.9 * len(extras):
             break  # hardly smaller than the component: the exact model itself is next
         sub = restricted(opts, group, gap)
         seeds = [(i, o) for i, o in hint.items() if any(k is o for k in sub.by_request[i])]
         sub_hint = complete(sub, seeds, group)
-        sub_hint, floor, left = _priced(sub, group, sub_hint, seconds - used, config,
-                                        {"lp_fixed": 0})
-        found, _, optimal = _solve_component(sub, group, sub_hint, left, config, t0, base,
+        part = budget.part(budget.left)
+        sub_hint, floor = _priced(sub, group, sub_hint, part, config, {"lp_fixed": 0})
+        found, _, optimal = _solve_component(sub, group, sub_hint, part, config, run, base,
                                              floor)
         units = plan_units(opts, found, group)
-        used = (used + left) if config.deterministic else time.monotonic() - start
+        budget.charge(part.seconds)
         if units < upper:
-            return found, units, optimal, optimal and units - low <= gap, used
+            return found, units, optimal, optimal and units - low <= gap, budget.used
         gap = max(extras[min(len(extras) - 1, 2 * kept)], (gap + span) // 2)
-    return hint, upper, False, False, used
+    return hint, upper, False, False, budget.used
 
 
 def _has_gender_rows(opts: Options, group: list[int]) -> bool:
@@ -418,15 +398,13 @@ def _base(opts: Options, result: dict[int, Option], best: dict[int, Option], gro
     return plan_units(opts, {**best, **result}, outside)
 
 
-def _solve_component(opts: Options, group: list[int], hint: dict[int, Option], seconds: float,
-                     config: Config, t0: float, base: int, floor: int = 0
+def _solve_component(opts: Options, group: list[int], hint: dict[int, Option], budget: Budget,
+                     config: Config, run: Budget, base: int, floor: int = 0
                      ) -> tuple[dict[int, Option], int, bool]:
-    """Solve one component; returns (chosen options, bound, proven optimal). `floor` is a
-    bound proven otherwise (the LP prices')."""
-    start = time.monotonic()
+    """Solve one component within `budget` (building the model counts); returns (chosen
+    options, bound, proven optimal). `floor` is a bound proven otherwise (the LP prices')."""
     built = cpmodel.build(opts, group, hint)
-    if not config.deterministic:  # building counts against the component's time
-        seconds -= time.monotonic() - start
+    seconds = budget.left
     solver = cp_model.CpSolver()
     params = solver.parameters
     params.num_workers = max(1, config.workers)
@@ -450,15 +428,11 @@ def _solve_component(opts: Options, group: list[int], hint: dict[int, Option], s
             params.num_full_subsolvers = 2
     if config.seed is not None:
         params.random_seed = config.seed
-    if config.deterministic:
-        params.max_deterministic_time = max(0.01, seconds)
-        params.max_time_in_seconds = 10 * max(seconds, 1.0) + 30  # a safety net only
-    else:
-        params.max_time_in_seconds = max(0.01, seconds)
+    budget.limit(params, max(0.01, seconds), safety_net=10 * max(seconds, 1.0) + 30)
     fallback = plan_units(opts, hint, group)
     simple = max(floor, trivial(opts, group))
     if config.progress:
-        status = solver.solve(built.model, _Reporter(config.progress, base, built.constant, t0))
+        status = solver.solve(built.model, _Reporter(config.progress, base, built.constant, run))
     else:
         status = solver.solve(built.model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):

@@ -10,6 +10,7 @@ import pytest
 from opt_support import PLAIN, assert_valid, problem_of, tight
 
 from optimizer import solver
+from optimizer.budget import Budget
 from optimizer.heuristic import first_fit
 from optimizer.options import (
     _binding,
@@ -161,10 +162,12 @@ def test_the_probe_claims_a_proof_only_for_the_components_optimum(monkeypatch):
     hint = {i: best[i] for i in group if i in best}
     unplaced = opts.unplaced
     before = sum(hint[i].cost if i in hint else unplaced[i] for i in group)
-    found, units, _, proven, _ = solver._probe(opts, group, hint, 30.0, Config(), 0.0, 0)
+    found, units, _, proven, _ = solver._probe(opts, group, hint, Budget(30.0), Config(),
+                                              Budget(60.0), 0)
     assert units == sum(found[i].cost if i in found else unplaced[i] for i in group)
     assert units < before  # first-fit is far from optimal on this component
-    exact, bound, optimal = solver._solve_component(opts, group, hint, 60.0, Config(), 0.0, 0)
+    exact, bound, optimal = solver._solve_component(opts, group, hint, Budget(60.0), Config(),
+                                                    Budget(60.0), 0)
     assert optimal
     assert units >= bound
     if proven:

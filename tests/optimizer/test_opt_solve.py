@@ -107,6 +107,7 @@ def test_a_normal_request_whose_stay_costs_more_than_leaving_it_is_left_out():
 
 
 def test_lns_never_worsens_the_plan_and_repeats_itself_with_a_seed():
+    from optimizer.budget import Budget
     from optimizer.heuristic import assignments
     from optimizer.lns import improve
 
@@ -114,7 +115,7 @@ def test_lns_never_worsens_the_plan_and_repeats_itself_with_a_seed():
     opts = build_options(problem)
     start = first_fit(opts)
     everyone = list(range(len(problem.requests)))
-    runs = [improve(opts, everyone, start, 0.3, 1, seed=3, deterministic=True)
+    runs = [improve(opts, everyone, start, Budget(0.3, deterministic=True), 1, seed=3)
             for _ in range(2)]
     assert runs[0] == runs[1]
     assert plan_units(opts, runs[0]) <= plan_units(opts, start)
