@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import audit, config, errors, filters, hooks, logs, security, web
+from . import audit, config, database, errors, filters, hooks, logs, security, web
 from .auth import access
 from .database import configure_engine
 from .extensions import bootstrap, csrf, db, login_manager, migrate
@@ -32,6 +32,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     logs.init_app(app)
     web.init_app(app)  # ids, NUL bytes: before any rule or other check
     _init_extensions(app)
+    database.init_app(app)  # one commit per request, at its end
     audit.init_app()
     filters.init_app(app)
     _register_blueprints(app)

@@ -1,5 +1,6 @@
 """E-mail notifications. Messages carry a link and the case code, never case details, and
-go out after the commit: a failed send is logged and never undoes the work."""
+go out after the commit (in a request, once the request's work is committed; dropped if it
+rolls back): a failed send is logged and never undoes the work."""
 
 import logging
 import smtplib
@@ -10,6 +11,7 @@ from flask import current_app, has_request_context, url_for
 from sqlalchemy import select
 
 from .auth.models import Role, User
+from .database import after_commit
 from .extensions import db
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,11 @@ def send(recipients: list[str], subject: str, body: str) -> bool:
     return True
 
 
+def queue(recipients: list[str], subject: str, body: str) -> None:
+    """Send once the work that makes the message true is committed."""
+    after_commit(lambda: send(recipients, subject, body))
+
+
 def _link(endpoint: str, **values) -> str:
     """An absolute link: PUBLIC_URL when set (jobs and planner runs have no request to take
     the host from), else the current request's host."""
@@ -56,24 +63,24 @@ def on_call_coordinators() -> list[str]:
         User.role == Role.COORDINATOR, User.active, User.on_call)))
 
 
-def critical_request_filed(case_code: str, request_id: int) -> bool:
-    return send(
+def critical_request_filed(case_code: str, request_id: int) -> None:
+    queue(
         on_call_coordinators(), f"Critical request {case_code}",
         f"A critical request was filed and needs a bed tonight: {case_code}.\n\n"
         f"Open it: {_link('requests.show', request_id=request_id)}\n",
     )
 
 
-def request_placed(advocate_email: str, case_code: str, request_id: int) -> bool:
-    return send(
+def request_placed(advocate_email: str, case_code: str, request_id: int) -> None:
+    queue(
         [advocate_email], f"Request {case_code} has a place",
         f"Request {case_code} has been placed.\n\n"
         f"See it: {_link('requests.show', request_id=request_id)}\n",
     )
 
 
-def request_unplaced(advocate_email: str, case_code: str, request_id: int) -> bool:
-    return send(
+def request_unplaced(advocate_email: str, case_code: str, request_id: int) -> None:
+    queue(
         [advocate_email], f"Request {case_code} could not be placed yet",
         f"The planner could not place request {case_code}. The reason is on the request's "
         f"page: {_link('requests.show', request_id=request_id)}\n",

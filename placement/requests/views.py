@@ -21,7 +21,7 @@ from ..auth.models import Role
 from ..bookings.forms import ReasonForm
 from ..bookings.service import BookingConflict, withdraw_request
 from ..crypto import decrypt_note
-from ..database import unit_of_work
+from ..database import unit_of_work, writes
 from ..extensions import csrf, db
 from ..places import picker
 from ..web import parse_id
@@ -126,6 +126,7 @@ def create():
 
 
 @bp.route("/<int:request_id>")
+@writes  # every read of a request's details is on the record
 @roles(Role.ADVOCATE, Role.COORDINATOR)
 def show(request_id: int):
     housing_request = db.session.get(HousingRequest, request_id) or abort(404)
