@@ -17,7 +17,10 @@ from ortools.sat.python import cp_model
 
 from . import model as cpmodel
 from .budget import Budget
-from .options import Option, Options, _binding, plan_units
+from .config import Config
+from .options import Option, Options, _binding, has_gender_rows, plan_units
+
+GENDER_LNS_THRESHOLD = 5_000  # options, where two genders may meet in a room (weak LP)
 
 
 @dataclass
@@ -25,6 +28,18 @@ class LnsStats:
     rounds: int = 0
     improved: int = 0
     gained: int = 0  # thousandths
+
+
+def wanted(opts: Options, group: list[int], config: Config) -> bool:
+    """LNS first for components too big to solve outright (`config.lns_threshold`); with
+    gender rows (IHTC's rooms) the LP is weak, proofs are out of reach and good plans
+    matter, so from fewer options."""
+    size = sum(len(opts.by_request[i]) for i in group)
+    if size > config.lns_threshold:
+        return True
+    if size <= GENDER_LNS_THRESHOLD or not opts.gender_rows:
+        return False
+    return has_gender_rows(opts, group)
 
 
 def restrict(opts: Options, current: dict[int, Option], freed: set[int],

@@ -375,6 +375,13 @@ def rebind(opts: Options, group: list[int]) -> int:
     return freed
 
 
+def has_gender_rows(opts: Options, group: list[int]) -> bool:
+    """Whether two genders may meet in a room somewhere in `group`'s options."""
+    rows = opts.gender_rows
+    return bool(rows) and any(o.gender_row and any((o.place, n) in rows for n in o.rows())
+                              for i in group for o in opts.by_request[i])
+
+
 def _is_free(opts: Options, o: Option) -> bool:
     if o.program is not None and o.program in opts.programs:
         return False

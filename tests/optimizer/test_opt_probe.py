@@ -9,8 +9,9 @@ import random
 import pytest
 from opt_support import PLAIN, assert_valid, problem_of, tight
 
-from optimizer import solver
+from optimizer import probe
 from optimizer.budget import Budget
+from optimizer.component import solve_component
 from optimizer.heuristic import first_fit
 from optimizer.options import (
     _binding,
@@ -23,6 +24,7 @@ from optimizer.options import (
     trivial,
 )
 from optimizer.problem import Problem, Program, Request, Shelter
+from optimizer.schedule import shrink
 from optimizer.solver import Config, solve_problem
 
 
@@ -108,9 +110,8 @@ def test_a_component_pruned_by_its_own_gap_splits_where_it_stops_sharing_rows():
 
     hint = {0: at(0, "S2", 0), 1: at(1, "S2", 0), 2: at(2, "S1", 8), 3: at(3, "S2", 8),
             4: at(4, "S1", 2)}
-    counts = {"dropped_on_the_way": 0}
-    assert solver._shrink(opts, group, hint, counts) > 0
-    assert counts["dropped_on_the_way"] == 6  # L's check-ins 3-8
+    dropped, _ = shrink(opts, group, hint)
+    assert dropped == 6  # L's check-ins 3-8
     assert max(o.check_in for o in opts.by_request[4]) == 2
     assert components(opts, group) == [[0, 1, 4], [2, 3]]
     outcome = solve_problem(p, Config(time_limit=20))
@@ -136,8 +137,8 @@ def test_restricted_keeps_only_options_within_the_gap_and_leaves_the_original_al
 @pytest.mark.parametrize(("name", "factor"), [("city-1", 1.0), ("city-1", 0.25)])
 def test_with_small_thresholds_the_probe_runs_and_the_optimum_is_the_plain_models(
         name, factor, monkeypatch):
-    monkeypatch.setattr(solver, "PROBE_THRESHOLD", 100)
-    monkeypatch.setattr(solver, "PROBE_MIN", 20)
+    monkeypatch.setattr(probe, "PROBE_THRESHOLD", 100)
+    monkeypatch.setattr(probe, "PROBE_MIN", 20)
     p = tight(name, factor)
     outcome = solve_problem(p, Config(time_limit=60))
     plain = solve_problem(p, Config(time_limit=60, **PLAIN)).plan
@@ -154,20 +155,19 @@ def test_with_small_thresholds_the_probe_runs_and_the_optimum_is_the_plain_model
 def test_the_probe_claims_a_proof_only_for_the_components_optimum(monkeypatch):
     """Whatever rung of gaps gives the first better plan, the probe may call it proven only
     if it is the component's true optimum (the exact model on every option says so)."""
-    monkeypatch.setattr(solver, "PROBE_KEEP", 0.0)
-    monkeypatch.setattr(solver, "PROBE_MIN", 1)
+    monkeypatch.setattr(probe, "PROBE_KEEP", 0.0)
+    monkeypatch.setattr(probe, "PROBE_MIN", 1)
     opts = relax_points(build_options(problem_of("city-1")))
     best = first_fit(opts)
     group = max(components(opts), key=lambda g: sum(len(opts.by_request[i]) for i in g))
     hint = {i: best[i] for i in group if i in best}
     unplaced = opts.unplaced
     before = sum(hint[i].cost if i in hint else unplaced[i] for i in group)
-    found, units, _, proven, _ = solver._probe(opts, group, hint, Budget(30.0), Config(),
-                                              Budget(60.0), 0)
+    probed = probe.probe(opts, group, hint, Budget(30.0), Config())
+    found, units, proven = probed.chosen, probed.units, probed.proven
     assert units == sum(found[i].cost if i in found else unplaced[i] for i in group)
     assert units < before  # first-fit is far from optimal on this component
-    exact, bound, optimal = solver._solve_component(opts, group, hint, Budget(60.0), Config(),
-                                                    Budget(60.0), 0)
+    exact, bound, optimal = solve_component(opts, group, hint, Budget(60.0), Config())
     assert optimal
     assert units >= bound
     if proven:
