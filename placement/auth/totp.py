@@ -28,9 +28,8 @@ from sqlalchemy import select
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from .. import audit
+from .. import audit, database
 from ..crypto import decrypt_note, encrypt_note
-from ..database import unit_of_work
 from ..extensions import db
 from . import throttle
 from .access import public, signed_in
@@ -111,17 +110,21 @@ def qr_svg(uri: str) -> Markup:
 
 
 def _finish_login(user: User, next_url: str | None):
-    with unit_of_work():
-        audit.record(db.session, user.id, "sign_in", "user", user.id, detail="two-step")
+    audit.record(db.session, user.id, "sign_in", "user", user.id, detail="two-step")
     session.clear()
     login_user(user)
     return redirect(next_url or url_for("home.index"))
 
 
 def _failed(user: User, what: str = "second factor") -> None:
-    with unit_of_work():
-        throttle.record_failure(db.session, user.email, request.remote_addr or "unknown")
+    """A wrong code or password: the page refuses (4xx), the failure stays on record."""
+    address = request.remote_addr or "unknown"
+
+    def record() -> None:
+        throttle.record_failure(db.session, user.email, address)
         audit.record(db.session, None, "sign_in_failed", "user", user.id, detail=what)
+
+    database.keep_on_refusal(record)
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,6 @@ def recheck_password(user: User, password: str, what: str) -> Recheck:
     password-guessing machine."""
     verdict = throttle.check(db.session, user.email, request.remote_addr or "unknown")
     if not verdict.allowed:
-        db.session.rollback()  # end the read; nothing was written
         return Recheck(False, verdict.wait_seconds)
     if user.check_password(password):
         return Recheck(True)
@@ -157,8 +159,7 @@ def verify_page():
         if not verdict.allowed:
             flash("Too many attempts. Wait a few minutes and sign in again.", "danger")
             return render_template("auth/totp_verify.html", form=form), 429
-        with unit_of_work():
-            ok = verify(user, secret_of(user), form.code.data)
+        ok = verify(user, secret_of(user), form.code.data)
         if ok:
             return _finish_login(user, session.get("pending_next"))
         _failed(user)
@@ -192,8 +193,7 @@ def account_enroll():
         return redirect(url_for("auth.account"))
 
     def done():
-        with unit_of_work():
-            user.end_all_sessions()
+        user.end_all_sessions()
         login_user(user)  # this browser goes on with the new token; every other is out
         flash("Two-step sign-in is on for your account. Other devices have been signed out.",
               "success")
@@ -217,13 +217,12 @@ def _enroll(user: User, on_success, form: CodeForm | None = None):
             if not recheck.ok:
                 password.errors.append("That is not your password.")
                 return _enroll_page(form, secret, user)
-        with unit_of_work():
-            user.totp_last_step = None
-            ok = verify(user, secret, form.code.data)
-            if ok:
-                used_step = user.totp_last_step  # the enrolment code cannot sign in again
-                set_secret(user, secret)
-                user.totp_last_step = used_step
+        user.totp_last_step = None
+        ok = verify(user, secret, form.code.data)
+        if ok:
+            used_step = user.totp_last_step  # the enrolment code cannot sign in again
+            set_secret(user, secret)
+            user.totp_last_step = used_step
         if ok:
             session.pop("enroll_secret", None)
             return on_success()

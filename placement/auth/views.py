@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from partners.base import utcnow
 
-from .. import audit
-from ..database import unit_of_work
+from .. import audit, database
 from ..extensions import db
 from ..web import safe_local_path
 from . import throttle, totp
@@ -43,25 +42,20 @@ def login():
                                        verdict.wait_seconds)
             flash(f"Too many attempts. Wait about {minutes} minute{'s' if minutes != 1 else ''} "
                   "and try again.", "danger")
-            db.session.rollback()  # end the read; nothing was written
             return (render_template("auth/login.html", form=form), 429,
                     {"Retry-After": str(verdict.wait_seconds)})
         user = db.session.scalar(select(User).where(User.email == email))
         if user is None:
             dummy_password_check()
             current_app.logger.warning("sign-in failed: no such account")  # never the e-mail
-        with unit_of_work():
-            ok = user is not None and user.active and user.check_password(form.password.data)
-            if ok:
-                user.last_login_at = utcnow()
-                throttle.clear(db.session, email)
-                if not totp.required_for(user):
-                    audit.record(db.session, user.id, "sign_in", "user", user.id)
-            else:
-                throttle.record_failure(db.session, email, address)
-                if user is not None:  # unknown e-mails leave only the hashed failure
-                    audit.record(db.session, None, "sign_in_failed", "user", user.id,
-                                 detail="password" if user.active else "deactivated account")
+        ok = user is not None and user.active and user.check_password(form.password.data)
+        if ok:
+            user.last_login_at = utcnow()
+            throttle.clear(db.session, email)
+            if not totp.required_for(user):
+                audit.record(db.session, user.id, "sign_in", "user", user.id)
+        else:  # refused with a 401, and counted towards the throttle all the same
+            database.keep_on_refusal(lambda: _failed_sign_in(email, address, user))
         if ok:
             next_url = safe_local_path(request.args.get("next"))
             if totp.required_for(user):
@@ -78,12 +72,18 @@ def login():
     return render_template("auth/login.html", form=form), status
 
 
+def _failed_sign_in(email: str, address: str, user: User | None) -> None:
+    throttle.record_failure(db.session, email, address)
+    if user is not None:  # unknown e-mails leave only the hashed failure
+        audit.record(db.session, None, "sign_in_failed", "user", user.id,
+                     detail="password" if user.active else "deactivated account")
+
+
 @bp.route("/logout", methods=["POST"])
 @signed_in
 def logout():
-    with unit_of_work():
-        current_user.end_all_sessions()
-        audit.record(db.session, current_user.id, "sign_out", "user", current_user.id)
+    current_user.end_all_sessions()
+    audit.record(db.session, current_user.id, "sign_out", "user", current_user.id)
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
@@ -114,8 +114,7 @@ def change_password():
             return (render_template("auth/account.html", form=form, logout_form=ConfirmForm()),
                     429, {"Retry-After": str(recheck.wait_seconds)})
         if recheck.ok:
-            with unit_of_work():
-                current_user.set_password(form.new_password.data)
+            current_user.set_password(form.new_password.data)
             # This browser stays signed in (with the new token); all others are out.
             login_user(current_user._get_current_object())
             flash("Password changed. Other devices have been signed out.", "success")
