@@ -12,7 +12,6 @@ from ..auth.cli import create_user
 from ..auth.forms import ConfirmForm, EditUserForm, NewUserForm, ResetPasswordForm
 from ..auth.models import Role, User
 from ..auth.totp import set_secret
-from ..database import unit_of_work
 from ..extensions import db
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -41,9 +40,8 @@ def create():
     form = NewUserForm()
     if form.validate_on_submit():
         try:
-            with unit_of_work():
-                user = create_user(form.email.data, Role(form.role.data), form.password.data,
-                                   temporary=True)
+            user = create_user(form.email.data, Role(form.role.data), form.password.data,
+                               temporary=True)
         except ValueError:
             form.email.errors.append("An account with this email already exists.")
         else:
@@ -61,11 +59,10 @@ def edit(user_id: int):
         if user.id == current_user.id and form.role.data != Role.ADMIN.value:
             flash("You cannot remove your own admin role; ask another admin.", "warning")
             return redirect(url_for("admin.edit", user_id=user.id))
-        with unit_of_work():
-            user.on_call = form.on_call.data and form.role.data == Role.COORDINATOR.value
-            if user.role.value != form.role.data:
-                user.role = Role(form.role.data)
-                user.end_all_sessions()  # the new role takes effect at the next sign-in
+        user.on_call = form.on_call.data and form.role.data == Role.COORDINATOR.value
+        if user.role.value != form.role.data:
+            user.role = Role(form.role.data)
+            user.end_all_sessions()  # the new role takes effect at the next sign-in
         flash(f"{user.email} is now {user.role.label.lower()}.", "success")
         return redirect(url_for("admin.users"))
     return render_user(user, form=form, status=400 if form.errors else 200)
@@ -87,8 +84,7 @@ def reset_password(user_id: int):
     user = get_user_or_404(user_id)
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        with unit_of_work():
-            user.set_password(form.password.data, temporary=True)
+        user.set_password(form.password.data, temporary=True)
         flash(f"New password set for {user.email}; their sessions have ended.", "success")
         return redirect(url_for("admin.users"))
     return render_user(user, reset_form=form, status=400)
@@ -105,10 +101,9 @@ def reset_totp(user_id: int):
     if user.totp_secret_encrypted is None:
         flash(f"{user.email} has no two-step sign-in to reset.", "info")
         return redirect(url_for("admin.edit", user_id=user.id))
-    with unit_of_work():
-        set_secret(user, None)
-        user.end_all_sessions()
-        record(db.session, current_user.id, "reset_second_factor", "user", user.id)
+    set_secret(user, None)
+    user.end_all_sessions()
+    record(db.session, current_user.id, "reset_second_factor", "user", user.id)
     flash(f"Two-step sign-in reset for {user.email}: they set up their app again at the next "
           "sign-in; their sessions have ended.", "success")
     return redirect(url_for("admin.edit", user_id=user.id))
@@ -122,9 +117,8 @@ def clear_sign_in_delay(user_id: int):
     user = get_user_or_404(user_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    with unit_of_work():
-        throttle.clear(db.session, user.email)
-        record(db.session, current_user.id, "clear_sign_in_failures", "user", user.id)
+    throttle.clear(db.session, user.email)
+    record(db.session, current_user.id, "clear_sign_in_failures", "user", user.id)
     flash(f"Failed sign-ins of {user.email} cleared.", "success")
     return redirect(url_for("admin.edit", user_id=user.id))
 
@@ -138,9 +132,8 @@ def toggle_active(user_id: int):
     if user.id == current_user.id:
         flash("You cannot deactivate your own account.", "warning")
         return redirect(url_for("admin.users"))
-    with unit_of_work():
-        user.active = not user.active
-        user.end_all_sessions()
+    user.active = not user.active
+    user.end_all_sessions()
     state = "reactivated" if user.active else "deactivated"
     flash(f"{user.email} {state}.", "success")
     return redirect(url_for("admin.users"))
