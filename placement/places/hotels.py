@@ -21,7 +21,6 @@ from partners.points import LoyaltyProgram
 
 from ..auth.access import roles
 from ..auth.models import Role
-from ..database import unit_of_work
 from ..extensions import db
 from ..web import page_number
 from . import bp
@@ -87,9 +86,9 @@ def new_hotel():
     form.program_id.choices = program_choices()
     if form.validate_on_submit():
         hotel = Hotel()
-        with unit_of_work():
-            form.apply_to(hotel)
-            db.session.add(hotel)
+        form.apply_to(hotel)
+        db.session.add(hotel)
+        db.session.flush()  # its id, for the address below
         flash(f"Added {hotel.name}.", "success")
         return redirect(url_for("places.hotel", hotel_id=hotel.id))
     return render_template("places/hotel_form.html", form=form, hotel=None), \
@@ -104,8 +103,7 @@ def edit_hotel(hotel_id: int):
                      data={"location": hotel.location_text} if request.method == "GET" else None)
     form.program_id.choices = program_choices()
     if form.validate_on_submit():
-        with unit_of_work():
-            form.apply_to(hotel)
+        form.apply_to(hotel)
         flash(f"Saved {hotel.name}.", "success")
         return redirect(url_for("places.hotel", hotel_id=hotel.id))
     return render_template("places/hotel_form.html", form=form, hotel=hotel), \
@@ -119,9 +117,8 @@ def hotel_nights_update(hotel_id: int):
     form = HotelNightsForm()
     if form.validate_on_submit():
         try:
-            with unit_of_work():
-                nights = set_hotel_nights(db.session, hotel, form.first.data, form.last.data,
-                                          points=form.points.data, rooms=form.rooms.data)
+            nights = set_hotel_nights(db.session, hotel, form.first.data, form.last.data,
+                                      points=form.points.data, rooms=form.rooms.data)
         except AvailabilityError as error:
             form.last.errors.append(str(error))
         else:

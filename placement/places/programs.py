@@ -8,7 +8,6 @@ from partners.points import LoyaltyProgram
 
 from ..auth.access import roles
 from ..auth.models import Role
-from ..database import unit_of_work
 from ..extensions import db
 from . import bp
 from .forms import NewProgramForm, ProgramForm
@@ -44,14 +43,13 @@ def new_program():
         if db.session.scalar(select(LoyaltyProgram.id).where(LoyaltyProgram.code == code)):
             form.code.errors.append(f"A program with the code {code} exists already.")
         else:
-            with unit_of_work():
-                program = LoyaltyProgram(
-                    code=code, name=form.name.data.strip(),
-                    inactivity_months=form.inactivity_months.data,
-                    max_age_months=form.max_age_months.data,
-                    notes=(form.notes.data or "").strip() or None,
-                )
-                db.session.add(program)
+            program = LoyaltyProgram(
+                code=code, name=form.name.data.strip(),
+                inactivity_months=form.inactivity_months.data,
+                max_age_months=form.max_age_months.data,
+                notes=(form.notes.data or "").strip() or None,
+            )
+            db.session.add(program)
             flash(f"Added {program.name}.", "success")
             return redirect(url_for("places.programs"))
     return render_template("places/program_form.html", form=form, program=None), \
@@ -64,10 +62,9 @@ def edit_program(program_id: int):
     program = db.session.get(LoyaltyProgram, program_id) or abort(404)
     form = ProgramForm(obj=program)
     if form.validate_on_submit():
-        with unit_of_work():
-            program.inactivity_months = form.inactivity_months.data
-            program.max_age_months = form.max_age_months.data
-            program.notes = (form.notes.data or "").strip() or None
+        program.inactivity_months = form.inactivity_months.data
+        program.max_age_months = form.max_age_months.data
+        program.notes = (form.notes.data or "").strip() or None
         flash(f"Saved the expiry rule of {program.name}.", "success")
         return redirect(url_for("places.programs"))
     return render_template("places/program_form.html", form=form, program=program), \

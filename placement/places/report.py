@@ -14,7 +14,6 @@ from partners.base import utcnow
 
 from ..audit import ActorKind, acts_as
 from ..auth.access import public
-from ..database import unit_of_work
 from ..extensions import db
 from .forms import FreeBedsForm
 from .tokens import LinkRefused, shelter_for_token
@@ -70,9 +69,8 @@ def record_report(token: str):
         form.free_beds.data = shelter_nights(db.session, shelter, tonight, tonight)[0].free
     if form.validate_on_submit():
         try:
-            with unit_of_work():
-                night = record_staff_report(db.session, shelter, tonight, form.free_beds.data,
-                                            now, source="staff link")
+            night = record_staff_report(db.session, shelter, tonight, form.free_beds.data,
+                                        now, source="staff link")
         except AvailabilityError as error:
             form.free_beds.errors.append(str(error))
         else:

@@ -32,7 +32,6 @@ from partners.places import Shelter
 from ..auth.access import roles
 from ..auth.forms import ConfirmForm
 from ..auth.models import Role
-from ..database import unit_of_work
 from ..extensions import db
 from ..web import page_number
 from . import bp
@@ -127,9 +126,9 @@ def new_shelter():
                        if request.method == "GET" else None)
     if form.validate_on_submit():
         shelter = Shelter()
-        with unit_of_work():
-            form.apply_to(shelter)
-            db.session.add(shelter)
+        form.apply_to(shelter)
+        db.session.add(shelter)
+        db.session.flush()  # its id, for the address below
         flash(f"Added {shelter.name}. Issue its staff link so its staff can report beds.",
               "success")
         return redirect(url_for("places.shelter", shelter_id=shelter.id))
@@ -145,8 +144,7 @@ def edit_shelter(shelter_id: int):
                        data={"location": shelter.location_text, "policy": shelter.policy.value}
                        if request.method == "GET" else None)
     if form.validate_on_submit():
-        with unit_of_work():
-            form.apply_to(shelter)
+        form.apply_to(shelter)
         flash(f"Saved {shelter.name}.", "success")
         warn_if_oversubscribed(shelter)
         return redirect(url_for("places.shelter", shelter_id=shelter.id))
@@ -175,13 +173,12 @@ def shelter_nights_update(shelter_id: int):
     if form.validate_on_submit():
         first, last, beds = form.first.data, form.last.data, form.beds.data
         try:
-            with unit_of_work():
-                if form.what.data == "out_of_service":
-                    nights = set_out_of_service(db.session, shelter, first, last, beds)
-                else:
-                    standard = form.what.data == "standard"
-                    nights = set_capacity(db.session, shelter, first, last,
-                                          None if standard else beds)
+            if form.what.data == "out_of_service":
+                nights = set_out_of_service(db.session, shelter, first, last, beds)
+            else:
+                standard = form.what.data == "standard"
+                nights = set_capacity(db.session, shelter, first, last,
+                                      None if standard else beds)
         except AvailabilityError as error:
             form.last.errors.append(str(error))
         else:
@@ -200,11 +197,10 @@ def shelter_report(shelter_id: int):
     if form.validate_on_submit():
         now = utcnow()
         try:
-            with unit_of_work():
-                night = record_staff_report(
-                    db.session, shelter, local_today(shelter.timezone, now),
-                    form.free_beds.data, now, source=f"by phone, {current_user.email}",
-                )
+            night = record_staff_report(
+                db.session, shelter, local_today(shelter.timezone, now),
+                form.free_beds.data, now, source=f"by phone, {current_user.email}",
+            )
         except AvailabilityError as error:
             form.free_beds.errors.append(str(error))
         else:
@@ -220,8 +216,7 @@ def issue_link(shelter_id: int):
     if not ConfirmForm().validate_on_submit():
         abort(400)
     reissue = shelter.staff_link_issued_at is not None
-    with unit_of_work():
-        issue_staff_link(db.session, shelter, utcnow())
+    issue_staff_link(db.session, shelter, utcnow())
     flash("New staff link issued; the old one no longer works. Send the new one to the "
           "shelter." if reissue else "Staff link issued. Send it to the shelter's staff.",
           "success")
@@ -234,7 +229,6 @@ def revoke_link(shelter_id: int):
     shelter = get_shelter_or_404(shelter_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    with unit_of_work():
-        revoke_staff_link(db.session, shelter)
+    revoke_staff_link(db.session, shelter)
     flash(f"The staff link of {shelter.name} no longer works.", "success")
     return redirect(url_for("places.shelter", shelter_id=shelter.id, _anchor="staff-link"))

@@ -14,7 +14,6 @@ from partners.places_csv import (
 
 from ..auth.access import roles
 from ..auth.models import Role
-from ..database import unit_of_work
 from ..extensions import db
 from . import bp
 from .forms import UploadForm
@@ -45,8 +44,7 @@ def upload(kind: str):
             if len(data) > MAX_UPLOAD_BYTES:
                 form.file.errors.append("The file is over 2 MB; split it into smaller files.")
                 raise CsvRejected([])
-            with unit_of_work():
-                summary = run_import(db.session, decode(data))
+            summary = run_import(db.session, decode(data))
         except CsvRejected as rejected:
             errors = rejected.errors
         else:
