@@ -18,7 +18,6 @@ from ..auth.access import roles
 from ..auth.forms import ConfirmForm
 from ..auth.models import Role, User
 from ..clock import hotline_today
-from ..database import unit_of_work
 from ..extensions import db
 from .forms import DonorForm, LotForm
 
@@ -49,8 +48,7 @@ def overview():
 def expire():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    with unit_of_work():
-        postings = expire_lots(db.session, hotline_today())
+    postings = expire_lots(db.session, hotline_today())
     written_off = sum(entry.amount for txn in postings for entry in txn.entries if entry.amount > 0)
     if postings:
         flash(f"Wrote off {written_off:,} expired points from {len(postings)} lots.", "success")
@@ -91,10 +89,10 @@ def donors():
 def create_donor():
     form = donor_form()
     if form.validate_on_submit():
-        with unit_of_work():
-            donor = Donor(name=form.name.data.strip(), kind=DonorKind(form.kind.data),
-                          user_id=form.user_id.data or None)
-            db.session.add(donor)
+        donor = Donor(name=form.name.data.strip(), kind=DonorKind(form.kind.data),
+                      user_id=form.user_id.data or None)
+        db.session.add(donor)
+        db.session.flush()  # its id, for the address below
         flash(f"Added donor {donor.name}.", "success")
         return redirect(url_for("points.donor", donor_id=donor.id))
     return render_donors(form, 400)
@@ -134,11 +132,10 @@ def record_lot(donor_id: int):
     if form.validate_on_submit():
         program = db.session.get(LoyaltyProgram, form.program_id.data)
         try:
-            with unit_of_work():
-                lot = donate(
-                    db.session, donor.id, program, form.points.data, form.received_on.data,
-                    form.expires_on.data, idempotency_key=f"lot-form:{form.idempotency_key.data}",
-                )
+            lot = donate(
+                db.session, donor.id, program, form.points.data, form.received_on.data,
+                form.expires_on.data, idempotency_key=f"lot-form:{form.idempotency_key.data}",
+            )
         except LedgerError as error:
             form.points.errors.append(str(error))
         else:
