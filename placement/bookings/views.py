@@ -20,7 +20,6 @@ from sqlalchemy.orm import selectinload
 from .. import hooks, notify
 from ..auth.access import roles
 from ..auth.models import Role, User
-from ..database import unit_of_work
 from ..errors import render_error
 from ..extensions import db
 from ..places import picker
@@ -90,10 +89,10 @@ def act(booking_id: int, action: str):
     back = (safe_local_path(request.form.get("next"))
             or url_for("bookings.show", booking_id=booking_id))
     try:
-        with unit_of_work():
-            take(button, db.session, booking, current_user.id, button.form(),
-                 Context(today_for(booking), rule_check))
+        take(button, db.session, booking, current_user.id, button.form(),
+             Context(today_for(booking), rule_check))
     except REFUSALS as error:
+        db.session.rollback()  # refused, though the answer is a redirect: nothing is kept
         flash(str(error), "danger")
         return redirect(back), 303
     if button.tells_advocate:
@@ -126,10 +125,9 @@ def place_by_hand(request_id: int):
         kind, place_id = picker.parse_key(chosen[0].key)
         place = db.session.get(picker.KINDS[kind], place_id)
         try:
-            with unit_of_work():
-                booking = service.place_by_hand(
-                    db.session, housing_request, place, form.check_in.data, form.nights.data,
-                    current_user.id, request_today(housing_request), rule_check)
+            booking = service.place_by_hand(
+                db.session, housing_request, place, form.check_in.data, form.nights.data,
+                current_user.id, request_today(housing_request), rule_check)
         except service.BookingConflict as error:
             form.place.errors = [str(error)]
             status = 400 if isinstance(error, service.RulesBroken) else 409

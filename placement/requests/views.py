@@ -21,7 +21,7 @@ from ..auth.models import Role
 from ..bookings.forms import ReasonForm
 from ..bookings.service import BookingConflict, withdraw_request
 from ..crypto import decrypt_note
-from ..database import unit_of_work, writes
+from ..database import after_commit, keep_on_refusal, writes
 from ..extensions import csrf, db
 from ..places import picker
 from ..web import parse_id
@@ -108,8 +108,7 @@ def create():
         latest=None if auto_window else form.latest.data,
     )
     try:
-        with unit_of_work():
-            filed = file_request(db.session, current_user.id, details)
+        filed = file_request(db.session, current_user.id, details)
     except RequestError as error:
         form.earliest.errors = [*form.earliest.errors, str(error)]
         return render_form(form, 400)
@@ -117,8 +116,11 @@ def create():
         notify.critical_request_filed(filed.case_code, filed.id)
         if current_app.config["REPLAN_ON_CRITICAL"]:
             # Plan at once rather than at the next tick; refused while a run is under way
-            # (the next scheduled re-plan then picks this request up).
-            hooks.planner().start_run(None)
+            # (the next scheduled re-plan then picks this request up). The run must see the
+            # filed request: it is queued (in the planner's own transaction) after the
+            # request's commit.
+            planner = hooks.planner()
+            after_commit(lambda: planner.start_run(None))
     flash(f"Request {filed.case_code} filed. You will be told when it is placed.", "success")
     if filed.adults == 0:
         flash(MINOR_REMINDER, "warning")
@@ -141,8 +143,10 @@ def show(request_id: int):
 def render_request(housing_request: HousingRequest, withdraw_form: ReasonForm,
                    status: int = 200):
     note = decrypt_note(housing_request.note_encrypted)
-    with unit_of_work():  # every read of a request's details is on the record
-        audit.record(db.session, current_user.id, "read", "request", housing_request.id)
+    # Every read of a request's details is on the record, a refused form's page included.
+    reader = current_user.id
+    keep_on_refusal(lambda: audit.record(db.session, reader, "read", "request",
+                                         housing_request.id))
     # Coordinators' reasons are their own working notes: advocates do not see them.
     turned_down = (rejected_places(housing_request)
                    if current_user.role is Role.COORDINATOR else [])
@@ -187,9 +191,9 @@ def undo_rejection(request_id: int):
         abort(404)
     back = redirect(url_for("requests.show", request_id=request_id), 303)
     try:
-        with unit_of_work():
-            rejections.undo(db.session, rejection, current_user.id)
+        rejections.undo(db.session, rejection, current_user.id)
     except rejections.RejectionError as error:
+        db.session.rollback()  # refused, though the answer is a redirect: nothing is kept
         flash(str(error), "info")
         return back
     flash("Undone: the planner may propose that place for this request again.", "success")
@@ -205,9 +209,9 @@ def withdraw(request_id: int):
     if not form.validate_on_submit():
         return render_request(housing_request, form, 400)
     try:
-        with unit_of_work():
-            withdraw_request(db.session, housing_request, current_user.id, form.reason.data)
+        withdraw_request(db.session, housing_request, current_user.id, form.reason.data)
     except (BookingConflict, request_states.RequestTransitionNotAllowed) as error:
+        db.session.rollback()  # refused, though the answer is a redirect: nothing is kept
         flash(str(error), "danger")
     else:
         flash(f"Request {housing_request.case_code} withdrawn: it will not be planned again.",
