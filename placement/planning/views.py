@@ -2,12 +2,13 @@
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import selectinload
 
 from partners.availability import freshness_counts
 from partners.places import Shelter
 
+from ..audit import ActorKind, acting_as
 from ..auth.access import roles
 from ..auth.forms import ConfirmForm
 from ..auth.models import Role
@@ -79,10 +80,17 @@ def left_out_of_last_run() -> tuple[list[tuple[HousingRequest, str]], int]:
 def run():
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    run, started = start_run(current_user.id)
+    # Queueing the run is the planner's own transaction (it commits before the run's thread
+    # starts), and this view writes nothing else. The actor is named and the run's key
+    # read without loading anything after that commit: a load would begin a second
+    # transaction.
+    user_id = current_user.id
+    with acting_as(ActorKind.USER, user_id):
+        run, started = start_run(user_id)
+    run_id = inspect(run).identity[0]
     if not started:
         flash("A planner run is already under way; its results will appear here.", "info")
-    return redirect(url_for("planning.show_run", run_id=run.id), 303)
+    return redirect(url_for("planning.show_run", run_id=run_id), 303)
 
 
 @bp.route("/plan/runs/<int:run_id>")
