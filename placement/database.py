@@ -115,10 +115,10 @@ def init_app(app: Flask) -> None:
         try:
             try:
                 response = app.make_response(dispatch())
-            except BaseException:
+                _end(unit, response.status_code)
+            except BaseException:  # the view's error, or the commit's (a conflict at COMMIT)
                 db.session.rollback()
                 raise
-            _end(unit, response.status_code)
             return response
         finally:
             _current.reset(token)

@@ -184,11 +184,15 @@ def test_a_page_that_only_reads_leaves_the_write_lock_free(app, backend, make_us
     assert free and not any(free)
 
 
-@pytest.mark.parametrize("role", [Role.ADVOCATE, Role.COORDINATOR, Role.ADMIN])
-def test_no_request_commits_twice_or_writes_undeclared(app, records, make_user, login, role):
+@pytest.mark.parametrize("role", list(Role))
+def test_no_request_commits_twice_or_writes_undeclared(app, backend, records, make_user, login,
+                                                       role):
     """Every route, every method, with real ids: at most one commit on the request's own
     connection (a planner run in its thread keeps its own transactions), and no GET writes
-    unless it says so (`database.writes`): it began without SQLite's write lock."""
+    unless it says so (`database.writes`): it began without SQLite's write lock. (What the
+    views do is the same on both backends: walked once.)"""
+    if backend != "sqlite":
+        pytest.skip("walked on SQLite")
     from flask import has_request_context, request
 
     commits, undeclared = [], []
