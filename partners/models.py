@@ -1,5 +1,6 @@
 """Every partner model, for code that wants them all (migrations, the app's model index)."""
 
+from .needs import Need
 from .places import (
     BedHold,
     Hotel,
@@ -24,6 +25,6 @@ from .points import (
 
 __all__ = [
     "Account", "BedHold", "Donor", "DonorKind", "Hotel", "HotelNight", "LedgerEntry",
-    "LedgerTransaction", "Located", "LoyaltyProgram", "PointsLot", "Policy", "RoomHold",
+    "LedgerTransaction", "Located", "LoyaltyProgram", "Need", "PointsLot", "Policy", "RoomHold",
     "Shelter", "ShelterNight", "ShelterReport", "TxnKind",
 ]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, enum_column, utcnow
 from .geo import Location
+from .needs import Need, hotel_offer, shelter_offer
 
 if TYPE_CHECKING:
     from .points import LoyaltyProgram
@@ -131,6 +132,8 @@ class Shelter(Located, Base):
     nights: Mapped[list["ShelterNight"]] = relationship(
         back_populates="shelter", cascade="all, delete-orphan"
     )
+    # The needs it meets (see partners/needs.py).
+    offers: Mapped[set[Need]] = relationship(secondary=shelter_offer)
 
 
 class ShelterNight(Base):
@@ -227,6 +230,8 @@ class Hotel(Located, Base):
     nights: Mapped[list["HotelNight"]] = relationship(
         back_populates="hotel", cascade="all, delete-orphan"
     )
+    # The needs it meets (see partners/needs.py).
+    offers: Mapped[set[Need]] = relationship(secondary=hotel_offer)
 
 
 class HotelNight(Base):

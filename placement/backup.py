@@ -18,13 +18,16 @@ from pathlib import Path
 import click
 from alembic.migration import MigrationContext
 from flask.cli import with_appcontext
-from sqlalchemy import Date, DateTime, Enum, LargeBinary, func, insert, select
+from sqlalchemy import Date, DateTime, Enum, LargeBinary, delete, func, insert, select
 
 from partners.base import Base
 
 from .extensions import db
 
 FORMAT = "shelter-bridge-backup/1"
+# Tables the migrations seed (the vocabulary of needs): a fresh database has their rows,
+# and a restore replaces them with the backup's (which hold the admins' additions).
+SEEDED = {"need"}
 BATCH = 1000
 
 
@@ -101,9 +104,13 @@ def restore_backup(path: Path) -> dict[str, int]:
                 f"the backup is of schema {document['revision']}; this database is at "
                 f"{current_revision(connection)}: run `flask db upgrade` to match first")
         for table in Base.metadata.sorted_tables:
-            if connection.scalar(select(func.count()).select_from(table)):
+            if table.name not in SEEDED and connection.scalar(
+                    select(func.count()).select_from(table)):
                 raise RestoreError(f"the database is not empty (table {table.name}); "
                                    "restore only into a fresh, migrated database")
+        for table in Base.metadata.sorted_tables:  # nothing refers to them yet
+            if table.name in SEEDED:
+                connection.execute(delete(table))
         for table in Base.metadata.sorted_tables:
             rows = document["tables"].get(table.name, [])
             columns = {c.name: c for c in table.columns}

@@ -14,6 +14,14 @@ from flask.cli import with_appcontext
 from sqlalchemy import func, insert, select
 
 from partners.ledger import donate, rebuild_lot_balances
+from partners.needs import (
+    HOTEL,
+    SHELTER,
+    default_offer_codes,
+    ensure_vocabulary,
+    hotel_offer,
+    shelter_offer,
+)
 from partners.places import Hotel, Policy, Shelter
 from partners.points import (
     KNOWN_PROGRAMS,
@@ -32,11 +40,37 @@ from .bookings.models import Booking, new_booking_ref
 from .bookings.states import BookingState
 from .database import unit_of_work
 from .extensions import db
-from .requests.models import Gender, HousingRequest, Priority, RequestStatus, new_case_code
+from .requests.models import (
+    Gender,
+    HousingRequest,
+    Priority,
+    RequestStatus,
+    new_case_code,
+    request_need,
+)
 from .requests.service import local_today
 
 PROGRAMS = list(KNOWN_PROGRAMS.values())
 BATCH = 5_000
+
+# How often a place offers a need beyond its kind's defaults, and how often a pending
+# request needs it (roughly what the hotline sees: Spanish above all).
+OFFERED = {"lang:es": .45, "lang:zh": .05, "lang:vi": .05, "no-id": .35,
+           "trafficking-specialized": .15, "lgbtq-affirming": .3, "pregnant": .4,
+           "teen-boys": .3, "intake-late": .3, "hotel-age:18": .3, "dog:25-60": .1}
+NEEDED = {"lang:es": .12, "no-id": .08, "pregnant": .03, "trafficking-specialized": .03,
+          "lgbtq-affirming": .02}
+
+
+def _offers(rng, needs, rows, kind):
+    """Offer rows (place id, need id) for places given as (id, policy, same_gender, pets)."""
+    offers = []
+    for place_id, policy, same_gender, pets in rows:
+        codes = default_offer_codes(kind, policy=policy, same_gender=same_gender, pets=pets)
+        codes |= {code for code, share in OFFERED.items()
+                  if needs[code].applies_to(kind) and rng.random() < share}
+        offers.extend((place_id, needs[code].id) for code in sorted(codes))
+    return offers
 
 
 def _bulk(table, rows):
@@ -101,6 +135,13 @@ def bench_data_command(shelters, hotels, past_requests, pending, years, seed):
                 active=True, city=city, state=state, lat=lat, lon=lon, timezone=tz,
                 zip_code=zip_code, created_at=datetime(2021, 1, 1)))
         _bulk(Hotel.__table__, hotel_rows)
+        needs = ensure_vocabulary(db.session)
+        _bulk(shelter_offer, [dict(shelter_id=place, need_id=need) for place, need in _offers(
+            rng, needs, [(r.id, r.policy.value, r.same_gender, r.pets) for r in db.session.execute(
+                select(Shelter.id, Shelter.policy, Shelter.same_gender, Shelter.pets))], SHELTER)])
+        _bulk(hotel_offer, [dict(hotel_id=place, need_id=need) for place, need in _offers(
+            rng, needs, [(r.id, None, False, r.pets) for r in db.session.execute(
+                select(Hotel.id, Hotel.pets))], HOTEL)])
         donors = [Donor(name=f"Donor {i}", kind=DonorKind.COMPANY) for i in range(200)]
         db.session.add_all(donors)
         db.session.flush()
@@ -178,6 +219,11 @@ def bench_data_command(shelters, hotels, past_requests, pending, years, seed):
                 nights=rng.randint(2, 10), priority=priority, status=RequestStatus.PENDING,
                 created_at=datetime.now(), updated_at=datetime.now()))
         _bulk(HousingRequest.__table__, rows)
+        pending_ids = db.session.scalars(select(HousingRequest.id).where(
+            HousingRequest.status == RequestStatus.PENDING)).all()
+        _bulk(request_need, [dict(request_id=request_id, need_id=needs[code].id)
+                             for request_id in pending_ids for code, share in NEEDED.items()
+                             if rng.random() < share])
     click.echo(f"done: {time.perf_counter() - started:.0f} s in all")
 
 

@@ -27,6 +27,7 @@ from partners.models import (
     Policy,
     Shelter,
 )
+from partners.needs import HOTEL, SHELTER, default_offer_codes, ensure_vocabulary
 from partners.points import KNOWN_PROGRAMS
 
 from .auth.cli import create_user, generate_password
@@ -71,6 +72,30 @@ HOTELS = [
     ("30058", "Lithonia Travelodge", "wyndham", 4, False, False, 2, 7500),
 ]
 
+# What each place offers beyond its kind's defaults (partners/needs.py default_offer_codes).
+OFFERS = {
+    "Harbor House": {"lang:es", "trafficking-specialized", "lgbtq-affirming", "no-id",
+                     "pregnant", "intake-late"},
+    "Anacostia Family Center": {"lang:es", "teen-boys", "pregnant", "no-id"},
+    "Silver Spring Youth Haven": {"lang:es", "lgbtq-affirming"},
+    "Arlington Bridge Shelter": {"lang:vi", "lang:ko", "intake-late", "no-id"},
+    "College Park Safe House": {"trafficking-specialized", "no-id"},
+    "Bayou Women's Refuge": {"lang:es", "lang:vi", "trafficking-specialized", "no-id",
+                             "pregnant", "intake-late"},
+    "Pasadena Family Shelter": {"lang:es", "teen-boys", "pregnant", "no-id"},
+    "Spring Youth Shelter": {"lang:es", "lgbtq-affirming"},
+    "Katy Men's Center": {"lang:es", "intake-late"},
+    "Peachtree Women's Shelter": {"lang:es", "lang:ko", "trafficking-specialized",
+                                  "lgbtq-affirming", "no-id"},
+    "Decatur Family House": {"lang:fr", "lang:ht", "teen-boys", "pregnant"},
+    "Marietta Open Door": {"lang:es", "no-id", "intake-late"},
+    "Downtown Suites Washington": {"lang:es", "hotel-age:18", "dog:25-60"},
+    "Houston Center Residence": {"lang:es"},
+    "Medical Center Express": {"lang:es", "lang:vi", "dog:25-60"},
+    "Airport Holiday Lodge": {"lang:ko", "hotel-age:18"},
+    "Webster Super Stay": {"hotel-age:18"},
+}
+
 DONORS = [
     ("Northwind Logistics", DonorKind.COMPANY, [("marriott", 2_500_000), ("ihg", 1_200_000)]),
     ("A. Rivera", DonorKind.PERSON, [("choice", 250_000), ("wyndham", 120_000)]),
@@ -99,6 +124,11 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
         programs[code] = facts.record()
         db.session.add(programs[code])
     db.session.flush()
+    needs = ensure_vocabulary(db.session)
+
+    def offers(name: str, kind: str, **place) -> set:
+        codes = default_offer_codes(kind, **place) | OFFERS.get(name, set())
+        return {needs[code] for code in codes}
 
     for zip_code, name, policy, pets, accessible, max_stay, capacity, nb, same in SHELTERS:
         shelter = Shelter(
@@ -106,6 +136,7 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
             capacity=capacity, accepts_nonbinary=nb, same_gender=same,
             address=f"{rng.randint(100, 9999)} {rng.choice(['Oak', 'Elm', 'Maple', 'Cedar'])} St",
             intake_contact="Intake desk, 24/7 line on file with coordinators",
+            offers=offers(name, SHELTER, policy=policy.value, same_gender=same, pets=pets),
         )
         shelter.move_to(locate(zip_code))
         db.session.add(shelter)
@@ -114,6 +145,7 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
         hotel = Hotel(
             name=name, program=programs[code], room_capacity=room_capacity, pets=pets,
             accessible=accessible, rooms_per_night=rooms, standard_points=points,
+            offers=offers(name, HOTEL, pets=pets),
         )
         hotel.move_to(locate(zip_code))
         db.session.add(hotel)
@@ -132,6 +164,7 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
     advocate = accounts[Role.ADVOCATE]
     for spec in demo_requests(today):
         zones = spec.pop("zones", [])
+        spec["needs"] = {needs[code] for code in spec.pop("needs", ())}
         where = locate(spec.pop("where"))
         request = HousingRequest(
             created_by_id=advocate.id, location_label=where.label, lat=where.lat, lon=where.lon,
@@ -199,19 +232,22 @@ def demo_requests(today: date) -> list[dict]:
         dict(adults=1, children=2, gender=Gender.FEMALE, pets=1, where="20002", max_miles=30,
              earliest=today, latest=today, nights=5, priority=Priority.CRITICAL,
              zones=[("21201", 20)]),
-        # A woman alone, tonight: a women's shelter bed.
+        # A woman alone, tonight, who speaks Spanish: a women's shelter bed where staff
+        # speak it (or a hotel whose front desk does).
         dict(adults=1, children=0, gender=Gender.FEMALE, where="Houston, TX", max_miles=25,
-             earliest=today, latest=today, nights=7, priority=Priority.CRITICAL),
+             earliest=today, latest=today, nights=7, priority=Priority.CRITICAL,
+             needs=["lang:es"]),
         # A man in a wheelchair within 24 hours.
         dict(adults=1, children=0, gender=Gender.MALE, accessible=True, where="30309",
              max_miles=20, earliest=today, latest=tomorrow, nights=3, priority=Priority.HIGH),
         # Far from every partner, unable to travel: no place can take this request.
         dict(adults=2, children=1, gender=Gender.FEMALE, where="59001", max_miles=15,
              earliest=today, latest=tomorrow, nights=4, priority=Priority.HIGH),
-        # A family, a few days from now.
+        # A family with a son of 15, a few days from now: a family shelter that takes
+        # teenage boys, or a hotel (every hotel does).
         dict(adults=2, children=3, gender=Gender.FEMALE, where="77099", max_miles=40,
              earliest=today + timedelta(days=2), latest=today + timedelta(days=4), nights=10,
-             priority=Priority.NORMAL),
+             priority=Priority.NORMAL, needs=["teen-boys"]),
     ]
 
 

@@ -29,6 +29,7 @@ from ..requests.models import (
     HousingRequest,
     PlaceRejection,
     RequestStatus,
+    request_need,
 )
 from ..requests.service import local_today
 from .triggers import as_utc
@@ -183,10 +184,10 @@ def requests_past_retention(today: date, days: int) -> list[HousingRequest]:
 
 
 def purge_expired_case_data(now: datetime) -> Counts:
-    """Delete the note, location, danger zones, exclusions and every free-text reason
-    (rejections, cancellations, closing) of requests past retention,
-    and the same details in stored planner inputs. Counts, dates, party size and the
-    bookings stay: the donor and partner aggregates need them."""
+    """Delete the note, location, danger zones, exclusions, needs (a language or "pregnant"
+    points at a person) and every free-text reason (rejections, cancellations, closing) of
+    requests past retention, and the same details in stored planner inputs. Counts, dates,
+    party size and the bookings stay: the donor and partner aggregates need them."""
     today = hotline_today(now)
     requests = requests_past_retention(today, current_app.config["RETENTION_DAYS"])
     if not requests:
@@ -202,6 +203,9 @@ def purge_expired_case_data(now: datetime) -> Counts:
         request.purged_at = stamp
     db.session.execute(delete(DangerZone).where(DangerZone.request_id.in_(ids)))
     db.session.execute(delete(Exclusion).where(Exclusion.request_id.in_(ids)))
+    db.session.execute(delete(request_need).where(request_need.c.request_id.in_(ids)))
+    for request in requests:
+        db.session.expire(request, ["needs"])
     # Coordinators' reasons are free text too ("too far from her school"): the rejections
     # go with the exclusions, and the bookings keep their states but not their reasons.
     db.session.execute(delete(PlaceRejection).where(PlaceRejection.request_id.in_(ids)))

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from optimizer.api import check_stay
 from optimizer.plan import Assignment, Plan
@@ -19,6 +19,7 @@ from optimizer.problem import Hotel as OptHotel
 from optimizer.problem import Shelter as OptShelter
 from partners.availability import nights_for_hotels, nights_for_shelters
 from partners.ledger import available_points
+from partners.needs import HOTEL, SHELTER, implied_offers
 from partners.places import Hotel, Shelter
 from partners.points import LoyaltyProgram
 
@@ -66,6 +67,30 @@ def optimizer_request(r: HousingRequest, key: str, earliest: int, latest: int, n
         exclude=frozenset(
             place_of(x).resource for x in [*r.exclusions, *(j for j in r.rejections if j.active)]
         ),
+        needs=frozenset(n.code for n in r.needs),
+    )
+
+
+def optimizer_shelter(s: Shelter, beds: tuple[int, ...], implied: frozenset[str],
+                      key: str | None = None) -> OptShelter:
+    """A shelter as the optimizer sees it, with these beds a night; `implied` are the needs
+    that do not apply to shelters (see `implied_offers`), met by every one. The one builder
+    of shelters, for the planner and the rule check alike."""
+    return OptShelter(
+        id=key or shelter_key(s.id), lat=s.lat, lon=s.lon, name=s.name, beds=beds,
+        policy=s.policy.value, nonbinary=s.accepts_nonbinary, same_gender=s.same_gender,
+        pets=s.pets, accessible=s.accessible, max_stay=s.max_stay,
+        offers=frozenset(n.code for n in s.offers) | implied,
+    )
+
+
+def optimizer_hotel(h: Hotel, program: str, points: tuple[int, ...], rooms: tuple[int, ...],
+                    implied: frozenset[str], key: str | None = None) -> OptHotel:
+    """A hotel as the optimizer sees it (see `optimizer_shelter`)."""
+    return OptHotel(
+        id=key or hotel_key(h.id), program=program, lat=h.lat, lon=h.lon, name=h.name,
+        points=points, rooms=rooms, room_capacity=h.room_capacity, pets=h.pets,
+        accessible=h.accessible, offers=frozenset(n.code for n in h.offers) | implied,
     )
 
 
@@ -76,7 +101,8 @@ def pending_requests(session: Session) -> list[HousingRequest]:
         .where(HousingRequest.status == RequestStatus.PENDING, HousingRequest.id.not_in(placed))
         .options(selectinload(HousingRequest.danger_zones),
                  selectinload(HousingRequest.exclusions),
-                 selectinload(HousingRequest.rejections))
+                 selectinload(HousingRequest.rejections),
+                 selectinload(HousingRequest.needs))
         .order_by(HousingRequest.id)
     ))
 
@@ -130,8 +156,15 @@ def build_problem(session: Session, today: date,
         select(Booking).where(Booking.state.in_(HOLDING)).options(selectinload(Booking.request))
     ))
 
-    shelters = list(session.scalars(select(Shelter).where(Shelter.active).order_by(Shelter.id)))
-    hotels = list(session.scalars(select(Hotel).where(Hotel.active).order_by(Hotel.id)))
+    shelters = list(session.scalars(
+        select(Shelter).where(Shelter.active).order_by(Shelter.id)
+        .options(selectinload(Shelter.offers))
+    ))
+    hotels = list(session.scalars(
+        select(Hotel).where(Hotel.active).order_by(Hotel.id)
+        .options(selectinload(Hotel.offers), selectinload(Hotel.program))
+    ))
+    implied = implied_offers(session)
     shelter_nights = nights_for_shelters(session, shelters, today, end)
     hotel_nights = nights_for_hotels(session, hotels, today, end)
     programs = list(session.scalars(select(LoyaltyProgram).order_by(LoyaltyProgram.id)))
@@ -142,21 +175,16 @@ def build_problem(session: Session, today: date,
             Program(id=p.code, balance=available_points(session, p.id, today)) for p in programs
         ),
         shelters=tuple(
-            OptShelter(
-                id=shelter_key(s.id), lat=s.lat, lon=s.lon, name=s.name,
-                beds=tuple(max(n.capacity - n.out_of_service - n.taken_outside, 0)
-                           for n in shelter_nights[s.id]),
-                policy=s.policy.value, nonbinary=s.accepts_nonbinary,
-                same_gender=s.same_gender, pets=s.pets, accessible=s.accessible,
-                max_stay=s.max_stay,
+            optimizer_shelter(
+                s, beds=tuple(max(n.capacity - n.out_of_service - n.taken_outside, 0)
+                              for n in shelter_nights[s.id]),
+                implied=implied[SHELTER],
             ) for s in shelters
         ),
         hotels=tuple(
-            OptHotel(
-                id=hotel_key(h.id), program=h.program.code, lat=h.lat, lon=h.lon, name=h.name,
-                points=tuple(n.points for n in hotel_nights[h.id]),
-                rooms=tuple(n.rooms for n in hotel_nights[h.id]),
-                room_capacity=h.room_capacity, pets=h.pets, accessible=h.accessible,
+            optimizer_hotel(
+                h, program=h.program.code, points=tuple(n.points for n in hotel_nights[h.id]),
+                rooms=tuple(n.rooms for n in hotel_nights[h.id]), implied=implied[HOTEL],
             ) for h in hotels
         ),
         fixed=tuple(
@@ -282,8 +310,8 @@ def proposals_from_plan(session: Session, snapshot: Snapshot, plan: Plan,
 
 def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hotel,
                  check_in: date, nights: int) -> list[str]:
-    """The place's rules (policy, pets, access, distance, danger zones, exclusions, maximum
-    stay, arrival window) that a stay would break, in the optimizer's own words.
+    """The place's rules (policy, pets, access, needs, distance, danger zones, exclusions,
+    maximum stay, arrival window) that a stay would break, in the optimizer's own words.
 
     Beds, rooms and points are left out on purpose (they are checked under lock when the
     holds are taken), so the problem holds just this request and this place, with room to
@@ -303,16 +331,16 @@ def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hot
         at=(place.lat, place.lon) if request.lat is None else None,
     )
     key = ref_of(place).resource
+    session = session or object_session(place)
+    implied = implied_offers(session) if session is not None else {SHELTER: frozenset(),
+                                                                    HOTEL: frozenset()}
     if isinstance(place, Hotel):
-        places = {"hotels": (OptHotel(
-            id=key, program="p", lat=place.lat, lon=place.lon, points=(0,) * horizon,
-            rooms=unlimited, room_capacity=place.room_capacity, pets=place.pets,
-            accessible=place.accessible),), "programs": (Program("p", 0),)}
+        places = {"hotels": (optimizer_hotel(
+            place, program="p", points=(0,) * horizon, rooms=unlimited,
+            implied=implied[HOTEL], key=key),), "programs": (Program("p", 0),)}
     else:
-        places = {"shelters": (OptShelter(
-            id=key, lat=place.lat, lon=place.lon, beds=unlimited, policy=place.policy.value,
-            nonbinary=place.accepts_nonbinary, same_gender=place.same_gender, pets=place.pets,
-            accessible=place.accessible, max_stay=place.max_stay),)}
+        places = {"shelters": (optimizer_shelter(
+            place, beds=unlimited, implied=implied[SHELTER], key=key),)}
     problem = Problem(start=start.isoformat(), nights=horizon, requests=(opt_request,),
                       **places)
     return check_stay(problem, "R", key, (check_in - start).days)
@@ -329,14 +357,15 @@ def _clamp(day: date, around: date) -> date:
 
 
 def scrub_stored_problem(problem: dict, request_ids: Iterable[int]) -> dict | None:
-    """A stored problem (a plan run's JSON) without these requests' coordinates and danger
-    zones, as a new document (so that the JSON column is written); None when it holds none
-    of them with either left."""
+    """A stored problem (a plan run's JSON) without these requests' coordinates, danger
+    zones and needs (a language or "pregnant" points at a person), as a new document (so
+    that the JSON column is written); None when it holds none of them with any left."""
     keys = {request_key(request_id) for request_id in request_ids}
     requests = [dict(entry) for entry in problem.get("requests", [])]
     changed = False
     for entry in requests:
-        if entry.get("id") in keys and (entry.get("lat") is not None or entry.get("avoid")):
-            entry.update(lat=None, lon=None, avoid=[])
+        if entry.get("id") in keys and (entry.get("lat") is not None or entry.get("avoid")
+                                        or entry.get("needs")):
+            entry.update(lat=None, lon=None, avoid=[], needs=[])
             changed = True
     return {**problem, "requests": requests} if changed else None

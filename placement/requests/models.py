@@ -5,10 +5,11 @@ import enum
 import secrets
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
+from sqlalchemy import CheckConstraint, Column, ForeignKey, LargeBinary, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partners.base import Base, enum_column, utcnow
+from partners.needs import Need
 
 # The planner looks this many nights ahead from today where the person is: no arrival, and
 # no stay placed by hand, may start beyond it.
@@ -52,6 +53,15 @@ def most_urgent_first(query):
     normal), then by arrival and filing time."""
     return query.order_by(HousingRequest.priority, HousingRequest.earliest,
                           HousingRequest.created_at, HousingRequest.id)
+
+
+# What each request needs at a place (partners/needs.py): case data, deleted at retention.
+request_need = Table(
+    "request_need", Base.metadata,
+    Column("request_id", ForeignKey("housing_request.id", ondelete="CASCADE"),
+           primary_key=True),
+    Column("need_id", ForeignKey("need.id"), primary_key=True, index=True),
+)
 
 
 class HousingRequest(Base):
@@ -106,6 +116,8 @@ class HousingRequest(Base):
     rejections: Mapped[list["PlaceRejection"]] = relationship(
         back_populates="request", cascade="all, delete-orphan"
     )
+    # What the party must find at a place; the planner places it only where all are met.
+    needs: Mapped[set[Need]] = relationship(secondary=request_need)
 
     @property
     def persons(self) -> int:

@@ -1,0 +1,170 @@
+"""Needs and offers (issue 16, the data layer and the bridge): a request is planned only at a
+place that offers every one of its needs; a need that does not apply to a kind of place is
+met by every place of that kind; the rule check names a missing need; the migration and the
+demo leave every request placeable; retention deletes needs with the rest of the case."""
+
+from datetime import date, timedelta
+
+import pytest
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import event, func, select
+
+from optimizer.options import build_options
+from partners.needs import Need, ensure_vocabulary
+from partners.places import Hotel, Policy, Shelter
+from placement.bookings.models import Booking
+from placement.extensions import db
+from placement.planning.bridge import build_problem, request_key, rules_broken
+from placement.planning.models import PlanRun, RunStatus
+from placement.planning.runner import start_run
+from placement.requests.models import HousingRequest, request_need
+from tests.request_factories import TODAY
+
+BEFORE_NEEDS = "e4edb04d013b"
+
+
+@pytest.fixture
+def needs(app) -> dict[str, Need]:
+    return ensure_vocabulary(db.session)
+
+
+def test_a_request_needing_spanish_is_proposed_only_where_staff_speak_it(
+        app, needs, create_shelter, create_request):
+    app.config.update(PLANNER_SYNC=True, PLANNER_TIME_LIMIT=5, PLANNER_WORKERS=1)
+    near = create_shelter(name="Near", capacity=4, location="20002")
+    spanish = create_shelter(name="Spanish", capacity=4, location="20019",
+                             offers={needs["lang:es"]})
+    today = date.today()
+    needs_spanish = create_request(where="20002", earliest=today, max_miles=30,
+                                   needs={needs["lang:es"]})
+    anyone = create_request(where="20002", earliest=today, max_miles=30)
+    db.session.commit()
+
+    run, _ = start_run(None, time_limit=5)
+    db.session.expire_all()
+    assert db.session.get(PlanRun, run.id).status is RunStatus.DONE
+    where = {b.request_id: b.shelter_id for b in db.session.scalars(select(Booking))}
+    assert where == {needs_spanish.id: spanish.id, anyone.id: near.id}
+    [entry] = [r for r in db.session.get(PlanRun, run.id).problem["requests"]
+               if r["id"] == request_key(needs_spanish.id)]
+    assert entry["needs"] == ["lang:es"]
+
+
+def test_a_need_that_does_not_apply_to_a_kind_is_offered_by_every_place_of_it(
+        needs, create_shelter, create_hotel, create_request):
+    shelter = create_shelter(offers={needs["no-id"]})
+    create_hotel(offers={needs["mixed-adults"]})
+    create_request(needs={needs["hotel-age:18"], needs["pregnant"]})
+    problem = build_problem(db.session, TODAY).problem
+    [opt_shelter], [opt_hotel], [request] = problem.shelters, problem.hotels, problem.requests
+    assert request.needs == {"hotel-age:18", "pregnant"}
+    # Hotel age rules are met at every shelter; shelter rules about pregnancy, teenage boys
+    # and late intake at every hotel. Neither is stored.
+    assert {"no-id", "hotel-age:18", "hotel-age:21"} <= opt_shelter.offers
+    assert "pregnant" not in opt_shelter.offers and "mixed-adults" not in opt_shelter.offers
+    assert {"mixed-adults", "pregnant", "teen-boys", "intake-late"} <= opt_hotel.offers
+    assert "hotel-age:18" not in opt_hotel.offers and "no-id" not in opt_hotel.offers
+    assert [n.code for n in shelter.offers] == ["no-id"]
+
+
+def test_the_rule_check_names_the_missing_need(needs, create_shelter, create_hotel,
+                                               create_request):
+    shelter = create_shelter(policy=Policy.WOMEN, offers={needs["no-id"]})
+    hotel = create_hotel()
+    request = create_request(needs={needs["lang:es"], needs["no-id"], needs["hotel-age:18"]})
+    broken = rules_broken(db.session, request, shelter, TODAY, 3)
+    assert any("lang:es" in reason for reason in broken), broken
+    assert not any("no-id" in r or "hotel-age" in r for r in broken), broken
+    at_hotel = rules_broken(db.session, request, hotel, TODAY, 3)
+    assert any("hotel-age:18" in r for r in at_hotel) and any("no-id" in r for r in at_hotel)
+    shelter.offers.add(needs["lang:es"])
+    assert rules_broken(None, request, shelter, TODAY, 3) == []
+
+
+def test_the_problem_is_built_in_a_fixed_number_of_queries(needs, create_shelter,
+                                                           create_hotel, create_request):
+    """8,000 places and 500 requests nationally: offers and needs are loaded per kind, not
+    per row."""
+    def queries() -> int:
+        count = 0
+
+        def seen(*args):
+            nonlocal count
+            count += 1
+
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            build_problem(db.session, TODAY)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        return count
+
+    def more(i: int) -> None:
+        create_shelter(name=f"S{i}", offers={needs["lang:es"], needs["no-id"]})
+        create_hotel(name=f"H{i}", offers={needs["lang:vi"]})
+        create_request(needs={needs["lang:es"], needs["pregnant"]})
+
+    more(0)
+    db.session.expire_all()
+    few = queries()
+    for i in range(1, 6):
+        more(i)
+    db.session.expire_all()
+    assert queries() == few
+
+
+def demo_requests_without_options(problem) -> set[str]:
+    options = build_options(problem, prune=False)
+    return {r.id for r, opts in zip(problem.requests, options.by_request, strict=True)
+            if not opts}
+
+
+def test_the_demo_and_the_migration_leave_every_demo_request_placeable(app):
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    today = date.today()
+    snapshot = build_problem(db.session, today)
+    assert any(r.needs for r in snapshot.problem.requests)
+    far = db.session.scalar(select(HousingRequest.id).where(
+        HousingRequest.location_label.like("%59001%")))
+    # Only the request far from every partner has no option, needs or not.
+    assert demo_requests_without_options(snapshot.problem) == {request_key(far)}
+
+    # The migration on a database with places and requests: no request gets a need, each
+    # place the defaults of its kind and policy.
+    db.session.commit()
+    db.session.remove()
+    downgrade(revision=BEFORE_NEEDS)
+    upgrade()
+    assert db.session.scalar(select(func.count()).select_from(request_need)) == 0
+    family = db.session.scalar(select(Shelter).where(Shelter.name == "Anacostia Family Center"))
+    women = db.session.scalar(select(Shelter).where(Shelter.name == "Harbor House"))
+    pets = db.session.scalar(select(Hotel).where(Hotel.name == "Rockville Comfort Lodge"))
+    assert {n.code for n in family.offers} == {"mixed-adults"}
+    assert women.offers == set()
+    assert {n.code for n in pets.offers} == {"mixed-adults", "hotel-age:21", "dog:under-25"}
+    snapshot = build_problem(db.session, today)
+    assert demo_requests_without_options(snapshot.problem) == {request_key(far)}
+
+
+def test_retention_deletes_a_requests_needs_here_and_in_stored_planner_inputs(
+        app, needs, create_request):
+    from tests.test_jobs import at, run
+
+    forgotten = create_request(needs={needs["pregnant"], needs["lang:es"]})
+    kept = create_request(earliest=TODAY + timedelta(days=60), needs={needs["lang:es"]})
+    db.session.add(PlanRun(time_limit=5, problem={"requests": [
+        {"id": request_key(forgotten.id), "lat": 1.0, "lon": 2.0, "avoid": [],
+         "needs": ["lang:es", "pregnant"]},
+        {"id": request_key(kept.id), "lat": None, "lon": None, "avoid": [],
+         "needs": ["lang:es"]},
+    ]}))
+    db.session.commit()
+    assert run(app, "retention", at(TODAY + timedelta(91), 3)).counts == {
+        "requests_purged": 1, "plan_runs_scrubbed": 1}
+    assert db.session.get(HousingRequest, forgotten.id).needs == set()
+    assert {n.code for n in db.session.get(HousingRequest, kept.id).needs} == {"lang:es"}
+    scrubbed, untouched = db.session.scalar(select(PlanRun)).problem["requests"]
+    assert scrubbed["needs"] == [] and untouched["needs"] == ["lang:es"]
+    # Only a need in use is kept from deletion; the vocabulary itself stays.
+    assert db.session.scalar(select(func.count(Need.id))) == len(needs)
