@@ -107,6 +107,19 @@ def test_a_refusal_answered_with_a_redirect_leaves_nothing(app, records, make_us
     assert donors("half written") == 0
 
 
+def test_a_critical_filing_plans_after_its_commit(app, make_user, login):
+    """The run a critical filing starts is the planner's own transaction, queued once the
+    request is committed: it sees the request it was started for."""
+    from placement.planning.models import PlanRun, RunStatus
+
+    app.config.update(REPLAN_ON_CRITICAL=True, PLANNER_SYNC=True, PLANNER_TIME_LIMIT=5,
+                      PLANNER_WORKERS=1)
+    response = login(make_user(Role.ADVOCATE)).post("/requests/new", data=REQUEST)
+    assert response.status_code == 302
+    run = db.session.scalar(select(PlanRun))
+    assert run.status is RunStatus.DONE and run.requests == 1
+
+
 def test_mail_goes_out_only_after_the_commit(app, inbox, make_user, login):
     """The SMTP server looks at the database from another connection while the message
     arrives: the request it announces is already there."""

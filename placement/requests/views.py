@@ -119,12 +119,20 @@ def create():
             # (the next scheduled re-plan then picks this request up). The run must see the
             # filed request: it is queued (in the planner's own transaction) after the
             # request's commit.
-            planner = hooks.planner()
-            after_commit(lambda: planner.start_run(None))
+            planner, advocate = hooks.planner(), current_user.id
+            after_commit(lambda: start_run_as(planner, advocate))
     flash(f"Request {filed.case_code} filed. You will be told when it is placed.", "success")
     if filed.adults == 0:
         flash(MINOR_REMINDER, "warning")
     return redirect(url_for("requests.show", request_id=filed.id, filed=1))
+
+
+def start_run_as(planner: hooks.Planner, user_id: int) -> None:
+    """The run carries who filed (named here: reading the signed-in user after the commit
+    would begin another transaction, which would hold SQLite's write lock until the request
+    ends, while the run's thread waits for it)."""
+    with audit.acting_as(audit.ActorKind.USER, user_id):
+        planner.start_run(None)
 
 
 @bp.route("/<int:request_id>")
