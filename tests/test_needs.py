@@ -158,7 +158,9 @@ def test_retention_deletes_a_requests_needs_here_and_in_stored_planner_inputs(
          "needs": ["lang:es", "pregnant"]},
         {"id": request_key(kept.id), "lat": None, "lon": None, "avoid": [],
          "needs": ["lang:es"]},
-    ]}))
+    ]}, plan={"assignments": [], "unplaced": [request_key(forgotten.id), request_key(kept.id)],
+              "reasons": {request_key(forgotten.id): "no place offers lang:es, pregnant",
+                          request_key(kept.id): "no place offers lang:es"}}))
     db.session.commit()
     assert run(app, "retention", at(TODAY + timedelta(91), 3)).counts == {
         "requests_purged": 1, "plan_runs_scrubbed": 1}
@@ -166,5 +168,8 @@ def test_retention_deletes_a_requests_needs_here_and_in_stored_planner_inputs(
     assert {n.code for n in db.session.get(HousingRequest, kept.id).needs} == {"lang:es"}
     scrubbed, untouched = db.session.scalar(select(PlanRun)).problem["requests"]
     assert scrubbed["needs"] == [] and untouched["needs"] == ["lang:es"]
+    # The planner's reasons name missing needs: the purged request's go too.
+    assert db.session.scalar(select(PlanRun)).plan["reasons"] == {
+        request_key(kept.id): "no place offers lang:es"}
     # Only a need in use is kept from deletion; the vocabulary itself stays.
     assert db.session.scalar(select(func.count(Need.id))) == len(needs)

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, exists, select, update
+from sqlalchemy.orm import undefer
 
 from partners import ledger
 from partners.availability import freshness
@@ -20,7 +21,12 @@ from ..bookings import service
 from ..bookings.models import Booking
 from ..bookings.states import HOLDING, BookingState
 from ..extensions import db
-from ..planning.bridge import pending_requests, rules_broken, scrub_stored_problem
+from ..planning.bridge import (
+    pending_requests,
+    rules_broken,
+    scrub_stored_plan,
+    scrub_stored_problem,
+)
 from ..planning.models import PlanRun
 from ..planning.runner import active_run
 from ..requests.models import (
@@ -214,10 +220,14 @@ def purge_expired_case_data(now: datetime) -> Counts:
     first = min(r.created_at for r in requests)
     for run in db.session.scalars(
         select(PlanRun).where(PlanRun.problem.is_not(None), PlanRun.created_at >= first)
+        .options(undefer(PlanRun.plan))
     ):
         problem = scrub_stored_problem(run.problem, ids)
+        plan = scrub_stored_plan(run.plan, ids) if run.plan else None
         if problem is not None:
             run.problem = problem
-            scrubbed += 1
+        if plan is not None:
+            run.plan = plan
+        scrubbed += problem is not None or plan is not None
     db.session.flush()
     return {"requests_purged": len(requests), "plan_runs_scrubbed": scrubbed}

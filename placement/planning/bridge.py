@@ -369,3 +369,14 @@ def scrub_stored_problem(problem: dict, request_ids: Iterable[int]) -> dict | No
             entry.update(lat=None, lon=None, avoid=[], needs=[])
             changed = True
     return {**problem, "requests": requests} if changed else None
+
+
+def scrub_stored_plan(plan: dict, request_ids: Iterable[int]) -> dict | None:
+    """A stored plan (a plan run's JSON) without the reasons it gave for leaving these
+    requests unplaced (they name missing needs, distances and zones), as a new document;
+    None when it holds no such reason."""
+    keys = {request_key(request_id) for request_id in request_ids}
+    reasons = plan.get("reasons") or {}
+    if not keys & set(reasons):
+        return None
+    return {**plan, "reasons": {k: v for k, v in reasons.items() if k not in keys}}
