@@ -4,6 +4,10 @@ the never-better ones pruned before any model sees them.
 An `Option` is one (request, place, check-in). Its cost is in thousandths, exactly the spec's
 rounding, so the model's objective equals the checker's cost. Pruning is *safe*: an option is
 dropped only when some optimal plan never needs it (see `prune_dominated`).
+
+A request's options are a tuple, never changed: pruning stores a new tuple. So option sets
+can share them (a copy costs one list of references), and what is cached per request
+(`_summary`) holds exactly while the same tuple is there.
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ class Options:
     """Options per request plus the constraints that can actually bind."""
 
     problem: Problem
-    by_request: list[list[Option]]
+    by_request: list[tuple[Option, ...]]  # per request, sorted by cost
     free: dict[str, list[int]]  # what fixed stays leave, clipped at 0
     fixed_genders: dict[Row, set[str]]
     balance: dict[str, int] = field(default_factory=dict)  # points each program may spend
@@ -56,6 +60,14 @@ class Options:
     forced: set[int] = field(default_factory=set)  # requests that some optimal plan places
     stats: dict[str, int] = field(default_factory=dict)
     summaries: dict[int, tuple] = field(default_factory=dict, repr=False)  # see `_summary`
+
+    def copy(self) -> Options:
+        """An option set that prunes and rebinds apart from this one (the tuples of options,
+        the capacities and the cached summaries are shared: none of them is ever changed)."""
+        return Options(self.problem, list(self.by_request), self.free, self.fixed_genders,
+                       self.balance, set(self.cap_rows), set(self.gender_rows),
+                       set(self.programs), dict(self.binding), set(self.forced),
+                       dict(self.stats), dict(self.summaries))
 
     @cached_property
     def unplaced(self) -> list[int]:
@@ -148,7 +160,7 @@ def build_options(problem: Problem, prune: bool = True) -> Options:
     free = {k: [max(0, v) for v in vals] for k, vals in left.items()}
     table = PlaceTable([*problem.shelters, *problem.hotels])
     balance = problem.balance
-    by_request: list[list[Option]] = []
+    by_request: list[tuple[Option, ...]] = []
     generated = 0
     short: dict[tuple[str, int], list[int]] = {}  # prefix counts of nights with < amount free
     # Per place: (is hotel, same_gender shelter, program, prefix sums of points or None).
@@ -184,7 +196,7 @@ def build_options(problem: Problem, prune: bool = True) -> Options:
                 opts.append(Option(i, p.id, s, c, amount, s, last, points, program,
                                    same_gender))
         opts.sort(key=lambda o: (o.cost, o.place, o.check_in))
-        by_request.append(opts)
+        by_request.append(tuple(opts))
     result = Options(problem, by_request, free, fixed_genders, dict(balance))
     result.stats["generated"] = generated
     result.stats["feasible_alone"] = sum(len(o) for o in by_request)
@@ -238,14 +250,14 @@ def _binding(opts: Options) -> None:
     opts.programs = {prog for prog, s in spend.items() if s > opts.balance[prog]}
 
 
-def _summary(opts: Options, i: int, req_opts: list[Option]
+def _summary(opts: Options, i: int, req_opts: tuple[Option, ...]
              ) -> tuple[list[tuple[str, int, int, int, bool]], list[tuple[str, int]]]:
     """Request i's spans per place (see `_spans`, with whether the place is same_gender) and
-    its dearest points per program, cached while its option list is unchanged (lists only
-    ever shrink, so the same list with the same length holds the same options)."""
+    its dearest points per program, cached while request i has the same tuple of options
+    (the cache holds the tuple, so its identity is never reused)."""
     hit = opts.summaries.get(i)
-    if hit is not None and hit[0] is req_opts and hit[1] == len(req_opts):
-        return hit[2], hit[3]
+    if hit is not None and hit[0] is req_opts:
+        return hit[1], hit[2]
     places = opts.problem.places
     spans = [(place, f, last, a, isinstance(p := places[place], Shelter) and p.same_gender)
              for place, (f, last, a) in _spans(req_opts).items()]
@@ -254,11 +266,11 @@ def _summary(opts: Options, i: int, req_opts: list[Option]
         if o.program is not None and top.get(o.program, -1) < o.points:
             top[o.program] = o.points
     tops = list(top.items())
-    opts.summaries[i] = (req_opts, len(req_opts), spans, tops)
+    opts.summaries[i] = (req_opts, spans, tops)
     return spans, tops
 
 
-def _spans(req_opts: list[Option]) -> dict[str, list[int]]:
+def _spans(req_opts: tuple[Option, ...]) -> dict[str, list[int]]:
     """Per place, the nights [first, last) any of a request's options there covers, and its
     amount there: at most that much on each of those nights (a safe overestimate)."""
     span: dict[str, list[int]] = {}
@@ -313,7 +325,7 @@ def prune_dominated(opts: Options, group: list[int] | None = None) -> None:
             for k, o in enumerate(req_opts):
                 if _is_free(opts, o):
                     if k + 1 < len(req_opts):
-                        del req_opts[k + 1:]
+                        opts.by_request[i] = req_opts[:k + 1]
                         changed = True
                     opts.forced.add(i)
                     break
@@ -414,21 +426,23 @@ __all__ = ["Option", "Options", "Row", "SLACK", "build_options", "lower_bound", 
            "plan_units"]
 
 
-def prune_by_gap(opts: Options, upper: int) -> int:
-    """Drop options that cannot appear in any plan cheaper than `upper` (thousandths).
+def prune_by_gap(opts: Options, upper: int) -> Options:
+    """A copy without the options that cannot appear in any plan cheaper than `upper`
+    (thousandths).
 
     Every plan pays at least each request's own cheapest choice (min of U and its cheapest
     option): that sum is `lower_bound`. A plan that gives request r option o pays at least
     lower_bound + (cost(o) − min_r), so when that exceeds `upper` the plan is worse than one
     we already hold. Likewise a request whose U exceeds its min by more than the gap is placed
-    in every better plan. Returns the number of options dropped.
+    in every better plan.
     """
-    dropped = prune_requests(opts, range(len(opts.by_request)), upper - lower_bound(opts))
+    pruned = opts.copy()
+    dropped = prune_requests(pruned, range(len(opts.by_request)), upper - lower_bound(opts))
     # The binding rows are left as they were: a safe overestimate now. `relax_points` and
-    # each component's `rebind` (solver._shrink) recount them where it pays.
-    opts.stats["dropped_by_gap"] = opts.stats.get("dropped_by_gap", 0) + dropped
-    opts.stats["kept"] = sum(len(o) for o in opts.by_request)
-    return dropped
+    # each component's `rebind` (schedule.shrink) recount them where it pays.
+    pruned.stats["dropped_by_gap"] = pruned.stats.get("dropped_by_gap", 0) + dropped
+    pruned.stats["kept"] = sum(len(o) for o in pruned.by_request)
+    return pruned
 
 
 def components(opts: Options, requests: list[int] | None = None) -> list[list[int]]:
@@ -465,13 +479,8 @@ def components(opts: Options, requests: list[int] | None = None) -> list[list[in
 
 def relax_points(opts: Options) -> Options:
     """A copy in which no balance can run out (the points-relaxed problem), pruned again."""
-    relaxed = Options(opts.problem, [list(o) for o in opts.by_request], opts.free,
-                      opts.fixed_genders, {k: 1 << 62 for k in opts.balance})
-    for i, (old, n, spans, tops) in opts.summaries.items():  # the copies hold the same options
-        if old is opts.by_request[i] and n == len(old):
-            relaxed.summaries[i] = (relaxed.by_request[i], n, spans, tops)
-    relaxed.forced = set(opts.forced)
-    relaxed.stats = dict(opts.stats)
+    relaxed = opts.copy()
+    relaxed.balance = {k: 1 << 62 for k in opts.balance}
     _binding(relaxed)
     prune_dominated(relaxed)
     return relaxed
@@ -503,9 +512,10 @@ def prune_requests(opts: Options, requests: Iterable[int], gap: int,
             continue
         best = min(unplaced[i], req_opts[0].cost)
         mine = keep.get(i)
-        kept = [o for o in req_opts if o.cost - best <= gap or o is mine]
-        dropped += len(req_opts) - len(kept)
-        req_opts[:] = kept
+        kept = tuple(o for o in req_opts if o.cost - best <= gap or o is mine)
+        if len(kept) < len(req_opts):
+            dropped += len(req_opts) - len(kept)
+            opts.by_request[i] = kept
         if unplaced[i] - best > gap:  # leaving it out alone costs more than the gap
             opts.forced.add(i)
     return dropped
@@ -522,16 +532,13 @@ def restricted(opts: Options, group: list[int], gap: int) -> Options:
     """A copy in which `group`'s requests keep only options within `gap` of their cheapest
     choice (rows and dominance updated for the group): a smaller problem whose optimum C is
     the group's optimum too when C − trivial ≤ gap (every dropped option costs more)."""
-    copy = Options(opts.problem, list(opts.by_request), opts.free, opts.fixed_genders,
-                   balance=opts.balance, cap_rows=set(opts.cap_rows),
-                   gender_rows=set(opts.gender_rows), programs=opts.programs,
-                   binding=dict(opts.binding), forced=set(opts.forced), stats=dict(opts.stats))
+    copy = opts.copy()
     unplaced = opts.unplaced
     for i in group:
         req_opts = opts.by_request[i]
         if req_opts:
             best = min(unplaced[i], req_opts[0].cost)
-            copy.by_request[i] = [o for o in req_opts if o.cost - best <= gap]
+            copy.by_request[i] = tuple(o for o in req_opts if o.cost - best <= gap)
     rebind(copy, group)
     prune_dominated(copy, group)
     return copy

@@ -47,7 +47,9 @@ class Phase:
 def solve_components(opts: Options, best: dict[int, Option], budget: Budget, config: Config,
                      run: Budget, stats: dict[str, Any], label: str) -> Phase:
     """Solve every component of `opts` within `budget`, starting from the plan `best`;
-    `stats[label]` says how (`run` is the whole solve's clock, for its reports)."""
+    `stats[label]` says how (`run` is the whole solve's clock, for its reports). `opts` is
+    left as it is: components are pruned in a copy."""
+    opts = opts.copy()
     scheduler = Scheduler(opts, best, budget, config, run)
     groups = components(opts) if config.decompose else [list(range(len(opts.by_request)))]
     for g in groups:

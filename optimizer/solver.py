@@ -53,7 +53,7 @@ def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
     best = first_plan(opts, config.hint, stats)
     upper = plan_units(opts, best)
     if config.gap_prune:
-        prune_by_gap(opts, upper)
+        opts = prune_by_gap(opts, upper)
         stats.update(opts.stats)
     bound = lower_bound(opts)
     coupled = bool(opts.programs)  # some balance can run out
@@ -122,7 +122,7 @@ def exact_phase(opts: Options, best: dict[int, Option], upper: int, config: Conf
                 run: Budget, stats: dict[str, Any]) -> Phase:
     """The exact model with the balances, on what the better plan leaves, in the time left."""
     if config.gap_prune:
-        prune_by_gap(opts, upper)
+        opts = prune_by_gap(opts, upper)
     return solve_components(opts, best, run.part(run.left), config, run, stats, "exact")
 
 
