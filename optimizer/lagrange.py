@@ -143,17 +143,51 @@ def prices(opts: Options, group: list[int], seconds: float | None = 10.0,
     is computed on the real options as always (any λ ≥ 0 gives a valid bound).
     """
     start = time.monotonic()
-    unplaced = opts.unplaced
     columns, cap, stands = _columns(opts, group, aggregate)
     if max_columns is not None and len(columns) > max_columns:
         return None
+    tight = _tight(columns, cap)
+    if not tight:
+        return None
+    proto, row_index = _lp(opts, group, columns, cap, tight)
+    limit = None if seconds is None else max(0.1, seconds - (time.monotonic() - start))
+    response = _solve(proto, limit)
+    if response is None:
+        return None
+    duals = response.dual_value
+    lam: dict[object, int] = {}
+    for key, r in row_index.items():
+        value = int(max(0.0, -duals[r]) * SCALE)
+        if value:
+            for real in stands.get(key, [key]):
+                lam[real] = value
+    values = []
+    if not aggregate:
+        flat = [o for i in group for o in opts.by_request[i]]
+        values = list(zip(response.variable_value, flat, strict=True))
+    out = Prices(lam, 0, 0.0, values)
+    out.cache = reduced(opts, group, out)
+    out.bound = -((-out.cache[0]) // SCALE)
+    out.seconds = time.monotonic() - start
+    return out
+
+
+def _tight(columns: list[tuple[int, int, list[tuple[object, int]]]], cap: dict[object, int]
+           ) -> list[object]:
+    """The rows that all columns together could overfill: the only ones the LP needs."""
     load: dict[object, int] = {}
     for _i, _c, rows in columns:
         for key, a in rows:
             load[key] = load.get(key, 0) + a
-    tight = [k for k, total in load.items() if total > cap[k]]
-    if not tight:
-        return None
+    return [k for k, total in load.items() if total > cap[k]]
+
+
+def _lp(opts: Options, group: list[int], columns: list[tuple[int, int, list[tuple[object, int]]]],
+        cap: dict[object, int], tight: list[object]
+        ) -> tuple[linear_solver_pb2.MPModelProto, dict[object, int]]:
+    """The LP: one row per request (at most one column; exactly one if forced), one per
+    tight row; and the index of each tight row."""
+    unplaced = opts.unplaced
     proto = linear_solver_pb2.MPModelProto()
     proto.maximize = False
     req_row = {i: k for k, i in enumerate(group)}
@@ -182,31 +216,22 @@ def prices(opts: Options, group: list[int], seconds: float | None = 10.0,
             if r is not None:
                 cons[r].var_index.append(var)
                 cons[r].coefficient.append(float(a))
+    return proto, row_index
+
+
+def _solve(proto: linear_solver_pb2.MPModelProto, seconds: float | None
+           ) -> linear_solver_pb2.MPSolutionResponse | None:
+    """GLOP's optimal solution (with duals), or None (not optimal, or out of time)."""
     request = linear_solver_pb2.MPModelRequest()
     request.model.CopyFrom(proto)
     request.solver_type = linear_solver_pb2.MPModelRequest.GLOP_LINEAR_PROGRAMMING
     if seconds is not None:
-        request.solver_time_limit_seconds = max(0.1, seconds - (time.monotonic() - start))
+        request.solver_time_limit_seconds = seconds
     response = linear_solver_pb2.MPSolutionResponse()
     pywraplp.Solver.SolveWithProto(request, response)
     if response.status != linear_solver_pb2.MPSOLVER_OPTIMAL:
         return None
-    duals = response.dual_value
-    lam: dict[object, int] = {}
-    for key, r in row_index.items():
-        value = int(max(0.0, -duals[r]) * SCALE)
-        if value:
-            for real in stands.get(key, [key]):
-                lam[real] = value
-    values = []
-    if not aggregate:
-        flat = [o for i in group for o in opts.by_request[i]]
-        values = list(zip(response.variable_value, flat, strict=True))
-    out = Prices(lam, 0, 0.0, values)
-    out.cache = reduced(opts, group, out)
-    out.bound = -((-out.cache[0]) // SCALE)
-    out.seconds = time.monotonic() - start
-    return out
+    return response
 
 
 def reduced(opts: Options, group: list[int], p: Prices) -> tuple[int, dict[int, list[int]],

@@ -268,6 +268,23 @@ def _parse(data: Any) -> Problem:
     top = _obj(data, "the instance")
     if top.get("format") != FORMAT:
         raise InstanceError(f"format must be {FORMAT!r}, got {top.get('format')!r}")
+    start, horizon = _parse_horizon(top)
+    for key in ("requests", "programs", "shelters", "hotels", "fixed"):
+        if key in top and not isinstance(top[key], list):
+            raise InstanceError(f"{key} must be a list")
+    if "requests" not in top:
+        raise InstanceError("missing requests")
+    programs = [_parse_program(p) for p in top.get("programs", [])]
+    shelters = [_parse_shelter(s, horizon) for s in top.get("shelters", [])]
+    hotels = [_parse_hotel(h, horizon) for h in top.get("hotels", [])]
+    requests = [_parse_request(r) for r in top["requests"]]
+    fixed = [_parse_fixed(f) for f in top.get("fixed", [])]
+    return Problem(start=start, nights=horizon, requests=tuple(requests),
+                   programs=tuple(programs), shelters=tuple(shelters), hotels=tuple(hotels),
+                   fixed=tuple(fixed))
+
+
+def _parse_horizon(top: Mapping[str, Any]) -> tuple[str, int]:
     hz = _obj(top.get("horizon"), "horizon")
     _need(hz, ("start", "nights"), "horizon")
     start = hz["start"]
@@ -278,114 +295,100 @@ def _parse(data: Any) -> Problem:
     horizon = _int(hz, "nights", "horizon", 1)
     if horizon > MAX_NIGHTS:  # before any nightly list is expanded to that length
         raise InstanceError(f"horizon: nights must be at most {MAX_NIGHTS}, got {horizon}")
-    for key in ("requests", "programs", "shelters", "hotels", "fixed"):
-        if key in top and not isinstance(top[key], list):
-            raise InstanceError(f"{key} must be a list")
-    if "requests" not in top:
-        raise InstanceError("missing requests")
+    return start, horizon
 
-    programs = []
-    for p in top.get("programs", []):
-        p = _obj(p, "a program")
-        _need(p, ("id", "balance"), f"program {p.get('id')}")
-        pid = _str(p, "id", "a program")
-        programs.append(Program(pid, _int(p, "balance", f"program {pid}")))
 
-    shelters = []
-    for s in top.get("shelters", []):
-        s = _obj(s, "a shelter")
-        where = f"shelter {s.get('id')}"
-        _need(s, ("id", "lat", "lon", "beds"), where)
-        policy = s.get("policy", "any")
-        if policy not in POLICIES:
-            raise InstanceError(f"{where}: unknown policy {policy!r}")
-        max_stay = _int(s, "max_stay", where, 1) if "max_stay" in s else None
-        shelters.append(
-            Shelter(
-                id=_str(s, "id", where), lat=_num(s, "lat", where), lon=_num(s, "lon", where),
-                beds=_nightly(s, "beds", where, horizon), policy=policy,
-                nonbinary=_bool(s, "nonbinary", where),
-                same_gender=_bool(s, "same_gender", where), pets=_bool(s, "pets", where),
-                accessible=_bool(s, "accessible", where), max_stay=max_stay,
-                name=s.get("name") if isinstance(s.get("name"), str) else None,
-                offers=_strings(s, "offers", where),
-            )
-        )
+def _parse_program(data: Any) -> Program:
+    p = _obj(data, "a program")
+    _need(p, ("id", "balance"), f"program {p.get('id')}")
+    pid = _str(p, "id", "a program")
+    return Program(pid, _int(p, "balance", f"program {pid}"))
 
-    hotels = []
-    for h in top.get("hotels", []):
-        h = _obj(h, "a hotel")
-        where = f"hotel {h.get('id')}"
-        _need(h, ("id", "program", "lat", "lon", "points", "rooms", "room_capacity"), where)
-        hotels.append(
-            Hotel(
-                id=_str(h, "id", where), program=_str(h, "program", where),
-                lat=_num(h, "lat", where), lon=_num(h, "lon", where),
-                points=_nightly(h, "points", where, horizon),
-                rooms=_nightly(h, "rooms", where, horizon),
-                room_capacity=_int(h, "room_capacity", where, 1),
-                pets=_bool(h, "pets", where), accessible=_bool(h, "accessible", where),
-                name=h.get("name") if isinstance(h.get("name"), str) else None,
-                offers=_strings(h, "offers", where),
-            )
-        )
 
-    requests = []
-    for r in top["requests"]:
-        r = _obj(r, "a request")
-        where = f"request {r.get('id')}"
-        _need(r, ("id", "adults", "children", "gender", "lat", "lon", "earliest", "latest",
-                  "nights", "priority"), where)
-        zones = r.get("avoid", [])
-        if not isinstance(zones, list):
-            raise InstanceError(f"{where}: avoid must be a list")
-        avoid = []
-        for z in zones:
-            z = _obj(z, f"{where}: a danger zone")
-            avoid.append(Zone(_num(z, "lat", f"{where}: danger zone"),
-                              _num(z, "lon", f"{where}: danger zone"),
-                              _num(z, "miles", f"{where}: danger zone", 0)))
-        exclude = r.get("exclude", [])
-        if not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude):
-            raise InstanceError(f"{where}: exclude must be a list of place ids")
-        requests.append(
-            Request(
-                id=_str(r, "id", where), adults=_int(r, "adults", where),
-                children=_int(r, "children", where), gender=r["gender"],
-                lat=_num(r, "lat", where), lon=_num(r, "lon", where),
-                earliest=_int(r, "earliest", where), latest=_int(r, "latest", where),
-                nights=_int(r, "nights", where, 1), priority=r["priority"],
-                pets=_int(r, "pets", where) if "pets" in r else 0,
-                service_animal=_bool(r, "service_animal", where),
-                accessible=_bool(r, "accessible", where),
-                max_miles=_num(r, "max_miles", where, 0) if "max_miles" in r else None,
-                avoid=tuple(avoid), exclude=frozenset(exclude),
-                unplaced_cost=(_num(r, "unplaced_cost", where, 0)
-                               if "unplaced_cost" in r else None),
-                delay_cost=_num(r, "delay_cost", where, 0) if "delay_cost" in r else None,
-                needs=_strings(r, "needs", where),
-                max_moves=_int(r, "max_moves", where) if "max_moves" in r else 0,
-                move_cost=_num(r, "move_cost", where, 0) if "move_cost" in r else None,
-            )
-        )
+def _parse_shelter(data: Any, horizon: int) -> Shelter:
+    s = _obj(data, "a shelter")
+    where = f"shelter {s.get('id')}"
+    _need(s, ("id", "lat", "lon", "beds"), where)
+    policy = s.get("policy", "any")
+    if policy not in POLICIES:
+        raise InstanceError(f"{where}: unknown policy {policy!r}")
+    max_stay = _int(s, "max_stay", where, 1) if "max_stay" in s else None
+    return Shelter(
+        id=_str(s, "id", where), lat=_num(s, "lat", where), lon=_num(s, "lon", where),
+        beds=_nightly(s, "beds", where, horizon), policy=policy,
+        nonbinary=_bool(s, "nonbinary", where),
+        same_gender=_bool(s, "same_gender", where), pets=_bool(s, "pets", where),
+        accessible=_bool(s, "accessible", where), max_stay=max_stay,
+        name=s.get("name") if isinstance(s.get("name"), str) else None,
+        offers=_strings(s, "offers", where),
+    )
 
-    fixed = []
-    for f in top.get("fixed", []):
-        f = _obj(f, "a fixed stay")
-        where = f"fixed stay {f.get('request')}"
-        _need(f, ("request", "resource", "check_in", "nights", "persons"), where)
-        fixed.append(
-            FixedStay(
-                request=str(f["request"]), resource=_str(f, "resource", where),
-                check_in=_int(f, "check_in", where, None), nights=_int(f, "nights", where, 1),
-                persons=_int(f, "persons", where, 1),
-                rooms=_int(f, "rooms", where) if "rooms" in f else None,
-                gender=f.get("gender"),
-            )
-        )
-    return Problem(start=start, nights=horizon, requests=tuple(requests),
-                   programs=tuple(programs), shelters=tuple(shelters), hotels=tuple(hotels),
-                   fixed=tuple(fixed))
+
+def _parse_hotel(data: Any, horizon: int) -> Hotel:
+    h = _obj(data, "a hotel")
+    where = f"hotel {h.get('id')}"
+    _need(h, ("id", "program", "lat", "lon", "points", "rooms", "room_capacity"), where)
+    return Hotel(
+        id=_str(h, "id", where), program=_str(h, "program", where),
+        lat=_num(h, "lat", where), lon=_num(h, "lon", where),
+        points=_nightly(h, "points", where, horizon),
+        rooms=_nightly(h, "rooms", where, horizon),
+        room_capacity=_int(h, "room_capacity", where, 1),
+        pets=_bool(h, "pets", where), accessible=_bool(h, "accessible", where),
+        name=h.get("name") if isinstance(h.get("name"), str) else None,
+        offers=_strings(h, "offers", where),
+    )
+
+
+def _parse_request(data: Any) -> Request:
+    r = _obj(data, "a request")
+    where = f"request {r.get('id')}"
+    _need(r, ("id", "adults", "children", "gender", "lat", "lon", "earliest", "latest",
+              "nights", "priority"), where)
+    zones = r.get("avoid", [])
+    if not isinstance(zones, list):
+        raise InstanceError(f"{where}: avoid must be a list")
+    avoid = [_parse_zone(z, where) for z in zones]
+    exclude = r.get("exclude", [])
+    if not isinstance(exclude, list) or not all(isinstance(x, str) for x in exclude):
+        raise InstanceError(f"{where}: exclude must be a list of place ids")
+    return Request(
+        id=_str(r, "id", where), adults=_int(r, "adults", where),
+        children=_int(r, "children", where), gender=r["gender"],
+        lat=_num(r, "lat", where), lon=_num(r, "lon", where),
+        earliest=_int(r, "earliest", where), latest=_int(r, "latest", where),
+        nights=_int(r, "nights", where, 1), priority=r["priority"],
+        pets=_int(r, "pets", where) if "pets" in r else 0,
+        service_animal=_bool(r, "service_animal", where),
+        accessible=_bool(r, "accessible", where),
+        max_miles=_num(r, "max_miles", where, 0) if "max_miles" in r else None,
+        avoid=tuple(avoid), exclude=frozenset(exclude),
+        unplaced_cost=(_num(r, "unplaced_cost", where, 0)
+                       if "unplaced_cost" in r else None),
+        delay_cost=_num(r, "delay_cost", where, 0) if "delay_cost" in r else None,
+        needs=_strings(r, "needs", where),
+        max_moves=_int(r, "max_moves", where) if "max_moves" in r else 0,
+        move_cost=_num(r, "move_cost", where, 0) if "move_cost" in r else None,
+    )
+
+
+def _parse_zone(data: Any, where: str) -> Zone:
+    z = _obj(data, f"{where}: a danger zone")
+    return Zone(_num(z, "lat", f"{where}: danger zone"), _num(z, "lon", f"{where}: danger zone"),
+                _num(z, "miles", f"{where}: danger zone", 0))
+
+
+def _parse_fixed(data: Any) -> FixedStay:
+    f = _obj(data, "a fixed stay")
+    where = f"fixed stay {f.get('request')}"
+    _need(f, ("request", "resource", "check_in", "nights", "persons"), where)
+    return FixedStay(
+        request=str(f["request"]), resource=_str(f, "resource", where),
+        check_in=_int(f, "check_in", where, None), nights=_int(f, "nights", where, 1),
+        persons=_int(f, "persons", where, 1),
+        rooms=_int(f, "rooms", where) if "rooms" in f else None,
+        gender=f.get("gender"),
+    )
 
 
 def check_problem(p: Problem) -> None:
@@ -405,54 +408,66 @@ def check_problem(p: Problem) -> None:
         if s.id in places:
             raise InstanceError(f"{kind} {s.id}: id used twice")
         places[s.id] = s
-        _check_strings(s.offers, f"{kind} {s.id}: offers")
-        if isinstance(s, Shelter):
-            _check_nightly(s.beds, f"shelter {s.id}: beds", p.nights)
-        else:
-            _check_nightly(s.rooms, f"hotel {s.id}: rooms", p.nights)
-            _check_nightly(s.points, f"hotel {s.id}: points", p.nights)
-            if s.program not in programs:
-                raise InstanceError(f"hotel {s.id}: unknown program {s.program!r}")
-            if s.room_capacity < 1:
-                raise InstanceError(f"hotel {s.id}: room_capacity must be ≥ 1")
+        _check_place(s, kind, programs, p.nights)
     ids = set()
     for r in p.requests:
-        where = f"request {r.id}"
         if r.id in ids:
-            raise InstanceError(f"{where}: id used twice")
+            raise InstanceError(f"request {r.id}: id used twice")
         ids.add(r.id)
-        for name in ("adults", "children", "pets"):
-            if getattr(r, name) < 0:
-                raise InstanceError(f"{where}: {name} must be ≥ 0, got {getattr(r, name)}")
-        if r.persons < 1:
-            raise InstanceError(f"{where}: a party needs at least one person")
-        _check_strings(r.needs, f"{where}: needs")
-        if r.max_moves < 0:
-            raise InstanceError(f"{where}: max_moves must be ≥ 0, got {r.max_moves}")
-        if r.nights < 1:
-            raise InstanceError(f"{where}: nights must be ≥ 1, got {r.nights}")
-        if r.gender not in GENDERS:
-            raise InstanceError(f"{where}: gender must be one of {', '.join(GENDERS)}, "
-                                f"got {r.gender!r}")
-        if r.priority not in UNPLACED:
-            raise InstanceError(f"{where}: priority must be one of critical, high, normal, "
-                                f"got {r.priority!r}")
-        if not 0 <= r.earliest <= r.latest < p.nights:
-            raise InstanceError(f"{where}: check-in window [{r.earliest}, {r.latest}] is outside "
-                                f"the horizon (need 0 ≤ earliest ≤ latest < {p.nights})")
+        _check_request(r, p.nights)
     for f in p.fixed:
-        where = f"fixed stay {f.request}"
-        if f.resource not in places:
-            raise InstanceError(f"{where}: unknown resource {f.resource!r}")
-        if f.request in ids:
-            raise InstanceError(f"{where}: its id is also a pending request's id")
-        if f.nights < 1 or f.persons < 1:
-            raise InstanceError(f"{where}: nights and persons must be ≥ 1")
-        place = places[f.resource]
-        if isinstance(place, Shelter) and place.same_gender and f.gender not in GENDERS:
-            raise InstanceError(f"{where}: gender required at same_gender shelter {f.resource}")
-        if f.gender is not None and f.gender not in GENDERS:
-            raise InstanceError(f"{where}: gender must be one of {', '.join(GENDERS)}")
+        _check_fixed(f, places, ids)
+
+
+def _check_place(s: Place, kind: str, programs: set[str], horizon: int) -> None:
+    _check_strings(s.offers, f"{kind} {s.id}: offers")
+    if isinstance(s, Shelter):
+        _check_nightly(s.beds, f"shelter {s.id}: beds", horizon)
+        return
+    _check_nightly(s.rooms, f"hotel {s.id}: rooms", horizon)
+    _check_nightly(s.points, f"hotel {s.id}: points", horizon)
+    if s.program not in programs:
+        raise InstanceError(f"hotel {s.id}: unknown program {s.program!r}")
+    if s.room_capacity < 1:
+        raise InstanceError(f"hotel {s.id}: room_capacity must be ≥ 1")
+
+
+def _check_request(r: Request, horizon: int) -> None:
+    where = f"request {r.id}"
+    for name in ("adults", "children", "pets"):
+        if getattr(r, name) < 0:
+            raise InstanceError(f"{where}: {name} must be ≥ 0, got {getattr(r, name)}")
+    if r.persons < 1:
+        raise InstanceError(f"{where}: a party needs at least one person")
+    _check_strings(r.needs, f"{where}: needs")
+    if r.max_moves < 0:
+        raise InstanceError(f"{where}: max_moves must be ≥ 0, got {r.max_moves}")
+    if r.nights < 1:
+        raise InstanceError(f"{where}: nights must be ≥ 1, got {r.nights}")
+    if r.gender not in GENDERS:
+        raise InstanceError(f"{where}: gender must be one of {', '.join(GENDERS)}, "
+                            f"got {r.gender!r}")
+    if r.priority not in UNPLACED:
+        raise InstanceError(f"{where}: priority must be one of critical, high, normal, "
+                            f"got {r.priority!r}")
+    if not 0 <= r.earliest <= r.latest < horizon:
+        raise InstanceError(f"{where}: check-in window [{r.earliest}, {r.latest}] is outside "
+                            f"the horizon (need 0 ≤ earliest ≤ latest < {horizon})")
+
+
+def _check_fixed(f: FixedStay, places: dict[str, Place], ids: set[str]) -> None:
+    where = f"fixed stay {f.request}"
+    if f.resource not in places:
+        raise InstanceError(f"{where}: unknown resource {f.resource!r}")
+    if f.request in ids:
+        raise InstanceError(f"{where}: its id is also a pending request's id")
+    if f.nights < 1 or f.persons < 1:
+        raise InstanceError(f"{where}: nights and persons must be ≥ 1")
+    place = places[f.resource]
+    if isinstance(place, Shelter) and place.same_gender and f.gender not in GENDERS:
+        raise InstanceError(f"{where}: gender required at same_gender shelter {f.resource}")
+    if f.gender is not None and f.gender not in GENDERS:
+        raise InstanceError(f"{where}: gender must be one of {', '.join(GENDERS)}")
 
 
 def _check_strings(values: frozenset[str], where: str) -> None:
