@@ -1,6 +1,6 @@
 """A coordinator's day in pages: plan, approve, confirm, extend, check out, place by hand."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -98,6 +98,19 @@ def test_placing_by_hand_checks_the_same_rules(coordinator_client, world):
     assert placed.status_code == 302
     booking = db.session.scalar(select(Booking))
     assert booking.state is BookingState.APPROVED and booking.hotel_id == hotel.id
+
+
+def test_placing_by_hand_beyond_the_planners_horizon_is_refused_at_the_date(
+        coordinator_client, world):
+    mother, hotel = world["mother"], world["hotel"]
+    too_far = mother.earliest + timedelta(days=200)
+    refused = coordinator_client.post(f"/requests/{mother.id}/place", data={
+        "place": f"hotel:{hotel.id}", "check_in": too_far.isoformat(), "nights": "3"})
+    assert refused.status_code == 400
+    assert "The check-in must be between today" in refused.text
+    # Said under the check-in field (after it in the page), not under the place.
+    assert "The check-in must be" in refused.text.split('name="check_in"', 1)[1]
+    assert db.session.scalar(select(Booking)) is None
 
 
 def test_manual_placement_refuses_closed_or_unknown_places(coordinator_client, world):

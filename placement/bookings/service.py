@@ -43,6 +43,15 @@ class RulesBroken(BookingConflict):
     """The stay breaks one of the place's rules (not a race: the same answer every time)."""
 
 
+class DatesOutOfRange(RulesBroken):
+    """The check-in or the number of nights is outside what the app plans (a form field's
+    error rather than the place's)."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
 def _lock_request(session: Session, request_id: int) -> HousingRequest:
     """The first lock of every path that changes a request's stays (see `_lock`)."""
     request = session.scalar(
@@ -192,10 +201,11 @@ def place_by_hand(session: Session, request: HousingRequest, place: Shelter | Ho
     """
     last = today + timedelta(days=MAX_HORIZON_NIGHTS - 1)
     if not today <= check_in <= last:
-        raise RulesBroken(f"The check-in must be between today ({day_label(today, today.year)})"
-                          f" and {day_label(last, today.year)}.")
+        raise DatesOutOfRange(f"The check-in must be between today "
+                              f"({day_label(today, today.year)}) and "
+                              f"{day_label(last, today.year)}.", "check_in")
     if not 1 <= nights <= MAX_HORIZON_NIGHTS:
-        raise RulesBroken(f"A stay is 1 to {MAX_HORIZON_NIGHTS} nights.")
+        raise DatesOutOfRange(f"A stay is 1 to {MAX_HORIZON_NIGHTS} nights.", "nights")
     _lock_request(session, request.id)
     _refuse_unless_pending(session, request)
     is_hotel = isinstance(place, Hotel)

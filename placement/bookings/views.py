@@ -129,7 +129,8 @@ def place_by_hand(request_id: int):
                 db.session, housing_request, place, form.check_in.data, form.nights.data,
                 current_user.id, request_today(housing_request), rule_check)
         except service.BookingConflict as error:
-            form.place.errors = [str(error)]
+            field = getattr(form, getattr(error, "field", "place"))
+            field.errors = [*field.errors, str(error)]
             status = 400 if isinstance(error, service.RulesBroken) else 409
         else:
             tell_advocate_placed(booking)
