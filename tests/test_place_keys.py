@@ -45,15 +45,16 @@ def test_a_booking_an_exclusion_or_a_rejection_is_at_its_one_place():
 
 def test_a_stored_problem_loses_only_the_purged_requests_details_and_is_not_edited_in_place():
     stored = {"start": "2026-05-01", "requests": [
-        {"id": "R1", "lat": 38.9, "lon": -77.0, "avoid": [{"lat": 1, "lon": 2, "miles": 5}]},
-        {"id": "R2", "lat": 40.7, "lon": -74.0, "avoid": []},
+        {"id": "R1", "lat": 38.9, "lon": -77.0, "avoid": [{"lat": 1, "lon": 2, "miles": 5}],
+         "needs": ["lang:es"]},
+        {"id": "R2", "lat": 40.7, "lon": -74.0, "avoid": [], "needs": ["lang:es"]},
     ]}
     before = repr(stored)
     scrubbed = scrub_stored_problem(stored, [1])
     assert repr(stored) == before
     assert scrubbed == {"start": "2026-05-01", "requests": [
-        {"id": "R1", "lat": None, "lon": None, "avoid": []},
-        {"id": "R2", "lat": 40.7, "lon": -74.0, "avoid": []},
+        {"id": "R1", "lat": None, "lon": None, "avoid": [], "needs": []},
+        {"id": "R2", "lat": 40.7, "lon": -74.0, "avoid": [], "needs": ["lang:es"]},
     ]}
     assert scrub_stored_problem(scrubbed, [1]) is None  # nothing left to scrub
     assert scrub_stored_problem(stored, [3]) is None
