@@ -8,6 +8,7 @@ import-linter contracts in pyproject.toml ([tool.importlinter]).
 - no import cycles in placement, between its packages or between the modules of one.
 """
 
+import logging
 import sys
 from pathlib import Path
 
@@ -18,6 +19,11 @@ PYPROJECT = Path(__file__).resolve().parent.parent / "pyproject.toml"
 
 def test_the_import_contracts_hold(monkeypatch, capsys):
     monkeypatch.setattr(sys, "path", list(sys.path))  # lint_imports adds the working folder
+    # lint_imports configures logging with dictConfig, which disables every logger it does
+    # not name (the app's among them) for the rest of the session: put them back after.
+    for logger in logging.Logger.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger):
+            monkeypatch.setattr(logger, "disabled", logger.disabled)
     passed = lint_imports(str(PYPROJECT), no_cache=True, no_logo=True) == 0
     report = capsys.readouterr().out
     assert passed, report
