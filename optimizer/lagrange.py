@@ -276,8 +276,8 @@ def fix(opts: Options, group: list[int], p: Prices, upper: int,
         rest = total - mins[i]
         mine = keep.get(i)
         req_opts = opts.by_request[i]
-        kept = tuple(o for o, c in zip(req_opts, tilde[i], strict=True)
-                     if rest + c < limit or o is mine)
+        kept = [o for o, c in zip(req_opts, tilde[i], strict=True)
+                if rest + c < limit or o is mine]
         if len(kept) < len(req_opts):
             dropped += len(req_opts) - len(kept)
             opts.by_request[i] = kept

@@ -65,7 +65,7 @@ def restrict(opts: Options, current: dict[int, Option], freed: set[int],
             free[o.place][n] -= o.amount
             if o.gender_row:
                 genders.setdefault((o.place, n), set()).add(requests[i].gender)
-    by_request: list[tuple[Option, ...]] = [() for _ in requests]
+    by_request: list[list[Option]] = [[] for _ in requests]
     for i in freed:
         g = requests[i].gender
         keep = []
@@ -83,7 +83,7 @@ def restrict(opts: Options, current: dict[int, Option], freed: set[int],
         mine = current.get(i)
         if mine is not None and mine not in keep:
             keep.append(mine)
-        by_request[i] = tuple(keep)
+        by_request[i] = keep
     sub = Options(opts.problem, by_request, free, genders, balance)
     _binding(sub)
     return sub

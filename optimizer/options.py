@@ -5,9 +5,10 @@ An `Option` is one (request, place, check-in). Its cost is in thousandths, exact
 rounding, so the model's objective equals the checker's cost. Pruning is *safe*: an option is
 dropped only when some optimal plan never needs it (see `prune_dominated`).
 
-A request's options are a tuple, never changed: pruning stores a new tuple. So option sets
-can share them (a copy costs one list of references), and what is cached per request
-(`_summary`) holds exactly while the same tuple is there.
+A request's list of options is never changed once stored: pruning stores a new list. So
+option sets can share them (a copy costs one list of references), and what is cached per
+request (`_summary`) holds exactly while the same list is there. (Lists, not tuples: on
+national-1 tuples made building the options 15% slower, measured A/B.)
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Options:
     """Options per request plus the constraints that can actually bind."""
 
     problem: Problem
-    by_request: list[tuple[Option, ...]]  # per request, sorted by cost
+    by_request: list[list[Option]]  # per request, sorted by cost; never changed in place
     free: dict[str, list[int]]  # what fixed stays leave, clipped at 0
     fixed_genders: dict[Row, set[str]]
     balance: dict[str, int] = field(default_factory=dict)  # points each program may spend
@@ -62,7 +63,7 @@ class Options:
     summaries: dict[int, tuple] = field(default_factory=dict, repr=False)  # see `_summary`
 
     def copy(self) -> Options:
-        """An option set that prunes and rebinds apart from this one (the tuples of options,
+        """An option set that prunes and rebinds apart from this one (the lists of options,
         the capacities and the cached summaries are shared: none of them is ever changed)."""
         return Options(self.problem, list(self.by_request), self.free, self.fixed_genders,
                        self.balance, set(self.cap_rows), set(self.gender_rows),
@@ -160,7 +161,7 @@ def build_options(problem: Problem, prune: bool = True) -> Options:
     free = {k: [max(0, v) for v in vals] for k, vals in left.items()}
     table = PlaceTable([*problem.shelters, *problem.hotels])
     balance = problem.balance
-    by_request: list[tuple[Option, ...]] = []
+    by_request: list[list[Option]] = []
     generated = 0
     short: dict[tuple[str, int], list[int]] = {}  # prefix counts of nights with < amount free
     # Per place: (is hotel, same_gender shelter, program, prefix sums of points or None).
@@ -196,7 +197,7 @@ def build_options(problem: Problem, prune: bool = True) -> Options:
                 opts.append(Option(i, p.id, s, c, amount, s, last, points, program,
                                    same_gender))
         opts.sort(key=lambda o: (o.cost, o.place, o.check_in))
-        by_request.append(tuple(opts))
+        by_request.append(opts)
     result = Options(problem, by_request, free, fixed_genders, dict(balance))
     result.stats["generated"] = generated
     result.stats["feasible_alone"] = sum(len(o) for o in by_request)
@@ -250,11 +251,11 @@ def _binding(opts: Options) -> None:
     opts.programs = {prog for prog, s in spend.items() if s > opts.balance[prog]}
 
 
-def _summary(opts: Options, i: int, req_opts: tuple[Option, ...]
+def _summary(opts: Options, i: int, req_opts: list[Option]
              ) -> tuple[list[tuple[str, int, int, int, bool]], list[tuple[str, int]]]:
     """Request i's spans per place (see `_spans`, with whether the place is same_gender) and
-    its dearest points per program, cached while request i has the same tuple of options
-    (the cache holds the tuple, so its identity is never reused)."""
+    its dearest points per program, cached while request i has the same list of options
+    (never changed in place; the cache holds the list, so its identity is never reused)."""
     hit = opts.summaries.get(i)
     if hit is not None and hit[0] is req_opts:
         return hit[1], hit[2]
@@ -270,7 +271,7 @@ def _summary(opts: Options, i: int, req_opts: tuple[Option, ...]
     return spans, tops
 
 
-def _spans(req_opts: tuple[Option, ...]) -> dict[str, list[int]]:
+def _spans(req_opts: list[Option]) -> dict[str, list[int]]:
     """Per place, the nights [first, last) any of a request's options there covers, and its
     amount there: at most that much on each of those nights (a safe overestimate)."""
     span: dict[str, list[int]] = {}
@@ -512,7 +513,7 @@ def prune_requests(opts: Options, requests: Iterable[int], gap: int,
             continue
         best = min(unplaced[i], req_opts[0].cost)
         mine = keep.get(i)
-        kept = tuple(o for o in req_opts if o.cost - best <= gap or o is mine)
+        kept = [o for o in req_opts if o.cost - best <= gap or o is mine]
         if len(kept) < len(req_opts):
             dropped += len(req_opts) - len(kept)
             opts.by_request[i] = kept
@@ -538,7 +539,7 @@ def restricted(opts: Options, group: list[int], gap: int) -> Options:
         req_opts = opts.by_request[i]
         if req_opts:
             best = min(unplaced[i], req_opts[0].cost)
-            copy.by_request[i] = tuple(o for o in req_opts if o.cost - best <= gap)
+            copy.by_request[i] = [o for o in req_opts if o.cost - best <= gap]
     rebind(copy, group)
     prune_dominated(copy, group)
     return copy

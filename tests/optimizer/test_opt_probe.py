@@ -47,8 +47,8 @@ def test_rebind_keeps_every_row_a_full_recount_finds_binding(name, factor):
     for g in groups:
         for i in g:
             req_opts = opts.by_request[i]
-            opts.by_request[i] = req_opts[:1] + tuple(o for o in req_opts[1:]
-                                                      if rng.random() < 0.2)
+            opts.by_request[i] = req_opts[:1] + [o for o in req_opts[1:]
+                                                 if rng.random() < 0.2]
         freed += rebind(opts, g)
         fresh = copy.copy(opts)
         _binding(fresh)
@@ -76,7 +76,7 @@ def test_rebind_of_one_component_leaves_anothers_rows_at_the_same_place_alone():
     rows_b = {("S1", n) for n in range(8, 11)}
     assert rows_b <= _binding_rows(opts)
     a2 = first[1]  # one of the first pair gives up the contested bed: it is A1's alone
-    opts.by_request[a2] = tuple(o for o in opts.by_request[a2] if o.place != "S1")
+    opts.by_request[a2] = [o for o in opts.by_request[a2] if o.place != "S1"]
     assert rebind(opts, first) > 0
     assert not {("S1", n) for n in range(0, 3)} & _binding_rows(opts)
     assert rows_b <= _binding_rows(opts)

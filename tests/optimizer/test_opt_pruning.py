@@ -48,7 +48,7 @@ def test_tight_balances_make_the_relaxation_fail_and_the_exact_phase_repair_it()
 
 
 def _state(opts) -> tuple:
-    return (list(opts.by_request), set(opts.cap_rows), set(opts.gender_rows),
+    return ([(id(o), tuple(o)) for o in opts.by_request], set(opts.cap_rows), set(opts.gender_rows),
             set(opts.programs), set(opts.forced), {k: list(v) for k, v in opts.binding.items()})
 
 
