@@ -18,11 +18,6 @@ def _reason(help_text: str = "") -> StringField:
                        validators=[DataRequired(message="Say why."), Length(max=300)])
 
 
-class ReasonForm(FlaskForm):
-    reason = _reason()
-    submit = SubmitField("Send")
-
-
 class ActionForm(FlaskForm):
     """The form a booking action posts. Its fields' descriptions are their help texts."""
 

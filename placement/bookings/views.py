@@ -23,8 +23,11 @@ from ..auth.models import Role, User
 from ..errors import render_error
 from ..extensions import db
 from ..places import picker
+from ..requests import states as request_states
+from ..requests.forms import WithdrawForm
 from ..requests.models import HousingRequest
 from ..requests.service import local_today
+from ..requests.views import own_request, render_request
 from ..web import safe_local_path
 from . import service
 from .actions import ACTIONS, REFUSALS, Context, done_message, offered, take
@@ -140,6 +143,28 @@ def place_by_hand(request_id: int):
         status = 400
     return render_template("bookings/place.html", form=form, r=housing_request,
                            chosen=chosen), status
+
+
+
+@bp.route("/requests/<int:request_id>/withdraw", methods=["POST"])
+@roles(Role.ADVOCATE, Role.COORDINATOR)
+def withdraw_request(request_id: int):
+    """No place is needed any more: the request leaves the queue for good, and its open
+    proposals with it (which is why this page lives with the bookings)."""
+    housing_request = own_request(request_id)
+    form = WithdrawForm()
+    if not form.validate_on_submit():
+        return render_request(housing_request, form, 400)
+    try:
+        service.withdraw_request(db.session, housing_request, current_user.id,
+                                 form.reason.data)
+    except (service.BookingConflict, request_states.RequestTransitionNotAllowed) as error:
+        db.session.rollback()  # refused, though the answer is a redirect: nothing is kept
+        flash(str(error), "danger")
+    else:
+        flash(f"Request {housing_request.case_code} withdrawn: it will not be planned again.",
+              "success")
+    return redirect(url_for("requests.show", request_id=request_id), 303)
 
 
 @bp.route("/tape")

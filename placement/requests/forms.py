@@ -14,7 +14,14 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from partners.geo import LocationNotFound, locate
 
@@ -106,3 +113,11 @@ class RequestForm(FlaskForm):
             raise ValidationError("The latest arrival comes before the earliest.")
         if error := self._window_error("latest"):
             raise ValidationError(error)
+
+
+class WithdrawForm(FlaskForm):
+    """The advocate (or a coordinator) says no place is needed any more, and why."""
+
+    reason = StringField("Reason", validators=[DataRequired(message="Say why."),
+                                               Length(max=300)])
+    submit = SubmitField("Send")

@@ -18,8 +18,6 @@ from partners.places import Hotel, Shelter
 from .. import audit, hooks, notify
 from ..auth.access import roles
 from ..auth.models import Role
-from ..bookings.forms import ReasonForm
-from ..bookings.service import BookingConflict, withdraw_request
 from ..crypto import decrypt_note
 from ..database import after_commit, keep_on_refusal, writes
 from ..extensions import csrf, db
@@ -27,7 +25,7 @@ from ..places import picker
 from ..web import parse_id
 from . import rejections
 from . import states as request_states
-from .forms import RequestForm
+from .forms import RequestForm, WithdrawForm
 from .models import Gender, HousingRequest, PlaceRejection, Priority
 from .service import RequestDetails, RequestError, arrival_window, file_request, local_today
 
@@ -145,10 +143,10 @@ def show(request_id: int):
         current_app.logger.warning("record denied: user %s to request %s", current_user.id,
                                    request_id)
         abort(404)
-    return render_request(housing_request, ReasonForm())
+    return render_request(housing_request, WithdrawForm())
 
 
-def render_request(housing_request: HousingRequest, withdraw_form: ReasonForm,
+def render_request(housing_request: HousingRequest, withdraw_form: WithdrawForm,
                    status: int = 200):
     note = decrypt_note(housing_request.note_encrypted)
     # Every read of a request's details is on the record, a refused form's page included.
@@ -206,22 +204,3 @@ def undo_rejection(request_id: int):
         return back
     flash("Undone: the planner may propose that place for this request again.", "success")
     return back
-
-
-@bp.route("/<int:request_id>/withdraw", methods=["POST"])
-@roles(Role.ADVOCATE, Role.COORDINATOR)
-def withdraw(request_id: int):
-    """No place is needed any more: the request leaves the queue for good."""
-    housing_request = own_request(request_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return render_request(housing_request, form, 400)
-    try:
-        withdraw_request(db.session, housing_request, current_user.id, form.reason.data)
-    except (BookingConflict, request_states.RequestTransitionNotAllowed) as error:
-        db.session.rollback()  # refused, though the answer is a redirect: nothing is kept
-        flash(str(error), "danger")
-    else:
-        flash(f"Request {housing_request.case_code} withdrawn: it will not be planned again.",
-              "success")
-    return redirect(url_for("requests.show", request_id=request_id), 303)
