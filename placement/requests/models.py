@@ -142,10 +142,10 @@ class DangerZone(Base):
     request: Mapped[HousingRequest] = relationship(back_populates="danger_zones")
 
 
-class Exclusion(Base):
-    """A place this request must not use (known to the trafficker, for example)."""
+class AtOnePlace:
+    """A row about this request and exactly one place, a shelter or a hotel (an exclusion,
+    a rejection). The check is the database's, so no path can store both or neither."""
 
-    __tablename__ = "request_exclusion"
     __table_args__ = (
         CheckConstraint(
             "(shelter_id IS NULL) <> (hotel_id IS NULL)", name="exactly_one_place"
@@ -159,32 +159,22 @@ class Exclusion(Base):
     shelter_id: Mapped[int | None] = mapped_column(ForeignKey("shelter.id", ondelete="CASCADE"))
     hotel_id: Mapped[int | None] = mapped_column(ForeignKey("hotel.id", ondelete="CASCADE"))
 
+
+class Exclusion(AtOnePlace, Base):
+    """A place this request must not use (known to the trafficker, for example)."""
+
+    __tablename__ = "request_exclusion"
+
     request: Mapped[HousingRequest] = relationship(back_populates="exclusions")
 
-    @property
-    def place_key(self) -> str:
-        return f"shelter:{self.shelter_id}" if self.shelter_id else f"hotel:{self.hotel_id}"
 
-
-class PlaceRejection(Base):
+class PlaceRejection(AtOnePlace, Base):
     """A coordinator's "no" to a place for this request (a rejected proposal, a cancelled
     stay): the planner never proposes that place for it again, on any date, until a
     coordinator undoes it. Kept apart from the advocate's exclusions (a different reason,
     a different person, undoable)."""
 
     __tablename__ = "place_rejection"
-    __table_args__ = (
-        CheckConstraint(
-            "(shelter_id IS NULL) <> (hotel_id IS NULL)", name="exactly_one_place"
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(
-        ForeignKey("housing_request.id", ondelete="CASCADE"), index=True
-    )
-    shelter_id: Mapped[int | None] = mapped_column(ForeignKey("shelter.id", ondelete="CASCADE"))
-    hotel_id: Mapped[int | None] = mapped_column(ForeignKey("hotel.id", ondelete="CASCADE"))
     # The proposal or stay that was turned down (None when made some other way).
     booking_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id", ondelete="SET NULL"))
     reason: Mapped[str] = mapped_column(String(300))
