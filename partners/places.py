@@ -106,6 +106,7 @@ class Shelter(Located, Base):
         CheckConstraint("capacity >= 0", name="capacity_not_negative"),
         CheckConstraint("max_stay IS NULL OR max_stay >= 1", name="max_stay_positive"),
         CheckConstraint("staff_link_version >= 0", name="staff_link_version_not_negative"),
+        CheckConstraint("hold_hours IS NULL OR hold_hours > 0", name="hold_hours_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -120,7 +121,11 @@ class Shelter(Located, Base):
     capacity: Mapped[int] = mapped_column(default=0)
     confidential: Mapped[bool] = mapped_column(default=True)
     address: Mapped[str | None] = mapped_column(String(300))  # shown to coordinators only
-    intake_contact: Mapped[str | None] = mapped_column(String(300))
+    intake_contact: Mapped[str | None] = mapped_column(String(300))  # the intake phone
+    # What the advocate tells the caller: where and how the person is met, what to bring.
+    intake_instructions: Mapped[str | None] = mapped_column(String(500))
+    # How long an approved stay waits for the shelter's yes or no (None: HOLD_HOURS).
+    hold_hours: Mapped[float | None]
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # When shelter staff (or a coordinator on their behalf) last confirmed the numbers.
@@ -223,6 +228,9 @@ class Hotel(Located, Base):
     # Rooms a night the organization may book here (an agreement with the hotel).
     rooms_per_night: Mapped[int] = mapped_column(default=1)
     standard_points: Mapped[int]  # points per room-night, unless a night says otherwise
+    address: Mapped[str | None] = mapped_column(String(300))  # a hotel's is public
+    intake_contact: Mapped[str | None] = mapped_column(String(300))  # the front desk
+    intake_instructions: Mapped[str | None] = mapped_column(String(500))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

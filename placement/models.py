@@ -6,12 +6,13 @@ from .audit import AuditEvent
 from .auth.models import User
 from .auth.throttle import LoginFailure
 from .bookings.models import Booking
-from .jobs.models import JobRun
+from .inbox import InboxMessage
+from .jobs.models import Alert, JobRun
 from .planning.models import PlanRun
 from .requests.models import DangerZone, Exclusion, HousingRequest
 
 __all__ = [
-    "AuditEvent", "Booking", "JobRun", "LoginFailure", "PlanRun",
+    "Alert", "AuditEvent", "Booking", "InboxMessage", "JobRun", "LoginFailure", "PlanRun",
     "DangerZone", "Donor", "Exclusion", "Hotel", "HousingRequest", "LoyaltyProgram", "PointsLot",
     "Shelter", "User",
 ]

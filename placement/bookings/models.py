@@ -51,6 +51,8 @@ class Booking(Base):
     )
     confirmation: Mapped[str | None] = mapped_column(String(100))
     reason: Mapped[str | None] = mapped_column(String(300))  # rejection or cancellation
+    # The same as a structured code for the reports (a place's decline: "no_bed"...).
+    reason_code: Mapped[str | None] = mapped_column(String(30))
     approved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -100,6 +100,7 @@ class HousingRequest(Base):
     note_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     # Why the request was withdrawn or closed (a short reason; never case details).
     status_reason: Mapped[str | None] = mapped_column(String(300))
+    status_reason_code: Mapped[str | None] = mapped_column(String(30))  # for the reports
     # The planner's last word on why this request could not be placed, for the advocate.
     unplaced_reason: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
