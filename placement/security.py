@@ -12,7 +12,7 @@
 import hashlib
 import time
 
-from flask import Flask, flash, redirect, request, session, url_for
+from flask import Flask, current_app, flash, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 
@@ -58,15 +58,30 @@ def idle_limit_seconds(app: Flask) -> int:
     return int(minutes * 60)
 
 
+def passive(view):
+    """A view a page calls by itself (a status poll): it is not the person's activity, so
+    it never extends the idle sign-out, and a session that has ended answers 401, not a
+    redirect to the sign-in page."""
+    view.passive = True
+    return view
+
+
+def is_passive() -> bool:
+    view = current_app.view_functions.get(request.endpoint or "")
+    return getattr(view, "passive", False)
+
+
 def enforce_session_lifetime(app: Flask):
     """Runs before the role check: an expired session is signed out first."""
     if request.endpoint in ("static", "bootstrap.static") or not current_user.is_authenticated:
         return None
     now = int(time.time())
-    started = session.setdefault("started_at", now)
+    started = session.get("started_at", now)
     last_seen = session.get("last_seen", now)
     too_idle = now - last_seen > idle_limit_seconds(app)
     too_old = now - started > app.config["SESSION_ABSOLUTE_HOURS"] * 3600
+    if is_passive():  # a poll: neither activity nor a page to send to the sign-in
+        return ({"signed_out": True}, 401) if too_idle or too_old else None
     if too_idle or too_old:
         logout_user()
         session.clear()
@@ -75,6 +90,7 @@ def enforce_session_lifetime(app: Flask):
         if request.method == "GET":
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
         return redirect(url_for("auth.login"))
+    session["started_at"] = started
     session["last_seen"] = now
     return None
 
