@@ -85,3 +85,11 @@ def request_unplaced(advocate_email: str, case_code: str, request_id: int) -> No
         f"The planner could not place request {case_code}. The reason is on the request's "
         f"page: {_link('requests.show', request_id=request_id)}\n",
     )
+
+
+def case_news(recipients: list[str], case_code: str, sentence: str, endpoint: str,
+              **values) -> None:
+    """One event on a case (a place said yes or no...): the case code, a fixed sentence and
+    a link, nothing else."""
+    queue(recipients, f"{case_code}: {sentence}",
+          f"{case_code}: {sentence}.\n\nOpen it: {_link(endpoint, **values)}\n")
