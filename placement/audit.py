@@ -149,13 +149,16 @@ def record(session: Session, actor_id: int | None, action: str, subject: str, su
 # CLI, jobs): which record, what kind of change, and which fields, never the values.
 # Bookings and requests write richer events of their own (their state changes).
 AUDITED = frozenset({"user", "shelter", "hotel", "loyalty_program", "donor", "points_lot",
-                     "shelter_night", "hotel_night"})
+                     "shelter_night", "hotel_night", "need"})
 QUIET_FIELDS = frozenset({"last_login_at", "totp_last_step", "updated_at"})
 
 
 def _changed_fields(instance) -> list[str]:
+    """Its columns that changed, and its many-to-many sets (a place's offers are its own
+    fields, kept in an association table)."""
     state = inspect(instance)
-    return sorted(attr.key for attr in state.mapper.column_attrs
+    owned = [rel for rel in state.mapper.relationships if rel.secondary is not None]
+    return sorted(attr.key for attr in [*state.mapper.column_attrs, *owned]
                   if attr.key not in QUIET_FIELDS
                   and state.attrs[attr.key].history.has_changes())
 
