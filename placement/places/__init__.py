@@ -27,4 +27,4 @@ def time_ago(moment: datetime | None, now: datetime | None = None) -> str:
 
 bp.add_app_template_filter(night_label, "night")
 
-from . import hotels, picker, programs, shelters, transfer  # noqa: E402, F401  (routes on bp)
+from . import hotels, offers, picker, programs, shelters, transfer  # noqa: E402, F401  (routes on bp)

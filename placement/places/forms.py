@@ -6,6 +6,7 @@ from wtforms import (
     BooleanField,
     IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -20,9 +21,11 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from partners.availability import MAX_RANGE_NIGHTS
 from partners.geo import Location, LocationNotFound, locate
+from partners.needs import Need
 from partners.places import Policy
 
 from ..web import DateField
@@ -42,7 +45,35 @@ class LocatedForm(FlaskForm):
             raise ValidationError(str(error)) from None
 
 
-class ShelterForm(LocatedForm):
+class OffersField(SelectMultipleField):
+    """The needs a place offers, one checkbox each; takes the place's own needs (an edit)
+    or codes (a new place's defaults)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def process_data(self, value) -> None:
+        super().process_data([getattr(need, "code", need) for need in value or ()])
+
+
+class PlaceForm(LocatedForm):
+    offers = OffersField("What it offers", invalid_choice_message=(
+        "'%(value)s' is not among the needs this place may offer."))
+    needs: dict[str, Need]
+
+    def offering(self, needs: list[Need]) -> "PlaceForm":
+        """The needs this form offers to tick (see places/offers.py: offer_choices)."""
+        self.needs = {need.code: need for need in needs}
+        self.offers.choices = [(need.code, need.label) for need in needs]
+        return self
+
+    def apply_offers(self, place) -> None:
+        chosen = {self.needs[code] for code in self.offers.data or ()}
+        if chosen != place.offers:  # an unchanged set is no edit on the audit log
+            place.offers = chosen
+
+
+class ShelterForm(PlaceForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     policy = SelectField("Who it takes", choices=POLICY_CHOICES, validators=[DataRequired()])
     accepts_nonbinary = BooleanField("Takes nonbinary guests")
@@ -69,9 +100,10 @@ class ShelterForm(LocatedForm):
         shelter.name = self.name.data.strip()
         shelter.policy = Policy(self.policy.data)
         shelter.move_to(self.located)
+        self.apply_offers(shelter)
 
 
-class HotelForm(LocatedForm):
+class HotelForm(PlaceForm):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     program_id = SelectField("Loyalty program", coerce=int, validators=[DataRequired()])
     room_capacity = IntegerField("Persons per room", validators=[InputRequired(),
@@ -93,6 +125,7 @@ class HotelForm(LocatedForm):
             setattr(hotel, name, getattr(self, name).data)
         hotel.name = self.name.data.strip()
         hotel.move_to(self.located)
+        self.apply_offers(hotel)
 
 
 class RangeForm(FlaskForm):

@@ -16,6 +16,7 @@ from partners.availability import (
     set_hotel_nights,
 )
 from partners.base import utcnow
+from partners.needs import HOTEL, default_offer_codes
 from partners.places import Hotel
 from partners.points import LoyaltyProgram
 
@@ -25,6 +26,7 @@ from ..extensions import db
 from ..web import page_number
 from . import bp
 from .forms import HotelForm, HotelNightsForm
+from .offers import grouped, offer_choices, offer_defaults
 
 DAYS_SHOWN = 14
 PER_PAGE = 100
@@ -69,6 +71,7 @@ def render_hotel(hotel: Hotel, status: int = 200, nights_form=None):
         "places/hotel.html", hotel=hotel, nights=nights, today=today,
         exceptions=hotel_exceptions(db.session, hotel, today),
         nights_form=nights_form or HotelNightsForm(first=today, last=today),
+        offers=grouped(hotel.offers),
     ), status
 
 
@@ -81,8 +84,9 @@ def hotel(hotel_id: int):
 @bp.route("/hotels/new", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def new_hotel():
-    form = HotelForm(data={"room_capacity": 2, "rooms_per_night": 1, "active": True}
-                     if request.method == "GET" else None)
+    form = HotelForm(data={"room_capacity": 2, "rooms_per_night": 1, "active": True,
+                           "offers": default_offer_codes(HOTEL)}
+                     if request.method == "GET" else None).offering(offer_choices(HOTEL))
     form.program_id.choices = program_choices()
     if form.validate_on_submit():
         hotel = Hotel()
@@ -91,8 +95,7 @@ def new_hotel():
         db.session.flush()  # its id, for the address below
         flash(f"Added {hotel.name}.", "success")
         return redirect(url_for("places.hotel", hotel_id=hotel.id))
-    return render_template("places/hotel_form.html", form=form, hotel=None), \
-        400 if form.errors else 200
+    return render_form(form, None)
 
 
 @bp.route("/hotels/<int:hotel_id>/edit", methods=["GET", "POST"])
@@ -101,13 +104,23 @@ def edit_hotel(hotel_id: int):
     hotel = get_hotel_or_404(hotel_id)
     form = HotelForm(obj=hotel if request.method == "GET" else None,
                      data={"location": hotel.location_text} if request.method == "GET" else None)
+    form.offering(offer_choices(HOTEL, hotel.offers))
     form.program_id.choices = program_choices()
     if form.validate_on_submit():
         form.apply_to(hotel)
         flash(f"Saved {hotel.name}.", "success")
         return redirect(url_for("places.hotel", hotel_id=hotel.id))
-    return render_template("places/hotel_form.html", form=form, hotel=hotel), \
-        400 if form.errors else 200
+    return render_form(form, hotel)
+
+
+def render_form(form: HotelForm, hotel: Hotel | None):
+    """The form, with its offers in reading groups; a new hotel's follow whether it allows
+    pets until the coordinator changes them."""
+    return render_template(
+        "places/hotel_form.html", form=form, hotel=hotel,
+        offer_groups=grouped(form.needs.values()),
+        offer_defaults=None if hotel else offer_defaults(HOTEL),
+    ), 400 if form.errors else 200
 
 
 @bp.route("/hotels/<int:hotel_id>/nights", methods=["POST"])

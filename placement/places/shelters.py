@@ -27,7 +27,8 @@ from partners.availability import (
     shelter_nights,
 )
 from partners.base import utcnow
-from partners.places import Shelter
+from partners.needs import SHELTER, default_offer_codes
+from partners.places import Policy, Shelter
 
 from ..auth.access import roles
 from ..auth.forms import ConfirmForm
@@ -36,6 +37,7 @@ from ..extensions import db
 from ..web import page_number
 from . import bp
 from .forms import FreeBedsForm, ShelterForm, ShelterNightsForm
+from .offers import grouped, offer_choices, offer_defaults
 from .tokens import link_expires_at, staff_token
 
 DAYS_SHOWN = 14
@@ -109,7 +111,7 @@ def render_shelter(shelter: Shelter, status: int = 200, nights_form=None, report
         changes=capacity_changes(db.session, shelter, today),
         staff_url=url_for("report.staff_report", token=staff_token(shelter), _external=True)
         if shelter.staff_link_issued_at else None,
-        link_expires=link_expires_at(shelter),
+        link_expires=link_expires_at(shelter), offers=grouped(shelter.offers),
     ), status
 
 
@@ -122,8 +124,11 @@ def shelter(shelter_id: int):
 @bp.route("/shelters/new", methods=["GET", "POST"])
 @roles(Role.COORDINATOR)
 def new_shelter():
-    form = ShelterForm(data={"capacity": 0, "confidential": True, "active": True}
-                       if request.method == "GET" else None)
+    first_policy = next(iter(Policy)).value  # what the form shows first
+    form = ShelterForm(data={"capacity": 0, "confidential": True, "active": True,
+                             "policy": first_policy,
+                             "offers": default_offer_codes(SHELTER, first_policy)}
+                       if request.method == "GET" else None).offering(offer_choices(SHELTER))
     if form.validate_on_submit():
         shelter = Shelter()
         form.apply_to(shelter)
@@ -132,8 +137,7 @@ def new_shelter():
         flash(f"Added {shelter.name}. Issue its staff link so its staff can report beds.",
               "success")
         return redirect(url_for("places.shelter", shelter_id=shelter.id))
-    return render_template("places/shelter_form.html", form=form, shelter=None), \
-        400 if form.errors else 200
+    return render_form(form, None)
 
 
 @bp.route("/shelters/<int:shelter_id>/edit", methods=["GET", "POST"])
@@ -143,13 +147,23 @@ def edit_shelter(shelter_id: int):
     form = ShelterForm(obj=shelter if request.method == "GET" else None,
                        data={"location": shelter.location_text, "policy": shelter.policy.value}
                        if request.method == "GET" else None)
+    form.offering(offer_choices(SHELTER, shelter.offers))
     if form.validate_on_submit():
         form.apply_to(shelter)
         flash(f"Saved {shelter.name}.", "success")
         warn_if_oversubscribed(shelter)
         return redirect(url_for("places.shelter", shelter_id=shelter.id))
-    return render_template("places/shelter_form.html", form=form, shelter=shelter), \
-        400 if form.errors else 200
+    return render_form(form, shelter)
+
+
+def render_form(form: ShelterForm, shelter: Shelter | None):
+    """The form, with its offers in reading groups; a new shelter's follow its policy and
+    pets until the coordinator changes them."""
+    return render_template(
+        "places/shelter_form.html", form=form, shelter=shelter,
+        offer_groups=grouped(form.needs.values()),
+        offer_defaults=None if shelter else offer_defaults(SHELTER),
+    ), 400 if form.errors else 200
 
 
 def warn_if_oversubscribed(shelter: Shelter, nights=None) -> None:
