@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .bookings.views import bp as bookings_bp
     from .donors.views import bp as donors_bp
+    from .inbox_views import bp as inbox_bp
     from .jobs.views import bp as jobs_bp
     from .places import bp as places_bp
     from .places.report import bp as report_bp
@@ -98,7 +99,8 @@ def _register_blueprints(app: Flask) -> None:
     from .requests.views import bp as requests_bp
 
     for blueprint in (auth_bp, totp_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp,
-                      places_bp, report_bp, planning_bp, bookings_bp, jobs_bp):
+                      places_bp, report_bp, planning_bp, bookings_bp, jobs_bp,
+                      inbox_bp):
         app.register_blueprint(blueprint)
 
 
