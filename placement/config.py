@@ -110,6 +110,8 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "SCHEDULER_CLOCK": None,  # a callable returning an aware datetime; tests inject one
         "REPLAN_EVERY_MINUTES": int(os.environ.get("REPLAN_EVERY_MINUTES", "5")),
         "REPLAN_ON_CRITICAL": os.environ.get("REPLAN_ON_CRITICAL", "1") == "1",
+        # A place said no: plan that person again at once rather than at the next tick.
+        "REPLAN_ON_DECLINE": os.environ.get("REPLAN_ON_DECLINE", "1") == "1",
         "HOLD_HOURS": float(os.environ.get("HOLD_HOURS", "4")),
         "HOLD_CHECK_EVERY_MINUTES": int(os.environ.get("HOLD_CHECK_EVERY_MINUTES", "15")),
         "ROLLOVER_AT": os.environ.get("ROLLOVER_AT", "00:15"),  # hotline time

@@ -71,14 +71,6 @@ def critical_request_filed(case_code: str, request_id: int) -> None:
     )
 
 
-def request_placed(advocate_email: str, case_code: str, request_id: int) -> None:
-    queue(
-        [advocate_email], f"Request {case_code} has a place",
-        f"Request {case_code} has been placed.\n\n"
-        f"See it: {_link('requests.show', request_id=request_id)}\n",
-    )
-
-
 def request_unplaced(advocate_email: str, case_code: str, request_id: int) -> None:
     queue(
         [advocate_email], f"Request {case_code} could not be placed yet",

@@ -20,22 +20,25 @@ from placement.extensions import db
 S = BookingState
 BUTTONS = [name for name, t in TRANSITIONS.items() if t.button]
 # What a coordinator types into an empty field.
-TYPED = {"reason": "Wrong dates", "confirmation": "HX-1", "nights": "1"}
+TYPED = {"reason": "Wrong dates", "confirmation": "HX-1", "nights": "1",
+         "reason_code": "criteria", "note": "Stairs only"}
 # Each form with fields (at a shelter), filled in as its page leaves it once typed into.
 FILLED = {"reject": {"reason": "Wrong dates"},
           "cancel": {"reason": "Wrong dates", "then": "queue", "avoid_place": "y"},
-          "confirm": {"confirmation": "HX-1"}, "extend": {"nights": "1"}}
+          "confirm": {"confirmation": "HX-1"}, "extend": {"nights": "1"},
+          "decline": {"reason_code": "criteria", "note": "Stairs only"}}
 # ...and left empty: the form's own sentence.
 LEFT_EMPTY = {"reject": "Say why (a short reason is enough).",
               "cancel": "Say why (a short reason is enough).",
-              "confirm": "This field is required.", "extend": "Extend by 1 to 30 nights."}
+              "confirm": "This field is required.", "extend": "Extend by 1 to 30 nights.",
+              "decline": "Choose why the place said no."}
 
 
 # -- the registry against the table (no database) -----------------------------------------
 
 def test_every_button_of_the_table_has_one_entry_and_nothing_else_does():
     assert list(ACTIONS) == BUTTONS
-    assert [name for name, t in TRANSITIONS.items() if not t.button] == ["withdraw"]
+    assert [name for name, t in TRANSITIONS.items() if not t.button] == ["withdraw", "accept"]
     for name, action in ACTIONS.items():
         assert action.transition is TRANSITIONS[name] and action.label == TRANSITIONS[name].label
 
@@ -91,6 +94,8 @@ def filled_in(form: dict) -> dict[str, str]:
         if kind in ("radio", "checkbox"):
             if "checked" in field:
                 data[name] = field["value"] if kind == "radio" else "y"
+            elif kind == "radio" and name not in data:  # none chosen yet: the person picks
+                data[name] = TYPED[name]
         else:
             data[name] = field.get("value") or TYPED[name]
     return data
@@ -119,7 +124,7 @@ def stay_in(app, create_shelter, create_booking, make_user):
     check_in = date.today() + timedelta(days=2)  # ahead of "today" in every time zone
     arguments = {"approve": (date.today(),), "reject": ("Too far",),
                  "confirm": ("HX-1", None, date.today()), "check_out": (date.today(),),
-                 "cancel": ("Wrong dates",)}
+                 "cancel": ("Wrong dates",), "decline": ("criteria",)}
 
     def make(state: BookingState) -> Booking:
         booking = create_booking(shelter, check_in=check_in)

@@ -19,6 +19,8 @@ EXPECTED = {
     ("withdraw", S.PROPOSED): S.CANCELLED,
     ("expire_hold", S.APPROVED): S.HOLD_EXPIRED,
     ("confirm", S.APPROVED): S.CONFIRMED,
+    ("accept", S.APPROVED): S.CONFIRMED,
+    ("decline", S.APPROVED): S.CANCELLED,
     ("check_in", S.CONFIRMED): S.CHECKED_IN,
     ("no_show", S.CONFIRMED): S.NO_SHOW,
     ("check_out", S.CHECKED_IN): S.CHECKED_OUT,

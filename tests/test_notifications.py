@@ -1,11 +1,9 @@
 """E-mails go to a real SMTP server on loopback (aiosmtpd), carry the case code and a
 link, and never a case detail."""
 
-import socket
 from datetime import date
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from placement.auth.models import Role
@@ -13,33 +11,12 @@ from placement.bookings.models import Booking
 from placement.bookings.states import BookingState
 from placement.extensions import db
 from tests.conftest import sign_in as sign_in_as
-
-
-class Inbox:
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
-        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.web_fixtures import free_port
 
 
 @pytest.fixture
-def inbox(app):
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
-                      PUBLIC_URL="https://hotline.example.org", PLANNER_SYNC=True,
-                      PLANNER_TIME_LIMIT=5, PLANNER_WORKERS=1)
-    yield handler
-    controller.stop()
+def inbox(smtp_inbox):
+    return smtp_inbox
 
 
 def sign_in(app, user):

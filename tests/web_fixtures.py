@@ -12,6 +12,7 @@ emptied tables (PostgreSQL).
 import contextvars
 import os
 import shutil
+import socket
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,6 +20,7 @@ from pathlib import Path
 import psycopg
 import pyotp
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask, current_app, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
@@ -39,6 +41,7 @@ def _config(database_url: str, instance: Path) -> dict:
         "WTF_CSRF_ENABLED": False,
         "INSTANCE_PATH": str(instance),
         "REPLAN_ON_CRITICAL": False,  # tests that want it turn it on with PLANNER_SYNC
+        "REPLAN_ON_DECLINE": False,
     }
 
 
@@ -154,3 +157,33 @@ def login(client) -> Callable[[User], FlaskClient]:
         return sign_in(client, user, password)
 
     return sign_in_here
+
+
+# -- a real SMTP server on loopback (aiosmtpd) that keeps what it is sent -------------------
+
+class SmtpInbox:
+    def __init__(self):
+        self.messages: list[tuple[list[str], str]] = []  # (recipients, the whole message)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's name
+        self.messages.append((envelope.rcpt_tos, envelope.content.decode("utf-8", "replace")))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_inbox(app) -> Iterator[SmtpInbox]:
+    """The app mails a real server; plan runs are synchronous so that their mail is in."""
+    handler = SmtpInbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=controller.port,
+                      PUBLIC_URL="https://hotline.example.org", PLANNER_SYNC=True,
+                      PLANNER_TIME_LIMIT=5, PLANNER_WORKERS=1)
+    yield handler
+    controller.stop()

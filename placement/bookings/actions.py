@@ -15,8 +15,16 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from ..requests.models import RequestStatus
-from . import service
-from .forms import ActionForm, ButtonForm, CancelForm, ConfirmForm, ExtendForm, RejectForm
+from . import news, service
+from .forms import (
+    ActionForm,
+    ButtonForm,
+    CancelForm,
+    ConfirmForm,
+    DeclineForm,
+    ExtendForm,
+    RejectForm,
+)
 from .models import Booking
 from .states import TRANSITIONS, BookingState, Transition, TransitionNotAllowed, actions_from
 
@@ -57,7 +65,9 @@ class Action:
     call: Callable[..., None]
     from_form: FromForm = nothing
     needs: tuple[str, ...] = ()  # names of Context fields
-    tells_advocate: bool = False  # the request is placed: its advocate hears it (after commit)
+    # Who hears of it (news.py): the advocate of a placed request, the approver of a declined
+    # stay; in the same transaction (the inbox) and after the commit (the mail).
+    tells: Callable[[Session, Booking], None] | None = None
 
     @property
     def name(self) -> str:
@@ -87,12 +97,15 @@ TODAY = ("today",)
 
 ACTIONS: dict[str, Action] = {action.name: action for action in [
     _action("approve", ButtonForm, service.approve, needs=("today", "rule_check"),
-            tells_advocate=True),
+            tells=news.placed),
     _action("reject", RejectForm, service.reject, lambda f: {"reason": f.reason.data}),
     _action("expire_hold", ButtonForm, service.expire_hold),
     _action("confirm", ConfirmForm, service.confirm,
             lambda f: {"confirmation": f.confirmation.data,
                        "points_charged": f.points_charged.data}, needs=TODAY),
+    _action("decline", DeclineForm, service.decline,
+            lambda f: {"reason_code": f.reason_code.data, "note": f.note.data or ""},
+            tells=news.declined),
     _action("check_in", ButtonForm, service.check_in),
     _action("no_show", ButtonForm, service.no_show),
     _action("check_out", ButtonForm, service.check_out, needs=TODAY),
@@ -116,6 +129,8 @@ def take(action: Action, session: Session, booking: Booking, actor_id: int,
     if not form.validate_on_submit():
         raise Refused(form.refusal())
     action.call(session, booking, actor_id, **action.arguments(form, context))
+    if action.tells is not None:
+        action.tells(session, booking)
 
 
 def done_message(action: Action, booking: Booking) -> str:

@@ -5,9 +5,17 @@ refused, the one sentence the coordinator is told."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, Field, IntegerField, RadioField, StringField, SubmitField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from ..web import DateField
+from .reasons import DECLINE_REASONS, OTHER
 
 SAY_WHY = "Say why (a short reason is enough)."
 NOT_FILLED_IN = ("CSRFTokenField", "SubmitField", "HiddenField")
@@ -40,6 +48,26 @@ class RejectForm(ActionForm):
 
     def refusal(self) -> str:
         return SAY_WHY
+
+
+class DeclineForm(ActionForm):
+    """The place said no (the staff link's form, and a coordinator's for a hotel's or a
+    shelter's no by phone)."""
+
+    reason_code = RadioField("Why", validate_choice=True,
+                             choices=[SelectChoice(r.code, r.label) for r in DECLINE_REASONS],
+                             validators=[InputRequired(message="Choose why.")])
+    note = StringField("In a few words", validators=[Length(max=200)],
+                       description="Needed for \u201cOther\u201d. Never a name or an address.")
+
+    def validate_note(self, field) -> None:
+        if self.reason_code.data == OTHER and not (field.data or "").strip():
+            raise ValidationError("Say why the place said no.")
+
+    def refusal(self) -> str:
+        if self.reason_code.errors:
+            return "Choose why the place said no."
+        return super().refusal()
 
 
 class CancelForm(ActionForm):

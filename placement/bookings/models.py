@@ -9,10 +9,16 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from partners.base import Base, enum_column, utcnow
 from partners.places import Hotel, Shelter
 
-from ..requests.models import HousingRequest
+from ..requests.models import CODE_ALPHABET, HousingRequest
 from .states import HOLDING, PLACING, BookingState
 
 LIVE_STAY_SQL = "state IN ({})".format(", ".join(f"'{s.value}'" for s in sorted(PLACING)))
+
+
+def new_confirmation_code() -> str:
+    """What a shelter's "yes" gives the stay: short, read aloud over the phone without
+    mishearing (Crockford's alphabet, as case codes)."""
+    return "C-" + "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
 
 
 def new_booking_ref() -> str:
@@ -84,6 +90,14 @@ class Booking(Base):
     @property
     def holds(self) -> bool:
         return self.state in HOLDING
+
+    def hold_ends(self, default_hours: float) -> datetime | None:
+        """When an approved stay's hold runs out unless the place answers (the place's own
+        window, a shelter's `hold_hours`, or the hotline's HOLD_HOURS)."""
+        if self.approved_at is None:
+            return None
+        hours = self.shelter.hold_hours if self.shelter and self.shelter.hold_hours else None
+        return self.approved_at + timedelta(hours=hours or default_hours)
 
     @property
     def points(self) -> int:

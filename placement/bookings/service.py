@@ -19,6 +19,7 @@ from partners.availability import (
     hold_beds,
     hold_rooms,
     points_for_stay,
+    record_staff_report,
     release_beds,
     release_rooms,
 )
@@ -27,16 +28,22 @@ from partners.base import utcnow
 from partners.places import BedHold, Hotel, RoomHold, Shelter
 
 from .. import audit
+from ..audit import AuditEvent
 from ..filters import day_label
 from ..requests import rejections
 from ..requests import states as request_states
 from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus
-from .models import Booking
-from .states import PLACING, TRANSITIONS, BookingState, target_of
+from .models import Booking, new_confirmation_code
+from .reasons import DECLINE_LABELS, NO_BED, OTHER, reason_text
+from .states import PLACING, TRANSITIONS, BookingState, TransitionNotAllowed, target_of
 
 
 class BookingConflict(Exception):
     """What changed since the plan, in a sentence for the coordinator."""
+
+
+# Every refusal a service call may raise, each with its sentence for the person.
+REFUSED = (BookingConflict, TransitionNotAllowed)
 
 
 class RulesBroken(BookingConflict):
@@ -313,6 +320,39 @@ def confirm(session: Session, booking: Booking, actor_id: int, confirmation: str
     _move(session, booking, "confirm", actor_id, detail="confirmation recorded")
 
 
+def accept(session: Session, booking: Booking, actor_id: int | None) -> str:
+    """The shelter says yes through its staff link: the stay is confirmed under a code the
+    shelter and the advocate both see (the person may be asked for it at the door)."""
+    _lock(session, booking)
+    target_of("accept", booking.state)
+    booking.confirmation = new_confirmation_code()
+    _move(session, booking, "accept", actor_id, detail="confirmation generated")
+    return booking.confirmation
+
+
+def decline(session: Session, booking: Booking, actor_id: int | None, reason_code: str,
+            note: str = "", *, now: datetime | None = None, source: str = "coordinator") -> None:
+    """The place says no (through the staff link, or to a coordinator by phone): the stay
+    is cancelled and what it held comes back, the place is kept out of this request's
+    plans, and the request waits for a place again. "No bed after all" also records the
+    shelter as full on the stay's nights, so the next plan does not send the next person
+    there."""
+    if reason_code not in DECLINE_LABELS:
+        raise BookingConflict("Choose why the place said no.")
+    if reason_code == OTHER and not (note or "").strip():
+        raise BookingConflict("Say why the place said no.")
+    _give_back(session, booking, "decline", actor_id, reason_text(DECLINE_LABELS,
+                                                                  reason_code, note))
+    booking.reason_code = reason_code
+    _keep_out(session, booking, actor_id)
+    if reason_code == NO_BED and not booking.is_hotel:
+        at = now or utcnow()
+        for night in (booking.check_in + timedelta(days=n) for n in range(booking.nights)):
+            record_staff_report(session, booking.shelter, night, 0, at,
+                                source=f"{source}: no bed after all")
+    session.flush()
+
+
 def check_in(session: Session, booking: Booking, actor_id: int) -> None:
     _lock(session, booking)
     _move(session, booking, "check_in", actor_id)
@@ -399,6 +439,15 @@ def extend(session: Session, booking: Booking, actor_id: int, extra_nights: int,
         raise BookingConflict(f"Cannot extend: {error}.") from error
     booking.nights += extra_nights
     _move(session, booking, "extend", actor_id, detail=f"+{extra_nights} nights")
+
+
+def approved_by(session: Session, booking: Booking) -> int | None:
+    """The coordinator who approved the stay (the audit log's approval)."""
+    return session.scalar(
+        select(AuditEvent.actor_id).where(AuditEvent.subject == "booking",
+                                          AuditEvent.subject_id == booking.id,
+                                          AuditEvent.action == "approve")
+        .order_by(AuditEvent.id.desc()).limit(1))
 
 
 # -- a request's own transitions, and a coordinator's "no" to a place ---------------------

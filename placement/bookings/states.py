@@ -52,6 +52,13 @@ TRANSITIONS: dict[str, Transition] = {t.action: t for t in [
     Transition("expire_hold", frozenset({S.APPROVED}), S.HOLD_EXPIRED, "Release the hold",
                "released", releases=True),
     Transition("confirm", frozenset({S.APPROVED}), S.CONFIRMED, "Confirm", "confirmed"),
+    # The shelter answers through its staff link: yes (a confirmation code is generated)...
+    Transition("accept", frozenset({S.APPROVED}), S.CONFIRMED, "Accept", "accepted",
+               button=False),
+    # ...or no, with a reason code; a coordinator records a hotel's (or a shelter's, by
+    # phone) no the same way. The place is kept out of the request's plans.
+    Transition("decline", frozenset({S.APPROVED}), S.CANCELLED, "The place declined",
+               "declined", releases=True),
     Transition("check_in", frozenset({S.CONFIRMED}), S.CHECKED_IN, "Check in", "checked in"),
     Transition("no_show", frozenset({S.CONFIRMED}), S.NO_SHOW, "No-show", "marked a no-show",
                releases=True),

@@ -17,9 +17,9 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from .. import hooks, notify
+from .. import hooks
 from ..auth.access import roles
-from ..auth.models import Role, User
+from ..auth.models import Role
 from ..errors import render_error
 from ..extensions import db
 from ..places import picker
@@ -29,7 +29,7 @@ from ..requests.models import HousingRequest
 from ..requests.service import local_today
 from ..requests.views import own_request, render_request
 from ..web import safe_local_path
-from . import service
+from . import news, service
 from .actions import ACTIONS, REFUSALS, Context, done_message, offered, take
 from .forms import ManualPlacementForm
 from .models import Booking
@@ -98,16 +98,8 @@ def act(booking_id: int, action: str):
         db.session.rollback()  # refused, though the answer is a redirect: nothing is kept
         flash(str(error), "danger")
         return redirect(back), 303
-    if button.tells_advocate:
-        tell_advocate_placed(booking)
     flash(done_message(button, booking), "success")
     return redirect(back), 303
-
-
-def tell_advocate_placed(booking: Booking) -> None:
-    advocate = db.session.get(User, booking.request.created_by_id)
-    if advocate is not None and advocate.active:
-        notify.request_placed(advocate.email, booking.request.case_code, booking.request_id)
 
 
 @bp.route("/requests/<int:request_id>/place", methods=["GET", "POST"])
@@ -136,7 +128,7 @@ def place_by_hand(request_id: int):
             field.errors = [*field.errors, str(error)]
             status = 400 if isinstance(error, service.RulesBroken) else 409
         else:
-            tell_advocate_placed(booking)
+            news.placed(db.session, booking)
             flash(f"Placed {housing_request.case_code} at {place.name} by hand.", "success")
             return redirect(url_for("bookings.show", booking_id=booking.id))
     elif form.is_submitted():
