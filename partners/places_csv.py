@@ -4,6 +4,10 @@ header being row 1) and the column.
 
 A row with an `id` updates that place; a row without one creates a place. Columns left out
 of the file keep their current values (or the defaults, for new places).
+
+`offers` holds need codes separated by ";" (codes, not labels: a label may be reworded, a
+code never changes). Empty on a new place, or left out, it means the defaults of the
+place's kind and policy; empty on an existing place, it means no offers.
 """
 
 import csv
@@ -13,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from .geo import LocationNotFound, locate
+from .needs import HOTEL, SHELTER, Need, default_offer_codes
 from .places import Hotel, Policy, Shelter
 from .points import LoyaltyProgram
 from .safe_csv import csv_text, unquote
@@ -94,6 +99,11 @@ def policy(value: str) -> Policy:
         raise Invalid(f"'{value}' is not one of {', '.join(p.value for p in Policy)}") from None
 
 
+def need_codes(value: str) -> frozenset[str]:
+    """"lang:es; no-id": the codes, whatever the case and spacing a spreadsheet gave them."""
+    return frozenset(code.strip().lower() for code in value.split(";") if code.strip())
+
+
 def location(value: str):
     try:
         return locate(value)
@@ -116,6 +126,7 @@ SHELTER_COLUMNS: dict[str, Callable[[str], Any]] = {
     "address": text(max_length=300),
     "intake_contact": text(max_length=300),
     "active": yes_no,
+    "offers": need_codes,
 }
 SHELTER_REQUIRED = ("name", "policy", "location", "capacity")
 
@@ -130,6 +141,7 @@ HOTEL_COLUMNS: dict[str, Callable[[str], Any]] = {
     "pets": yes_no,
     "accessible": yes_no,
     "active": yes_no,
+    "offers": need_codes,
 }
 HOTEL_REQUIRED = ("name", "program", "location", "standard_points")
 
@@ -143,20 +155,26 @@ def decode(data: bytes) -> str:
                                              "'CSV UTF-8' and try again")]) from None
 
 
+def offer_codes(place) -> str:
+    return ";".join(sorted(need.code for need in place.offers))
+
+
 def export_shelters(session: Session) -> str:
-    shelters = session.scalars(select(Shelter).order_by(Shelter.id))
+    shelters = session.scalars(
+        select(Shelter).options(selectinload(Shelter.offers)).order_by(Shelter.id))
     return csv_text(list(SHELTER_COLUMNS), [[
         s.id, s.name, s.policy.value, s.location_text, s.capacity, s.max_stay,
         s.accepts_nonbinary, s.same_gender, s.pets, s.accessible, s.confidential, s.address,
-        s.intake_contact, s.active,
+        s.intake_contact, s.active, offer_codes(s),
     ] for s in shelters])
 
 
 def export_hotels(session: Session) -> str:
-    hotels = session.scalars(select(Hotel).order_by(Hotel.id))
+    hotels = session.scalars(
+        select(Hotel).options(selectinload(Hotel.offers)).order_by(Hotel.id))
     return csv_text(list(HOTEL_COLUMNS), [[
         h.id, h.name, h.program.code, h.location_text, h.room_capacity, h.rooms_per_night,
-        h.standard_points, h.pets, h.accessible, h.active,
+        h.standard_points, h.pets, h.accessible, h.active, offer_codes(h),
     ] for h in hotels])
 
 
@@ -201,7 +219,8 @@ def _read_rows(reader, columns: dict, required: tuple[str, ...]):
 
 def _resolve_ids(session: Session, model, parsed, errors) -> dict[int, Any]:
     ids = [v["id"] for _n, v in parsed if v.get("id") is not None]
-    found = {p.id: p for p in session.scalars(select(model).where(model.id.in_(ids)))}
+    found = {p.id: p for p in session.scalars(
+        select(model).where(model.id.in_(ids)).options(selectinload(model.offers)))}
     seen: set[int] = set()
     for number, values in parsed:
         place_id = values.get("id")
@@ -216,13 +235,54 @@ def _resolve_ids(session: Session, model, parsed, errors) -> dict[int, Any]:
     return found
 
 
-def _apply(session: Session, model, parsed, found, defaults: dict) -> ImportSummary:
+def _offer_refusal(need: Need | None, code: str, kind: str, offered) -> str | None:
+    """Why a row may not say the place offers `code`, or None: the same choice as the
+    place's form (an active need of its kind, or one the place offers already)."""
+    if need is None:
+        return f"'{code}' is not a need code"
+    if not need.applies_to(kind):
+        return f"'{code}' does not apply to {kind}s"
+    if not need.active and need not in offered:
+        return f"'{code}' is no longer offered for new choices"
+    return None
+
+
+def _resolve_offers(session: Session, kind: str, parsed, found, errors) -> dict[str, Need]:
+    """Each row's offer codes become its needs (an error of the row for each code that
+    may not be chosen); returns the vocabulary by code."""
+    needs = {need.code: need for need in session.scalars(select(Need))}
+    for number, values in parsed:
+        if values.get("offers") is None:
+            continue  # no offers column
+        place = found.get(values.get("id"))
+        offered = place.offers if place is not None else set()
+        for code in sorted(values["offers"]):
+            refusal = _offer_refusal(needs.get(code), code, kind, offered)
+            if refusal:
+                errors.append(RowError(number, "offers", refusal))
+        values["offers"] = {needs[code] for code in values["offers"] if code in needs}
+    return needs
+
+
+def _default_offers(place, needs: dict[str, Need]) -> set[Need]:
+    """A new place's offers when its row names none (those the vocabulary holds)."""
+    if isinstance(place, Shelter):
+        codes = default_offer_codes(SHELTER, place.policy.value, place.same_gender, place.pets)
+    else:
+        codes = default_offer_codes(HOTEL, pets=place.pets)
+    return {needs[code] for code in codes if code in needs}
+
+
+def _apply(session: Session, model, parsed, found, defaults: dict,
+           needs: dict[str, Need]) -> ImportSummary:
     created = updated = 0
     for _number, values in parsed:
         values = dict(values)
         place_id = values.pop("id", None)
+        offers = values.pop("offers", None)
         place = found.get(place_id) if place_id is not None else None
-        if place is None:
+        new = place is None
+        if new:
             place = model(**defaults)
             session.add(place)
             created += 1
@@ -231,6 +291,10 @@ def _apply(session: Session, model, parsed, found, defaults: dict) -> ImportSumm
         place.move_to(values.pop("location"))
         for name, value in values.items():
             setattr(place, name, value)
+        if new and not offers:
+            offers = _default_offers(place, needs)
+        if offers is not None and offers != place.offers:
+            place.offers = offers
     session.flush()
     return ImportSummary(created=created, updated=updated)
 
@@ -239,12 +303,13 @@ def import_shelters(session: Session, source: str) -> ImportSummary:
     """Create or update shelters from CSV text; all rows or none (raises CsvRejected)."""
     parsed, errors = _read(source, SHELTER_COLUMNS, SHELTER_REQUIRED)
     found = _resolve_ids(session, Shelter, parsed, errors)
+    needs = _resolve_offers(session, SHELTER, parsed, found, errors)
     if errors:
         raise CsvRejected(sorted(errors, key=lambda e: (e.row, e.column)))
     return _apply(session, Shelter, parsed, found, {
         "accepts_nonbinary": False, "same_gender": False, "pets": False, "accessible": False,
         "confidential": True, "active": True,
-    })
+    }, needs)
 
 
 def import_hotels(session: Session, source: str) -> ImportSummary:
@@ -260,9 +325,10 @@ def import_hotels(session: Session, source: str) -> ImportSummary:
                                        f"{', '.join(sorted(p.code for p in programs))}"))
             values["program"] = program
     found = _resolve_ids(session, Hotel, parsed, errors)
+    needs = _resolve_offers(session, HOTEL, parsed, found, errors)
     if errors:
         raise CsvRejected(sorted(errors, key=lambda e: (e.row, e.column)))
     return _apply(session, Hotel, parsed, found, {
         "room_capacity": 2, "rooms_per_night": 1, "pets": False, "accessible": False,
         "active": True,
-    })
+    }, needs)

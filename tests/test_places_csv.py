@@ -5,6 +5,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
+from partners.needs import Need, ensure_vocabulary
 from partners.places import Hotel, Policy, Shelter
 from partners.places_csv import (
     CsvRejected,
@@ -164,3 +165,91 @@ def test_the_export_is_a_csv_download_kept_out_of_caches(coordinator, create_she
     assert response.headers["Cache-Control"] == "no-store"
     assert "Harbor House" in response.text
     assert coordinator.get("/places/hotels.csv").text.startswith("id,name,program")
+
+
+# -- offers (issue 16): need codes separated by ";" ------------------------------------------
+
+@pytest.fixture
+def needs(app) -> dict[str, Need]:
+    return ensure_vocabulary(db.session)
+
+
+def offers_of(place) -> set[str]:
+    db.session.expire_all()
+    return {n.code for n in db.session.get(type(place), place.id).offers}
+
+
+def test_offers_are_exported_as_codes_and_round_trip(app, needs, create_shelter, create_hotel):
+    shelter = create_shelter(offers={needs["no-id"], needs["lang:es"]})
+    hotel = create_hotel(offers={needs["hotel-age:18"]})
+    create_shelter(name="Bare")
+    shelters_csv, hotels_csv = export_shelters(db.session), export_hotels(db.session)
+    assert shelters_csv.splitlines()[0].endswith(",offers")
+    assert shelters_csv.splitlines()[1].endswith(",lang:es;no-id")
+    assert shelters_csv.splitlines()[2].endswith(",")
+    assert hotels_csv.splitlines()[1].endswith(",hotel-age:18")
+    assert import_shelters(db.session, shelters_csv).updated == 2
+    assert import_hotels(db.session, hotels_csv).updated == 1
+    assert offers_of(shelter) == {"no-id", "lang:es"} and offers_of(hotel) == {"hotel-age:18"}
+    assert export_shelters(db.session) == shelters_csv
+
+
+def test_an_unknown_need_code_names_its_row_and_code_and_imports_nothing(app, needs):
+    source = ("name,policy,location,capacity,offers\nA,any,20001,4,lang:es\n"
+              "B,any,20001,4,lang:es; lang:xx\n")
+    with pytest.raises(CsvRejected) as rejected:
+        import_shelters(db.session, source)
+    assert [str(e) for e in rejected.value.errors] == [
+        "row 3, offers: 'lang:xx' is not a need code"]
+    assert count(Shelter) == 0
+
+
+def test_a_need_of_the_other_kind_or_a_retired_one_is_refused_unless_already_offered(
+        app, needs, create_hotel, create_program):
+    create_program("ihg")
+    needs["lang:ko"].active = False
+    kept = create_hotel(offers={needs["lang:ko"]})
+    source = (f"id,name,program,location,standard_points,offers\n"
+              f"{kept.id},Kept,ihg,22202,20000,lang:ko\n"
+              ",New,ihg,22202,20000,pregnant;lang:ko\n")
+    with pytest.raises(CsvRejected) as rejected:
+        import_hotels(db.session, source)
+    assert [str(e) for e in rejected.value.errors] == [
+        "row 3, offers: 'lang:ko' is no longer offered for new choices",
+        "row 3, offers: 'pregnant' does not apply to hotels"]
+    import_hotels(db.session, source.rsplit("\n,New", 1)[0])
+    assert offers_of(kept) == {"lang:ko"}
+
+
+def test_a_new_place_without_offers_gets_the_defaults_of_its_kind_and_policy(
+        app, needs, create_program):
+    import_shelters(db.session, "name,policy,location,capacity,pets,offers\n"
+                                "Family,family,20001,4,yes,\nWomen,women,20001,4,no,\n"
+                                "Chosen,family,20001,4,no,LANG:ES ; no-id\n")
+    import_shelters(db.session, "name,policy,location,capacity\nNo column,any,20001,4\n")
+    by_name = {s.name: {n.code for n in s.offers} for s in db.session.scalars(select(Shelter))}
+    assert by_name == {"Family": {"mixed-adults", "dog:under-25"}, "Women": set(),
+                       "Chosen": {"lang:es", "no-id"}, "No column": {"mixed-adults"}}
+    create_program("ihg")
+    import_hotels(db.session, "name,program,location,standard_points,pets,offers\n"
+                              "Inn,ihg,22202,20000,yes,\n")
+    assert {n.code for n in db.session.scalar(select(Hotel)).offers} == {
+        "mixed-adults", "hotel-age:21", "dog:under-25"}
+
+
+def test_an_empty_cell_clears_an_existing_places_offers_but_a_missing_column_keeps_them(
+        app, needs, create_shelter):
+    cleared = create_shelter(name="Cleared", offers={needs["no-id"]})
+    kept = create_shelter(name="Kept", offers={needs["no-id"]})
+    import_shelters(db.session, f"id,name,policy,location,capacity,offers\n"
+                                f"{cleared.id},Cleared,women,20001,10,\n")
+    import_shelters(db.session, f"id,name,policy,location,capacity\n"
+                                f"{kept.id},Kept,women,20001,10\n")
+    assert offers_of(cleared) == set() and offers_of(kept) == {"no-id"}
+
+
+def test_the_import_page_says_what_an_empty_offers_cell_means_and_lists_the_codes(
+        coordinator, needs):
+    page = coordinator.get("/places/hotels/import").text
+    assert "offers" in page and "hotel-age:18" in page and "pregnant" not in page
+    assert "removes its offers" in page and "leave the column out of the file" in page

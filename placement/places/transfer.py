@@ -17,6 +17,7 @@ from ..auth.models import Role
 from ..extensions import db
 from . import bp
 from .forms import UploadForm
+from .offers import offer_choices
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 KINDS = {
@@ -52,7 +53,8 @@ def upload(kind: str):
                   "success")
             return redirect(url_for(back))
     status = 400 if form.is_submitted() else 200
-    return render_template("places/import.html", form=form, kind=kind, errors=errors), status
+    return render_template("places/import.html", form=form, kind=kind, errors=errors,
+                           needs=offer_choices(kind.removesuffix("s"))), status
 
 
 @bp.route("/shelters.csv")
