@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from .admin.views import bp as admin_bp
     from .auth.totp import bp as totp_bp
     from .auth.views import bp as auth_bp
+    from .bookings.card import bp as card_bp
     from .bookings.staff import bp as staff_bp
     from .bookings.views import bp as bookings_bp
     from .donors.views import bp as donors_bp
@@ -100,7 +101,7 @@ def _register_blueprints(app: Flask) -> None:
     from .requests.views import bp as requests_bp
 
     for blueprint in (auth_bp, totp_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp,
-                      places_bp, report_bp, staff_bp, planning_bp, bookings_bp, jobs_bp,
+                      places_bp, report_bp, staff_bp, card_bp, planning_bp, bookings_bp, jobs_bp,
                       inbox_bp):
         app.register_blueprint(blueprint)
 

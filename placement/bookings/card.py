@@ -1,0 +1,123 @@
+"""The placement card: where to send the person, the moment a stay is approved. Shown on
+the request's page and in "My requests" (as a Jinja global, so that the requests' pages,
+below bookings, never import it) and kept current by a poll of `/requests/<id>/card`.
+
+What it says is what the advocate on the phone needs: the place (type and city), its intake
+line and instructions, the nights, whether the bed is held (until when), confirmed (with its
+code), checked in or missed, and a short text to read aloud to the caller. A confidential
+shelter's street address is for coordinators only: the card says how the person is met.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from flask import Blueprint, current_app, render_template
+from flask_login import current_user
+from markupsafe import Markup
+from sqlalchemy import select
+
+from ..auth.access import roles
+from ..auth.models import Role
+from ..extensions import db
+from ..requests.models import HousingRequest, RequestStatus
+from ..requests.views import own_request
+from ..security import passive
+from .models import Booking
+from .states import PLACING, BookingState
+
+bp = Blueprint("card", __name__)
+
+S = BookingState
+# The states a card tells about when the request has no live stay: the last word on it.
+ENDED = (S.CANCELLED, S.NO_SHOW, S.HOLD_EXPIRED)
+
+
+@dataclass(frozen=True)
+class Card:
+    request: HousingRequest
+    stay: Booking | None  # the live stay, or the last one that ended
+    show_address: bool
+    hold_ends: object
+
+    @property
+    def live(self) -> bool:
+        return self.stay is not None and self.stay.state in PLACING
+
+    @property
+    def kind(self) -> str:
+        stay = self.stay
+        return f"hotel ({stay.hotel.program.name})" if stay.is_hotel else "shelter"
+
+    @property
+    def address(self) -> str | None:
+        return self.stay.place.address if self.show_address else None
+
+    @property
+    def script(self) -> str:
+        """What the advocate reads aloud to the caller: plain sentences, no jargon."""
+        stay, place = self.stay, self.stay.place
+        nights = f"{stay.nights} night{'s' if stay.nights != 1 else ''}"
+        what = "a room" if stay.is_hotel else "a bed"
+        where = (f"{place.name}, a hotel in {place.city}" if stay.is_hotel
+                 else f"{place.name}, a shelter in {place.city}")
+        lines = [f"You have {what} at {where}, from {stay.check_in:%A %B %-d}, for {nights}."]
+        if place.intake_instructions:
+            lines.append(place.intake_instructions.rstrip(".") + ".")
+        elif place.intake_contact:
+            lines.append(f"Call {place.intake_contact} when you are on your way.")
+        if not stay.is_hotel and place.confidential:
+            lines.append("Its address is kept private for your safety: staff tell you where "
+                         "to go when you call.")
+        if stay.confirmation and stay.state is not S.APPROVED:
+            lines.append(f"When you arrive, give the code {stay.confirmation}.")
+        return " ".join(lines)
+
+
+def stay_of(request: HousingRequest) -> Booking | None:
+    """The request's live stay; else, while it waits again, the stay that just ended."""
+    stays = db.session.scalars(
+        select(Booking).where(Booking.request_id == request.id,
+                              Booking.state.in_(PLACING | set(ENDED)))
+        .order_by(Booking.updated_at.desc(), Booking.id.desc()).limit(5)).all()
+    live = next((b for b in stays if b.state in PLACING), None)
+    if live is not None or request.status is not RequestStatus.PENDING:
+        return live
+    return stays[0] if stays else None
+
+
+def card_for(request: HousingRequest) -> Card:
+    stay = stay_of(request)
+    coordinator = current_user.is_authenticated and current_user.role is Role.COORDINATOR
+    confidential = stay is not None and not stay.is_hotel and stay.shelter.confidential
+    return Card(request, stay, show_address=coordinator or not confidential,
+                hold_ends=stay.hold_ends(current_app.config["HOLD_HOURS"]) if stay else None)
+
+
+def render_card(request: HousingRequest, compact: bool = False) -> str:
+    return render_template("bookings/_card.html", card=card_for(request), compact=compact)
+
+
+def version_of(html: str) -> str:
+    return hashlib.sha256(html.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    html: Markup
+    version: str  # what the page and its poll compare
+
+
+@bp.app_template_global("placement_card")
+def placement_card(request: HousingRequest, compact: bool = False) -> Rendered:
+    html = render_card(request, compact)
+    return Rendered(Markup(html), version_of(html))  # noqa: S704 - our own escaped template
+
+
+@bp.route("/requests/<int:request_id>/card")
+@roles(Role.ADVOCATE, Role.COORDINATOR)
+@passive
+def poll(request_id: int):
+    """The card as it is now, for the page to swap in when it changed. A poll reads no more
+    than the page it belongs to (the same owner check) and is not the person's activity."""
+    html = render_card(own_request(request_id))
+    return {"version": version_of(html), "html": html}
