@@ -289,26 +289,61 @@ def test_an_advocate_withdraws_a_pending_request_of_their_own_and_it_is_never_pl
     advocate = make_user(Role.ADVOCATE)
     shelter = create_shelter(capacity=3, location="20001")
     request = create_request(where="20002", max_miles=20, created_by_id=advocate.id)
-    placed = approved(shelter, create_request, coordinator).request
+    approved(shelter, create_request, coordinator)  # a placed request is not proposed again
     someone_elses = create_request(where="20002", max_miles=20)
     proposals = {b.request_id: b for b in replan()}
     client = login(advocate)
     url = f"/requests/{request.id}/withdraw"
-    assert client.post(url, data={"reason": ""}).status_code == 400
-    assert client.post(f"/requests/{someone_elses.id}/withdraw", data={"reason": "Gone"}
-                       ).status_code == 404
-    response = client.post(url, data={"reason": "Client found family to stay with"})
+    refused = client.post(url, data={"reason_code": "other", "note": " "})
+    assert refused.status_code == 400 and "Say why no place is needed any more." in refused.text
+    assert client.post(url, data={}).status_code == 400  # no reason chosen
+    assert client.post(f"/requests/{someone_elses.id}/withdraw",
+                       data={"reason_code": "duplicate"}).status_code == 404
+    response = client.post(url, data={"reason_code": "found_housing",
+                                      "note": "family in Ohio"})
     assert response.status_code == 303
-
-    placed.created_by_id = advocate.id
-    page = client.post(f"/requests/{placed.id}/withdraw", data={"reason": "Gone"},
-                       follow_redirects=True)
-    assert page.status_code == 200 and "is placed; it cannot be withdrawn" in page.text
 
     db.session.expire_all()
     request = db.session.get(HousingRequest, request.id)
     assert request.status is RequestStatus.WITHDRAWN
-    assert request.status_reason == "Client found family to stay with"
+    assert (request.status_reason, request.status_reason_code) == (
+        "Found other housing: family in Ohio", "found_housing")
     assert db.session.get(Booking, proposals[request.id].id).state is BookingState.CANCELLED
-    assert db.session.get(HousingRequest, placed.id).status is RequestStatus.PLACED
     assert [b.request_id for b in replan()] == [someone_elses.id]
+
+
+def test_withdrawing_a_placed_request_gives_its_bed_back_at_once(
+        make_user, login, create_shelter, create_request, coordinator):
+    advocate = make_user(Role.ADVOCATE)
+    shelter = create_shelter(capacity=1, location="20001")
+    stay = approved(shelter, create_request, coordinator)
+    stay.request.created_by_id = advocate.id
+    db.session.commit()
+    assert shelter_nights(db.session, shelter, TODAY, TODAY)[0].held == 1
+    response = login(advocate).post(f"/requests/{stay.request_id}/withdraw",
+                                    data={"reason_code": "unreachable"}, follow_redirects=True)
+    assert "withdrawn: it will not be planned again" in response.text
+    db.session.expire_all()
+    assert db.session.get(Booking, stay.id).state is BookingState.CANCELLED
+    assert db.session.get(HousingRequest, stay.request_id).status is RequestStatus.WITHDRAWN
+    assert shelter_nights(db.session, shelter, TODAY, TODAY)[0].held == 0
+
+
+def test_a_coordinator_closes_a_request_but_a_checked_in_person_is_checked_out_instead(
+        login, create_shelter, create_request, coordinator):
+    shelter = create_shelter(capacity=2, location="20001")
+    stay = approved(shelter, create_request, coordinator)
+    service.confirm(db.session, stay, coordinator.id, "HX-1", None, TODAY)
+    service.check_in(db.session, stay, coordinator.id)
+    pending = create_request(where="20002")
+    db.session.commit()
+    client = login(coordinator)
+    page = client.post(f"/requests/{stay.request_id}/withdraw",
+                       data={"reason_code": "duplicate"}, follow_redirects=True).text
+    assert "end the stay on its page instead" in page
+    page = client.post(f"/requests/{pending.id}/withdraw",
+                       data={"reason_code": "duplicate"}, follow_redirects=True).text
+    assert "closed: it will not be planned again" in page
+    db.session.expire_all()
+    assert db.session.get(Booking, stay.id).state is BookingState.CHECKED_IN
+    assert db.session.get(HousingRequest, pending.id).status is RequestStatus.CLOSED

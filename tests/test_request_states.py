@@ -24,6 +24,7 @@ EXPECTED = {
     ("close", S.PENDING): S.CLOSED,
     ("close", S.PLACED): S.CLOSED,
     ("withdraw", S.PENDING): S.WITHDRAWN,
+    ("withdraw", S.PLACED): S.WITHDRAWN,
 }
 
 

@@ -11,11 +11,11 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    ValidationError,
 )
 
+from ..reason_form import CodedReasonForm
+from ..reasons import DECLINE_REASONS
 from ..web import DateField
-from .reasons import DECLINE_REASONS, OTHER
 
 SAY_WHY = "Say why (a short reason is enough)."
 NOT_FILLED_IN = ("CSRFTokenField", "SubmitField", "HiddenField")
@@ -50,19 +50,12 @@ class RejectForm(ActionForm):
         return SAY_WHY
 
 
-class DeclineForm(ActionForm):
+class DeclineForm(CodedReasonForm, ActionForm):
     """The place said no (the staff link's form, and a coordinator's for a hotel's or a
     shelter's no by phone)."""
 
-    reason_code = RadioField("Why", validate_choice=True,
-                             choices=[SelectChoice(r.code, r.label) for r in DECLINE_REASONS],
-                             validators=[InputRequired(message="Choose why.")])
-    note = StringField("In a few words", validators=[Length(max=200)],
-                       description="Needed for \u201cOther\u201d. Never a name or an address.")
-
-    def validate_note(self, field) -> None:
-        if self.reason_code.data == OTHER and not (field.data or "").strip():
-            raise ValidationError("Say why the place said no.")
+    REASONS = DECLINE_REASONS
+    SAY_WHY = "Say why the place said no."
 
     def refusal(self) -> str:
         if self.reason_code.errors:

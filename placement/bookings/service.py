@@ -30,12 +30,19 @@ from partners.places import BedHold, Hotel, RoomHold, Shelter
 from .. import audit
 from ..audit import AuditEvent
 from ..filters import day_label
+from ..reasons import DECLINE_LABELS, END_LABELS, NO_BED, OTHER, reason_text
 from ..requests import rejections
 from ..requests import states as request_states
 from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus
 from .models import Booking, new_confirmation_code
-from .reasons import DECLINE_LABELS, NO_BED, OTHER, reason_text
-from .states import PLACING, TRANSITIONS, BookingState, TransitionNotAllowed, target_of
+from .states import (
+    PLACING,
+    TRANSITIONS,
+    BookingState,
+    TransitionNotAllowed,
+    can,
+    target_of,
+)
 
 
 class BookingConflict(Exception):
@@ -469,14 +476,30 @@ def _withdraw_open_proposals(session: Session, request: HousingRequest, actor_id
         withdraw(session, proposal, actor_id, why)
 
 
-def withdraw_request(session: Session, request: HousingRequest, actor_id: int,
-                     reason: str) -> None:
-    """The advocate who filed a request says no place is needed any more: it leaves the
-    queue for good, and its open proposals with it."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise BookingConflict("Say why the request is withdrawn.")
-    session.flush()
-    session.refresh(request, with_for_update=True)  # the first lock, as in `_lock`
-    request_states.move(session, request, "withdraw", actor_id, reason)
-    _withdraw_open_proposals(session, request, actor_id, "the request was withdrawn")
+def end_request(session: Session, request: HousingRequest, actor_id: int, action: str,
+                reason_code: str, note: str = "") -> None:
+    """No place is needed any more: the advocate who filed the request withdraws it, or a
+    coordinator closes it, with a reason from the short list. In the same transaction its
+    open proposals are withdrawn and a stay it holds is cancelled, its beds or rooms and
+    points given back. A person already checked in is checked out instead."""
+    if action not in ("withdraw", "close"):
+        raise ValueError(action)
+    if reason_code not in END_LABELS:
+        raise BookingConflict("Choose why no place is needed any more.")
+    if reason_code == OTHER and not (note or "").strip():
+        raise BookingConflict("Say why no place is needed any more.")
+    _lock_request(session, request.id)
+    live = session.scalar(select(Booking).where(Booking.request_id == request.id,
+                                                Booking.state.in_(PLACING)).with_for_update())
+    if live is not None and not can("cancel", live.state):
+        raise BookingConflict(f"The person is {live.state.label.lower()} at {live.place.name}: "
+                              "end the stay on its page instead.")
+    reason = reason_text(END_LABELS, reason_code, note)
+    why = f"the request was {request_states.TRANSITIONS[action].done}"
+    request_states.move(session, request, action, actor_id, reason)
+    request.status_reason_code = reason_code
+    if live is not None:
+        _release(session, live)
+        live.reason = why
+        _move(session, live, "cancel", actor_id)
+    _withdraw_open_proposals(session, request, actor_id, why)

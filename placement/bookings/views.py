@@ -24,7 +24,7 @@ from ..errors import render_error
 from ..extensions import db
 from ..places import picker
 from ..requests import states as request_states
-from ..requests.forms import WithdrawForm
+from ..requests.forms import EndRequestForm
 from ..requests.models import HousingRequest
 from ..requests.service import local_today
 from ..requests.views import own_request, render_request
@@ -141,20 +141,23 @@ def place_by_hand(request_id: int):
 @bp.route("/requests/<int:request_id>/withdraw", methods=["POST"])
 @roles(Role.ADVOCATE, Role.COORDINATOR)
 def withdraw_request(request_id: int):
-    """No place is needed any more: the request leaves the queue for good, and its open
-    proposals with it (which is why this page lives with the bookings)."""
+    """No place is needed any more: the advocate withdraws the request, a coordinator
+    closes it; its proposals and any stay it holds go with it (which is why this page lives
+    with the bookings)."""
     housing_request = own_request(request_id)
-    form = WithdrawForm()
+    form = EndRequestForm()
     if not form.validate_on_submit():
         return render_request(housing_request, form, 400)
+    action = "close" if current_user.role is Role.COORDINATOR else "withdraw"
     try:
-        service.withdraw_request(db.session, housing_request, current_user.id,
-                                 form.reason.data)
-    except (service.BookingConflict, request_states.RequestTransitionNotAllowed) as error:
+        service.end_request(db.session, housing_request, current_user.id, action,
+                            form.reason_code.data, form.note.data or "")
+    except service.REFUSED as error:
         db.session.rollback()  # refused, though the answer is a redirect: nothing is kept
         flash(str(error), "danger")
     else:
-        flash(f"Request {housing_request.case_code} withdrawn: it will not be planned again.",
+        done = request_states.TRANSITIONS[action].done
+        flash(f"Request {housing_request.case_code} {done}: it will not be planned again.",
               "success")
     return redirect(url_for("requests.show", request_id=request_id), 303)
 

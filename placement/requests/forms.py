@@ -15,7 +15,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    DataRequired,
     InputRequired,
     Length,
     NumberRange,
@@ -25,6 +24,8 @@ from wtforms.validators import (
 
 from partners.geo import LocationNotFound, locate
 
+from ..reason_form import CodedReasonForm
+from ..reasons import END_REASONS
 from ..web import DateField
 from .models import Gender, Priority
 from .service import local_today, window_errors
@@ -115,9 +116,9 @@ class RequestForm(FlaskForm):
             raise ValidationError(error)
 
 
-class WithdrawForm(FlaskForm):
-    """The advocate (or a coordinator) says no place is needed any more, and why."""
+class EndRequestForm(CodedReasonForm):
+    """The advocate who filed it (withdraw) or a coordinator (close) says no place is
+    needed any more, and why."""
 
-    reason = StringField("Reason", validators=[DataRequired(message="Say why."),
-                                               Length(max=300)])
-    submit = SubmitField("Send")
+    REASONS = END_REASONS
+    SAY_WHY = "Say why no place is needed any more."

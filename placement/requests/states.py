@@ -37,11 +37,11 @@ TRANSITIONS: dict[str, RequestTransition] = {t.action: t for t in [
     # The stay was cancelled, missed or its hold expired: find another place.
     RequestTransition("requeue", frozenset({S.PLACED}), S.PENDING, "Back to the queue",
                       "put back in the queue"),
-    # A coordinator ends it (a cancelled stay whose person needs no place any more).
+    # A coordinator ends it: no place is needed any more (its stay, if any, is cancelled).
     RequestTransition("close", frozenset({S.PENDING, S.PLACED}), S.CLOSED, "Close",
                       "closed"),
-    # The advocate who filed it says no place is needed any more.
-    RequestTransition("withdraw", frozenset({S.PENDING}), S.WITHDRAWN, "Withdraw",
+    # The advocate who filed it says no place is needed any more (the same).
+    RequestTransition("withdraw", frozenset({S.PENDING, S.PLACED}), S.WITHDRAWN, "Withdraw",
                       "withdrawn"),
 ]}
 

@@ -25,7 +25,7 @@ from ..places import picker
 from ..web import parse_id
 from . import rejections
 from . import states as request_states
-from .forms import RequestForm, WithdrawForm
+from .forms import EndRequestForm, RequestForm
 from .models import Gender, HousingRequest, PlaceRejection, Priority
 from .service import RequestDetails, RequestError, arrival_window, file_request, local_today
 
@@ -143,10 +143,10 @@ def show(request_id: int):
         current_app.logger.warning("record denied: user %s to request %s", current_user.id,
                                    request_id)
         abort(404)
-    return render_request(housing_request, WithdrawForm())
+    return render_request(housing_request, EndRequestForm())
 
 
-def render_request(housing_request: HousingRequest, withdraw_form: WithdrawForm,
+def render_request(housing_request: HousingRequest, withdraw_form: EndRequestForm,
                    status: int = 200):
     note = decrypt_note(housing_request.note_encrypted)
     # Every read of a request's details is on the record, a refused form's page included.
@@ -160,6 +160,7 @@ def render_request(housing_request: HousingRequest, withdraw_form: WithdrawForm,
         "requests/show.html", r=housing_request, note=note, turned_down=turned_down,
         withdraw_form=withdraw_form,
         can_withdraw=request_states.can("withdraw", housing_request.status),
+        withdraw_action="close" if current_user.role is Role.COORDINATOR else "withdraw",
     ), status
 
 

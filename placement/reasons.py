@@ -1,5 +1,6 @@
-"""Why a place said no to a stay: a short list of codes kept on the booking for the reports
-(`Booking.reason_code`), each with the words people read."""
+"""The short lists of reasons people choose from, kept as codes for the reports, each with
+the words people read: why a place said no to a stay (`Booking.reason_code`), why a request
+was withdrawn or closed (`HousingRequest.status_reason_code`)."""
 
 from typing import NamedTuple
 
@@ -19,6 +20,15 @@ DECLINE_REASONS: tuple[Reason, ...] = (
     Reason(OTHER, "Other"),
 )
 DECLINE_LABELS = dict(DECLINE_REASONS)
+
+END_REASONS: tuple[Reason, ...] = (
+    Reason("found_housing", "Found other housing"),
+    Reason("unreachable", "No longer reachable"),
+    Reason("safety_plan", "Safety plan changed"),
+    Reason("duplicate", "Duplicate request"),
+    Reason(OTHER, "Other"),
+)
+END_LABELS = dict(END_REASONS)
 
 
 def reason_text(labels: dict[str, str], code: str, note: str | None) -> str:
