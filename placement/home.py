@@ -30,8 +30,8 @@ NAVIGATION: dict[Role, list[tuple]] = {
         ("Points", [("points.overview", "Balances and expiry"), ("points.donors", "Donors")]),
     ],
     Role.DONOR: [("donors.dashboard", "My donations")],
-    Role.ADMIN: [("admin.users", "Accounts"), ("admin.audit_log", "Audit log"),
-                 ("jobs.index", "Scheduled jobs")],
+    Role.ADMIN: [("admin.users", "Accounts"), ("admin.needs", "Needs"),
+                 ("admin.audit_log", "Audit log"), ("jobs.index", "Scheduled jobs")],
 }
 
 HOME_ENDPOINT = {

@@ -12,6 +12,7 @@ from flask import Blueprint
 
 from partners.availability import issue_staff_link
 from partners.base import utcnow
+from partners.needs import ensure_vocabulary
 from placement.auth.access import EXEMPT_ENDPOINTS, PUBLIC
 from placement.auth.models import Role
 from placement.extensions import db
@@ -38,11 +39,12 @@ def records(make_user, make_lot, create_shelter, create_hotel, create_booking):
     booking = create_booking(shelter, request)
     run = PlanRun(time_limit=1, status=RunStatus.DONE)
     db.session.add(run)
+    need = ensure_vocabulary(db.session)["no-id"]
     db.session.commit()
     return {"booking_id": booking.id, "action": "approve", "run_id": run.id,
             "user_id": someone_else.id, "donor_id": lot.donor_id, "request_id": request.id,
             "shelter_id": shelter.id, "hotel_id": hotel.id, "program_id": hotel.program_id,
-            "token": staff_token(shelter)}
+            "token": staff_token(shelter), "need_id": need.id}
 
 
 def walk(app, records):

@@ -1,9 +1,12 @@
 """Admins manage accounts: create, change role, deactivate or reactivate, reset a password,
-reset a lost second factor, and lift the sign-in delay of an account locked by failures."""
+reset a lost second factor, and lift the sign-in delay of an account locked by failures.
+They also keep the vocabulary of needs (what requests need and places offer)."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+
+from partners.needs import Need
 
 from ..audit import ActorKind, AuditEvent, record
 from ..auth import throttle
@@ -13,6 +16,7 @@ from ..auth.forms import ConfirmForm, EditUserForm, NewUserForm, ResetPasswordFo
 from ..auth.models import Role, User
 from ..auth.totp import set_secret
 from ..extensions import db
+from .forms import NeedForm, NewNeedForm
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -137,6 +141,51 @@ def toggle_active(user_id: int):
     state = "reactivated" if user.active else "deactivated"
     flash(f"{user.email} {state}.", "success")
     return redirect(url_for("admin.users"))
+
+
+def render_needs(form: NewNeedForm, status: int = 200):
+    needs = db.session.scalars(select(Need).order_by(Need.code)).all()
+    return render_template("admin/needs.html", needs=needs, form=form), status
+
+
+@bp.route("/needs", methods=["GET"])
+@roles(Role.ADMIN)
+def needs():
+    return render_needs(NewNeedForm())
+
+
+@bp.route("/needs", methods=["POST"])
+@roles(Role.ADMIN)
+def add_need():
+    """A new entry of the vocabulary; its code is for good (stored plans name it)."""
+    form = NewNeedForm()
+    if form.validate_on_submit():
+        if db.session.scalar(select(Need.id).where(Need.code == form.code.data)):
+            form.code.errors.append("A need with this code already exists.")
+        else:
+            need = Need(code=form.code.data, label=form.label.data,
+                        help_text=form.help_text.data or "", active=True,
+                        for_shelters=form.for_shelters.data, for_hotels=form.for_hotels.data)
+            db.session.add(need)
+            flash(f"Added the need {need.code}.", "success")
+            return redirect(url_for("admin.needs"))
+    return render_needs(form, 400)
+
+
+@bp.route("/needs/<int:need_id>", methods=["GET", "POST"])
+@roles(Role.ADMIN)
+def edit_need(need_id: int):
+    """Reword or retire a need; its code and the places it applies to stay as they are
+    (offers and stored plans depend on both)."""
+    need = db.session.get(Need, need_id) or abort(404)
+    form = NeedForm(obj=need)
+    if form.validate_on_submit():
+        need.label, need.active = form.label.data, form.active.data
+        need.help_text = form.help_text.data or ""
+        flash(f"Saved the need {need.code}.", "success")
+        return redirect(url_for("admin.needs"))
+    return render_template("admin/need.html", need=need, form=form), \
+        400 if form.errors else 200
 
 
 AUDIT_PAGE = 200
