@@ -114,6 +114,16 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "REPLAN_ON_DECLINE": os.environ.get("REPLAN_ON_DECLINE", "1") == "1",
         "HOLD_HOURS": float(os.environ.get("HOLD_HOURS", "4")),
         "HOLD_CHECK_EVERY_MINUTES": int(os.environ.get("HOLD_CHECK_EVERY_MINUTES", "15")),
+        # The escalation ladder (placement/jobs/escalation.py): minutes after which each
+        # alert goes out, once. A shelter is slow after this share of its answer window.
+        "ESCALATE_EVERY_MINUTES": int(os.environ.get("ESCALATE_EVERY_MINUTES", "1")),
+        "ESCALATE_CRITICAL_ON_CALL_MINUTES": int(
+            os.environ.get("ESCALATE_CRITICAL_ON_CALL_MINUTES", "15")),
+        "ESCALATE_CRITICAL_ADMINS_MINUTES": int(
+            os.environ.get("ESCALATE_CRITICAL_ADMINS_MINUTES", "30")),
+        "ESCALATE_HOLD_EXPIRING_MINUTES": int(
+            os.environ.get("ESCALATE_HOLD_EXPIRING_MINUTES", "30")),
+        "ESCALATE_SHELTER_SLOW_SHARE": float(os.environ.get("ESCALATE_SHELTER_SLOW_SHARE", "0.5")),
         "ROLLOVER_AT": os.environ.get("ROLLOVER_AT", "00:15"),  # hotline time
         "POINTS_EXPIRY_AT": os.environ.get("POINTS_EXPIRY_AT", "01:00"),
         "STALE_CHECK_EVERY_MINUTES": int(os.environ.get("STALE_CHECK_EVERY_MINUTES", "60")),

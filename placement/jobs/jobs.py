@@ -9,7 +9,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, exists, select, update
-from sqlalchemy.orm import undefer
+from sqlalchemy.orm import selectinload, undefer
 
 from partners import ledger
 from partners.availability import freshness
@@ -21,6 +21,7 @@ from ..bookings import service
 from ..bookings.models import Booking
 from ..bookings.states import HOLDING, BookingState
 from ..extensions import db
+from ..holds import hold_ends
 from ..planning.bridge import (
     pending_requests,
     rules_broken,
@@ -95,15 +96,18 @@ def run_queued_plan(counts: Counts, now: datetime) -> None:
 # -- holds ---------------------------------------------------------------------------------
 
 def expire_holds(now: datetime) -> Counts:
-    """Approved stays not confirmed within HOLD_HOURS give their beds, rooms and points back."""
-    cutoff = naive_utc(now) - timedelta(hours=current_app.config["HOLD_HOURS"])
+    """Approved stays not confirmed within their hold window (the shelter's own, else
+    HOLD_HOURS: `holds.hold_ends`) give their beds, rooms and points back. Approved stays
+    are the few of the last hours, so each one's window is read here, not in SQL."""
+    moment = naive_utc(now)
     released = 0
     for booking in db.session.scalars(
-        select(Booking).where(Booking.state == BookingState.APPROVED,
-                              Booking.approved_at < cutoff).order_by(Booking.id)
+        select(Booking).where(Booking.state == BookingState.APPROVED)
+        .options(selectinload(Booking.shelter)).order_by(Booking.id)
     ).all():
-        service.expire_hold(db.session, booking, None)
-        released += 1
+        if hold_ends(booking) < moment:
+            service.expire_hold(db.session, booking, None)
+            released += 1
     return {"released": released}
 
 

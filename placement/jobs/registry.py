@@ -4,7 +4,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import jobs
+from . import escalation, jobs
 from .triggers import Daily, Every, parse_time
 
 Trigger = Every | Daily
@@ -31,6 +31,11 @@ JOBS: dict[str, Job] = {job.name: job for job in [
         ("REPLAN_EVERY_MINUTES", "PLANNER_TIME_LIMIT"), follow_up=jobs.run_queued_plan),
     Job("expire_holds", "Release unconfirmed holds", jobs.expire_holds,
         lambda c: Every(c["HOLD_CHECK_EVERY_MINUTES"]), ("HOLD_HOURS", "HOLD_CHECK_EVERY_MINUTES")),
+    Job("escalate", "Escalate what waits unseen", escalation.escalate,
+        lambda c: Every(c["ESCALATE_EVERY_MINUTES"]),
+        ("ESCALATE_EVERY_MINUTES", "ESCALATE_CRITICAL_ON_CALL_MINUTES",
+         "ESCALATE_CRITICAL_ADMINS_MINUTES", "ESCALATE_HOLD_EXPIRING_MINUTES",
+         "ESCALATE_SHELTER_SLOW_SHARE", "HOLD_HOURS"), follow_up=escalation.mail_alerts),
     Job("rollover", "Nightly roll-over: check-outs and no-shows", jobs.rollover,
         _daily("ROLLOVER_AT"), ("ROLLOVER_AT", "HOTLINE_TIMEZONE")),
     Job("expire_points", "Write off expired points", jobs.expire_points,
