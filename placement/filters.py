@@ -5,6 +5,7 @@
 - `hotline_time`: a stored moment (naive UTC, or aware) in the hotline's own time zone
   (HOTLINE_TIMEZONE) with the zone's abbreviation ("Dec 3, 09:05 EST"): the hotline never
   has to convert from UTC in its head.
+- `waited`: how long ago a stored moment was ("47 min", "3 h 52 min"), on the app's clock.
 - `refused_forms()`: every form on the page that came back with errors, for the error
   summary at the top of base.html (each error named and linked to its field).
 """
@@ -68,6 +69,21 @@ def hotline_time(value: datetime | None, seconds: bool = False, with_day: bool =
     return f"{day_label(local.date(), hotline_today().year)}, {text}"
 
 
+def waited(value: datetime | None) -> str:
+    """The `waited` filter: how long ago a stored moment was on the app's clock, as people
+    say it ("47 min", "3 h 52 min", "2 days"): how long a request or a stay has waited."""
+    if value is None:
+        return ""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)  # stored naive = UTC
+    minutes = max(0, int((clock.now() - aware).total_seconds() // 60))
+    if minutes < 60:
+        return f"{minutes} min"
+    if minutes < 48 * 60:
+        hours, rest = divmod(minutes, 60)
+        return f"{hours} h {rest} min" if rest else f"{hours} h"
+    return f"{minutes // (24 * 60)} days"
+
+
 @dataclass(frozen=True)
 class FieldError:
     target: str | None  # the id of the field to go to; None: a hidden field or the form
@@ -108,4 +124,5 @@ def refused_forms(context) -> list[FieldError]:
 def init_app(app: Flask) -> None:
     app.add_template_filter(day, "day")
     app.add_template_filter(hotline_time, "hotline_time")
+    app.add_template_filter(waited, "waited")
     app.add_template_global(refused_forms, "refused_forms")

@@ -202,6 +202,23 @@ def test_an_approver_who_left_is_replaced_by_the_on_call_coordinators(
     assert [whose for whose, _text in inboxes()] == [people["on_call"].id]
 
 
+def test_the_plan_page_flags_a_shelter_that_has_not_answered(
+        app, client, login, people, create_shelter, create_booking):
+    app.config["HOLD_HOURS"] = 4
+    slow = approved_stay(create_booking, create_shelter(name="Slow House"), people["off_duty"],
+                         minutes_before=130)
+    approved_stay(create_booking, create_shelter(name="Quick House"), people["off_duty"],
+                  minutes_before=20)
+    app.config["SCHEDULER_CLOCK"] = lambda: FILED
+    login(people["off_duty"])
+    page = client.get("/plan").text
+    assert "Slow House" in page and "Quick House" in page
+    assert page.count("awaiting the shelter") == 1
+    flagged = page[page.index("Slow House"):page.index("Quick House")]
+    assert "awaiting the shelter's answer for 2 h 10 min" in flagged
+    assert slow.request.case_code in page
+
+
 # -- the job that releases holds uses the same window ---------------------------------------
 
 def test_expiring_holds_honour_a_shelters_own_window(app, people, create_shelter,
@@ -262,3 +279,16 @@ def test_two_runs_at_once_send_each_alert_once(app, people, critical, create_she
     assert len(db.session.scalars(select(Alert)).all()) == 4
     assert len(inboxes()) == 4 and len(mail) == 4
 
+
+# -- the queue -----------------------------------------------------------------------------
+
+def test_the_queue_shows_how_long_each_request_has_waited_and_why(
+        app, client, login, people, critical, create_request):
+    critical.unplaced_reason = "No shelter within 30 miles takes a family of four."
+    older = create_request(priority=Priority.HIGH)
+    older.created_at = naive(FILED) - timedelta(hours=3, minutes=5)
+    app.config["SCHEDULER_CLOCK"] = lambda: FILED + timedelta(minutes=47)
+    login(people["off_duty"])
+    page = client.get("/coordinator").text
+    assert "waiting 47 min" in page and "waiting 3 h 52 min" in page
+    assert "No shelter within 30 miles takes a family of four." in page

@@ -1,5 +1,7 @@
 """Plan now: queue a run, watch it, review its proposals."""
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, inspect, select
@@ -14,7 +16,9 @@ from ..auth.forms import ConfirmForm
 from ..auth.models import Role
 from ..bookings.models import Booking
 from ..bookings.states import BookingState
+from ..clock import now as clock
 from ..extensions import db
+from ..holds import answer_is_slow_from, hold_ends
 from ..requests.models import HousingRequest, RequestStatus, most_urgent_first
 from .models import PlanRun, RunStatus
 from .runner import start_run
@@ -54,10 +58,24 @@ def index():
     return render_template(
         "planning/index.html", latest=latest, proposals=proposals, unplaced=unplaced,
         proposal_count=proposal_count, unplaced_count=unplaced_count,
-        left_out=left_out, left_out_count=left_out_count,
+        left_out=left_out, left_out_count=left_out_count, awaiting=awaiting_answers(),
         pending=pending, freshness=data_freshness(), plan_form=ConfirmForm(),
         approve_form=ConfirmForm(), RunStatus=RunStatus,
     )
+
+
+def awaiting_answers() -> list[tuple[Booking, datetime, bool]]:
+    """Shelter stays approved and not yet answered, longest waiting first: each with when
+    its hold runs out and whether the shelter is slow (past half its answer window, the
+    escalation ladder's "shelter_slow")."""
+    stays = db.session.scalars(
+        select(Booking).where(Booking.state == BookingState.APPROVED,
+                              Booking.shelter_id.is_not(None))
+        .order_by(Booking.approved_at, Booking.id).limit(PAGE_ROWS)
+        .options(selectinload(Booking.request), selectinload(Booking.shelter))
+    ).all()
+    moment = clock().astimezone(UTC).replace(tzinfo=None)
+    return [(b, hold_ends(b), answer_is_slow_from(b) <= moment) for b in stays]
 
 
 def left_out_of_last_run() -> tuple[list[tuple[HousingRequest, str]], int]:
