@@ -1,21 +1,27 @@
 """A sentinel planted in a request's free text never shows up in logs, URLs, error pages,
-or any page but the request's own, and then only for those allowed to read it."""
+alerts (inbox, its poll, mail), or any page but the request's own, and then only for those
+allowed to read it."""
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint
 
+from placement import notify
 from placement.auth.access import roles
 from placement.auth.models import Role
 from placement.extensions import db
+from placement.jobs.runner import run_job
 from placement.requests.models import HousingRequest
 from tests.conftest import sign_in
 
 SENTINEL = "SENTINEL-Q7XZ-MARIA-555-0142"
 
 
-def test_the_note_stays_where_it_belongs(app, make_user, caplog):
+def test_the_note_stays_where_it_belongs(app, make_user, caplog, monkeypatch):
     caplog.set_level(logging.DEBUG)
+    mails = []
+    monkeypatch.setattr(notify, "send", lambda to, subject, body: mails.append(subject + body))
     advocate = make_user(Role.ADVOCATE)
     author = sign_in(app.test_client(), advocate)
     response = author.post("/requests/new", data={
@@ -27,7 +33,13 @@ def test_the_note_stays_where_it_belongs(app, make_user, caplog):
 
     readers = {"owner": author}
     for role in Role:
-        readers[role.value] = sign_in(app.test_client(), make_user(role))
+        reader = make_user(role)
+        reader.on_call = role is Role.COORDINATOR  # hears of the critical request again
+        readers[role.value] = sign_in(app.test_client(), reader)
+    escalate_past_every_step(app, request)
+    assert request.case_code in readers["coordinator"].get("/inbox").text  # not vacuous
+    assert readers["admin"].get("/inbox/unread").get_json() == {"unread": 1}
+    assert mails and not any(SENTINEL in mail for mail in mails)
     allowed = {("owner", request_url), ("coordinator", request_url)}
     seen = set()
     for name, client in readers.items():
@@ -41,6 +53,16 @@ def test_the_note_stays_where_it_belongs(app, make_user, caplog):
                 seen.add((name, url))
     assert seen == allowed
     assert SENTINEL not in caplog.text
+
+
+def escalate_past_every_step(app, request: HousingRequest) -> None:
+    """The critical request waited an hour: the ladder alerts the on-call coordinators and
+    the admins, in their inboxes (walked below with every other page) and by mail."""
+    request.created_at -= timedelta(hours=1)
+    db.session.commit()
+    run = run_job(app, "escalate", datetime.now(UTC))
+    assert run.counts["critical_15"] == run.counts["critical_30"] == 1
+    db.session.expire_all()
 
 
 def test_an_unexpected_error_shows_no_detail(app, make_user, caplog):
