@@ -24,9 +24,9 @@ from ..errors import render_error
 from ..extensions import db
 from ..places import picker
 from ..requests import states as request_states
-from ..requests.forms import EndRequestForm
+from ..requests.forms import EditRequestForm, EndRequestForm
 from ..requests.models import HousingRequest
-from ..requests.service import local_today
+from ..requests.service import RequestEdit, local_today
 from ..requests.views import own_request, render_request
 from ..web import safe_local_path
 from . import news, service
@@ -160,6 +160,39 @@ def withdraw_request(request_id: int):
         flash(f"Request {housing_request.case_code} {done}: it will not be planned again.",
               "success")
     return redirect(url_for("requests.show", request_id=request_id), 303)
+
+
+@bp.route("/requests/<int:request_id>/edit", methods=["GET", "POST"])
+@roles(Role.ADVOCATE, Role.COORDINATOR)
+def edit_request(request_id: int):
+    """Change a pending request's dates, nights and areas to avoid without filing it again;
+    its proposals go (which is why this page lives with the bookings)."""
+    housing_request = own_request(request_id)
+    if not request_states.can("place", housing_request.status):
+        flash(f"Request {housing_request.case_code} is {housing_request.status.value}: only "
+              "a request waiting for a place can be changed.", "info")
+        return redirect(url_for("requests.show", request_id=request_id))
+    form = EditRequestForm(obj=None if request.method == "POST" else housing_request)
+    if request.method == "GET":
+        for entry, zone in zip(form.danger_zones, housing_request.danger_zones, strict=False):
+            entry.where.data, entry.miles.data = zone.label, zone.miles
+    valid = form.validate_on_submit()
+    if valid and form.check_window(request_today(housing_request)):
+        edit = RequestEdit(form.earliest.data, form.latest.data, form.nights.data, [
+            (z.where.location, z.miles.data or 25) for z in form.danger_zones
+            if z.where.data and z.where.data.strip()])
+        try:
+            changed = service.edit_request(db.session, housing_request, current_user.id, edit)
+        except service.REFUSED as error:
+            db.session.rollback()
+            flash(str(error), "danger")
+        else:
+            flash(f"Request {housing_request.case_code}: "
+                  + (f"changed the {', '.join(changed)}." if changed else "nothing changed."),
+                  "success")
+        return redirect(url_for("requests.show", request_id=request_id), 303)
+    return render_template("requests/edit.html", form=form, r=housing_request), \
+        400 if form.is_submitted() else 200
 
 
 @bp.route("/tape")

@@ -1,5 +1,7 @@
 """The crisis request form: under a minute on a call, nothing that identifies anyone."""
 
+from datetime import date
+
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -114,6 +116,25 @@ class RequestForm(FlaskForm):
             raise ValidationError("The latest arrival comes before the earliest.")
         if error := self._window_error("latest"):
             raise ValidationError(error)
+
+
+class EditRequestForm(FlaskForm):
+    """What an advocate may change on a pending request without filing it again: when the
+    person can arrive, for how long, and where they must stay away from."""
+
+    earliest = DateField("Arrive no earlier than", validators=[InputRequired()])
+    latest = DateField("Arrive no later than", validators=[InputRequired()])
+    nights = IntegerField("Nights", validators=[InputRequired(), NumberRange(min=1, max=30)])
+    danger_zones = FieldList(FormField(DangerZoneForm), min_entries=MAX_DANGER_ZONES,
+                             max_entries=MAX_DANGER_ZONES)
+    submit = SubmitField("Save changes")
+
+    def check_window(self, today: date) -> bool:
+        """The same window rules as filing, in the person's own today; errors by field."""
+        errors = window_errors(self.earliest.data, self.latest.data, today)
+        for name, error in errors.items():
+            getattr(self, name).errors.append(error)
+        return not errors
 
 
 class EndRequestForm(CodedReasonForm):

@@ -119,3 +119,37 @@ def file_request(session: Session, advocate_id: int, details: RequestDetails,
     audit.record(session, advocate_id, "file", "request", request.id,
                  to_state=request.status.value, detail=f"priority {request.priority.value}")
     return request
+
+
+@dataclass
+class RequestEdit:
+    earliest: date
+    latest: date
+    nights: int
+    danger_zones: list[tuple[Location, int]]
+
+
+def apply_edit(session: Session, request: HousingRequest, edit: RequestEdit,
+               actor_id: int) -> list[str]:
+    """Change what an advocate may change on a pending request (the caller holds its lock
+    and checked its state); returns the names of what changed, which the audit row lists
+    (never the values: they are case details)."""
+    changed = []
+    if (request.earliest, request.latest) != (edit.earliest, edit.latest):
+        request.earliest, request.latest = edit.earliest, edit.latest
+        changed.append("arrival window")
+    if request.nights != edit.nights:
+        request.nights = edit.nights
+        changed.append("nights")
+    zones = [(z.lat, z.lon, z.miles) for z in request.danger_zones]
+    if zones != [(where.lat, where.lon, miles) for where, miles in edit.danger_zones]:
+        request.danger_zones.clear()
+        for where, miles in edit.danger_zones:
+            request.danger_zones.append(
+                DangerZone(label=where.label, lat=where.lat, lon=where.lon, miles=miles))
+        changed.append("areas to avoid")
+    if changed:
+        session.flush()
+        audit.record(session, actor_id, "edit", "request", request.id,
+                     detail="changed " + ", ".join(changed))
+    return changed
