@@ -12,6 +12,7 @@ from sqlalchemy import event, func, select
 from optimizer.options import build_options
 from partners.needs import Need, ensure_vocabulary
 from partners.places import Hotel, Policy, Shelter
+from placement.auth.models import Role
 from placement.bookings.models import Booking
 from placement.extensions import db
 from placement.planning.bridge import build_problem, request_key, rules_broken
@@ -173,3 +174,43 @@ def test_retention_deletes_a_requests_needs_here_and_in_stored_planner_inputs(
         request_key(kept.id): "no place offers lang:es"}
     # Only a need in use is kept from deletion; the vocabulary itself stays.
     assert db.session.scalar(select(func.count(Need.id))) == len(needs)
+
+
+# -- labels, not codes, where people read the planner's words --------------------------------
+
+def test_need_codes_in_the_planners_words_read_as_their_labels(needs):
+    from placement.places.offers import need_labels
+
+    assert need_labels("no place within 30 miles offers all of 'lang:es', 'pregnant'") == (
+        "no place within 30 miles offers all of “Staff speak Spanish”, "
+        "“Accepts pregnant guests”")
+    assert need_labels("the place does not offer 'lang:xx' or 'no-id'") == (
+        "the place does not offer 'lang:xx' or “Accepts guests without ID”")
+    assert need_labels("every place that fits lies inside a danger zone") == (
+        "every place that fits lies inside a danger zone")
+    assert need_labels(None) == ""
+
+
+def test_the_plan_and_the_advocates_home_show_an_unplaced_reason_by_label(
+        app, needs, make_user, login, create_request):
+    advocate = make_user(Role.ADVOCATE)
+    create_request(needs={needs["lang:es"]}, created_by_id=advocate.id,
+                   unplaced_reason="no place within 30 miles offers 'lang:es'")
+    client = login(make_user(Role.COORDINATOR))
+    plan = client.get("/plan").text
+    assert "offers “Staff speak Spanish”" in plan and "lang:es" not in plan
+    client.post("/logout")
+    home = login(advocate).get("/advocate").text
+    assert "offers “Staff speak Spanish”" in home and "lang:es" not in home
+
+
+def test_a_stay_refused_for_a_missing_need_says_the_needs_label(
+        app, needs, make_user, login, create_shelter, create_request, create_booking):
+    shelter = create_shelter(policy=Policy.ANY)
+    tomorrow = date.today() + timedelta(days=1)
+    request = create_request(needs={needs["lang:es"]}, earliest=tomorrow)
+    booking = create_booking(shelter, request, check_in=tomorrow)
+    client = login(make_user(Role.COORDINATOR))
+    answer = client.post(f"/bookings/{booking.id}/approve", follow_redirects=True)
+    assert "the place does not offer “Staff speak Spanish”" in answer.text
+    assert db.session.get(Booking, booking.id).state.value == "proposed"

@@ -69,7 +69,8 @@ def need_labels(text: str | None) -> str:
     if not text or not QUOTED_CODE.search(text):
         return text or ""
     codes = set(QUOTED_CODE.findall(text))
-    labels = dict(db.session.execute(select(Need.code, Need.label).where(Need.code.in_(codes))))
+    labels = dict(db.session.execute(
+        select(Need.code, Need.label).where(Need.code.in_(codes))).all())
     return QUOTED_CODE.sub(
         lambda m: f"“{labels[m[1]]}”" if m[1] in labels else m[0], text)
 

@@ -26,6 +26,7 @@ from partners.points import LoyaltyProgram
 from ..bookings.models import Booking
 from ..bookings.states import HOLDING, PLACING, BookingState
 from ..places.keys import hotel_key, parse_resource, place_of, ref_of, shelter_key
+from ..places.offers import need_labels
 from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus
 
 REASON_LENGTH = 500  # HousingRequest.unplaced_reason
@@ -347,9 +348,10 @@ def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hot
 
 
 def stay_rules_broken(session: Session, booking: Booking) -> list[str]:
-    """`rules_broken` for the booking's own stay at its place."""
-    return rules_broken(session, booking.request, booking.place, booking.check_in,
-                        booking.nights)
+    """`rules_broken` for the booking's own stay at its place, as the coordinator reads
+    them (a missing need by its label)."""
+    return [need_labels(rule) for rule in rules_broken(
+        session, booking.request, booking.place, booking.check_in, booking.nights)]
 
 
 def _clamp(day: date, around: date) -> date:
