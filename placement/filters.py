@@ -76,6 +76,8 @@ def waited(value: datetime | None) -> str:
         return ""
     aware = value if value.tzinfo else value.replace(tzinfo=UTC)  # stored naive = UTC
     minutes = max(0, int((clock.now() - aware).total_seconds() // 60))
+    if minutes < 1:
+        return "under 1 min"
     if minutes < 60:
         return f"{minutes} min"
     if minutes < 48 * 60:

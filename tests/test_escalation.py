@@ -287,8 +287,10 @@ def test_the_queue_shows_how_long_each_request_has_waited_and_why(
     critical.unplaced_reason = "No shelter within 30 miles takes a family of four."
     older = create_request(priority=Priority.HIGH)
     older.created_at = naive(FILED) - timedelta(hours=3, minutes=5)
+    create_request(priority=Priority.NORMAL).created_at = naive(FILED) + timedelta(minutes=47)
     app.config["SCHEDULER_CLOCK"] = lambda: FILED + timedelta(minutes=47)
     login(people["off_duty"])
     page = client.get("/coordinator").text
     assert "waiting 47 min" in page and "waiting 3 h 52 min" in page
+    assert "waiting under 1 min" in page
     assert "No shelter within 30 miles takes a family of four." in page
