@@ -44,7 +44,7 @@ def records(make_user, make_lot, create_shelter, create_hotel, create_booking):
     return {"booking_id": booking.id, "action": "approve", "run_id": run.id,
             "user_id": someone_else.id, "donor_id": lot.donor_id, "request_id": request.id,
             "shelter_id": shelter.id, "hotel_id": hotel.id, "program_id": hotel.program_id,
-            "token": staff_token(shelter), "need_id": need.id}
+            "token": staff_token(shelter), "need_id": need.id, "ref": booking.ref}
 
 
 def walk(app, records):

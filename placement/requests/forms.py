@@ -92,6 +92,8 @@ class RequestForm(FlaskForm):
     nights = IntegerField("Nights", default=3, validators=[InputRequired(),
                                                           NumberRange(min=1, max=30)])
     note = TextAreaField("Note for coordinators", validators=[Optional(), Length(max=2000)])
+    # Shown once the form was sent back because it may repeat one of the advocate's own.
+    file_anyway = BooleanField("This is a different person: file the request anyway")
     submit = SubmitField("File request")
 
     def validate_adults(self, field) -> None:

@@ -4,16 +4,25 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfoNotFoundError
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from partners.availability.common import as_naive_utc
 from partners.availability.common import local_today as place_local_today
-from partners.geo import Location
+from partners.geo import Location, miles_between
 
 from .. import audit
 from ..crypto import encrypt_note
 from ..places.picker import parse_key as parse_place_key
-from .models import MAX_HORIZON_NIGHTS, DangerZone, Exclusion, Gender, HousingRequest, Priority
+from .models import (
+    MAX_HORIZON_NIGHTS,
+    DangerZone,
+    Exclusion,
+    Gender,
+    HousingRequest,
+    Priority,
+    RequestStatus,
+)
 
 # How soon each priority needs a bed: the window the form pre-fills (days from tonight).
 WINDOW_DAYS = {Priority.CRITICAL: (0, 0), Priority.HIGH: (0, 1), Priority.NORMAL: (0, 3)}
@@ -85,8 +94,9 @@ class RequestError(ValueError):
     """A request that cannot be filed as given; the message says why."""
 
 
-def file_request(session: Session, advocate_id: int, details: RequestDetails,
-                 now: datetime | None = None) -> HousingRequest:
+def resolve_window(details: RequestDetails, now: datetime | None = None) -> tuple[date, date]:
+    """The arrival window a request is filed with: the dates given, or the priority's own
+    from today where the person is. RequestError when it is not one the planner can see."""
     today = local_today(details.location.timezone, now)
     earliest, latest = arrival_window(details.priority, today)
     earliest = details.earliest or earliest
@@ -94,6 +104,44 @@ def file_request(session: Session, advocate_id: int, details: RequestDetails,
     errors = window_errors(earliest, latest, today)
     if errors:
         raise RequestError(errors.get("earliest") or errors["latest"])
+    return earliest, latest
+
+
+# Two live requests this close, for the same party, whose windows meet, may be one person
+# who called twice.
+DUPLICATE_MILES = 25
+LIVE = (RequestStatus.PENDING, RequestStatus.PLACED)
+
+
+def possible_duplicates(session: Session, adults: int, children: int, gender: Gender,
+                        lat: float | None, lon: float | None, earliest: date, latest: date,
+                        *, filed_by: int | None = None,
+                        other_than: int | None = None) -> list[HousingRequest]:
+    """Live requests for the same party near the same place whose arrival windows meet
+    (only `filed_by`'s when given: an advocate is never shown another's cases)."""
+    query = select(HousingRequest).where(
+        HousingRequest.status.in_(LIVE), HousingRequest.adults == adults,
+        HousingRequest.children == children, HousingRequest.gender == gender,
+        HousingRequest.earliest <= latest, HousingRequest.latest >= earliest)
+    if filed_by is not None:
+        query = query.where(HousingRequest.created_by_id == filed_by)
+    if other_than is not None:
+        query = query.where(HousingRequest.id != other_than)
+    return [r for r in session.scalars(query.order_by(HousingRequest.id))
+            if None in (lat, r.lat) or
+            miles_between(lat, lon, r.lat, r.lon) <= DUPLICATE_MILES]
+
+
+def duplicates_of(session: Session, request: HousingRequest) -> list[HousingRequest]:
+    """For coordinators: the same person may have called two advocates."""
+    return possible_duplicates(session, request.adults, request.children, request.gender,
+                               request.lat, request.lon, request.earliest, request.latest,
+                               other_than=request.id)
+
+
+def file_request(session: Session, advocate_id: int, details: RequestDetails,
+                 now: datetime | None = None) -> HousingRequest:
+    earliest, latest = resolve_window(details, now)
     request = HousingRequest(
         created_by_id=advocate_id, priority=details.priority, adults=details.adults,
         children=details.children, gender=details.gender, pets=details.pets,

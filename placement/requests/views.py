@@ -27,7 +27,16 @@ from . import rejections
 from . import states as request_states
 from .forms import EndRequestForm, RequestForm
 from .models import Gender, HousingRequest, PlaceRejection, Priority
-from .service import RequestDetails, RequestError, arrival_window, file_request, local_today
+from .service import (
+    RequestDetails,
+    RequestError,
+    arrival_window,
+    duplicates_of,
+    file_request,
+    local_today,
+    possible_duplicates,
+    resolve_window,
+)
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 
@@ -60,7 +69,17 @@ def check_exclusions(form: RequestForm) -> bool:
     return True
 
 
-def render_form(form: RequestForm, status: int = 200):
+def own_duplicates(details: RequestDetails) -> list[HousingRequest]:
+    """The advocate's own live requests that may be this one (RequestError: bad dates)."""
+    earliest, latest = resolve_window(details)
+    where = details.location
+    return possible_duplicates(db.session, details.adults, details.children, details.gender,
+                               where.lat, where.lon, earliest, latest,
+                               filed_by=current_user.id)
+
+
+def render_form(form: RequestForm, status: int = 200,
+                twins: list[HousingRequest] | None = None):
     # Pre-filled dates use the hotline's own date; at submit, untouched dates are
     # recomputed in the person's time zone.
     today = local_today(current_app.config["HOTLINE_TIMEZONE"])
@@ -69,6 +88,7 @@ def render_form(form: RequestForm, status: int = 200):
     return render_template(
         "requests/new.html", form=form, windows=windows, excluded=excluded,
         minor_reminder=current_app.config.get("MINOR_REMINDER", MINOR_REMINDER),
+        twins=twins or [],
     ), status
 
 
@@ -106,6 +126,9 @@ def create():
         latest=None if auto_window else form.latest.data,
     )
     try:
+        if not form.file_anyway.data and (twins := own_duplicates(details)):
+            # Not filed yet: the same person may already have a request of this advocate's.
+            return render_form(form, 409, twins)
         filed = file_request(db.session, current_user.id, details)
     except RequestError as error:
         form.earliest.errors = [*form.earliest.errors, str(error)]
@@ -154,10 +177,14 @@ def render_request(housing_request: HousingRequest, withdraw_form: EndRequestFor
     keep_on_refusal(lambda: audit.record(db.session, reader, "read", "request",
                                          housing_request.id))
     # Coordinators' reasons are their own working notes: advocates do not see them.
-    turned_down = (rejected_places(housing_request)
-                   if current_user.role is Role.COORDINATOR else [])
+    coordinator = current_user.role is Role.COORDINATOR
+    turned_down = rejected_places(housing_request) if coordinator else []
+    # A survivor who calls twice reaches different advocates: only coordinators see across.
+    twins = (duplicates_of(db.session, housing_request)
+             if coordinator and request_states.can("place", housing_request.status) else [])
     return render_template(
         "requests/show.html", r=housing_request, note=note, turned_down=turned_down,
+        twins=twins,
         withdraw_form=withdraw_form,
         can_withdraw=request_states.can("withdraw", housing_request.status),
         withdraw_action="close" if current_user.role is Role.COORDINATOR else "withdraw",
