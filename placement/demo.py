@@ -135,7 +135,10 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
             name=name, policy=policy, pets=pets, accessible=accessible, max_stay=max_stay,
             capacity=capacity, accepts_nonbinary=nb, same_gender=same,
             address=f"{rng.randint(100, 9999)} {rng.choice(['Oak', 'Elm', 'Maple', 'Cedar'])} St",
-            intake_contact="Intake desk, 24/7 line on file with coordinators",
+            intake_contact=f"(202) 555-01{rng.randint(10, 99)}, 24 hours",
+            intake_instructions=("Call when you are 15 minutes away: staff meet you at a "
+                                 "public place nearby and walk you in"),
+            hold_hours=6 if policy is Policy.FAMILY else None,
             offers=offers(name, SHELTER, policy=policy.value, same_gender=same, pets=pets),
         )
         shelter.move_to(locate(zip_code))
@@ -145,6 +148,10 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
         hotel = Hotel(
             name=name, program=programs[code], room_capacity=room_capacity, pets=pets,
             accessible=accessible, rooms_per_night=rooms, standard_points=points,
+            address=f"{rng.randint(100, 2999)} {rng.choice(['Main', 'Park', 'Lake'])} Ave",
+            intake_contact=f"Front desk, (301) 555-01{rng.randint(10, 99)}",
+            intake_instructions=("Check in at the front desk: the room is booked under the "
+                                 "hotline's name; give the confirmation code"),
             offers=offers(name, HOTEL, pets=pets),
         )
         hotel.move_to(locate(zip_code))
