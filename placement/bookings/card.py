@@ -11,7 +11,7 @@ shelter's street address is for coordinators only: the card says how the person 
 import hashlib
 from dataclasses import dataclass
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from sqlalchemy import select
 from ..auth.access import roles
 from ..auth.models import Role
 from ..extensions import db
+from ..holds import hold_ends
 from ..requests.models import HousingRequest, RequestStatus
 from ..requests.views import own_request
 from ..security import passive
@@ -90,7 +91,7 @@ def card_for(request: HousingRequest) -> Card:
     coordinator = current_user.is_authenticated and current_user.role is Role.COORDINATOR
     confidential = stay is not None and not stay.is_hotel and stay.shelter.confidential
     return Card(request, stay, show_address=coordinator or not confidential,
-                hold_ends=stay.hold_ends(current_app.config["HOLD_HOURS"]) if stay else None)
+                hold_ends=hold_ends(stay) if stay and stay.approved_at else None)
 
 
 def render_card(request: HousingRequest, compact: bool = False) -> str:

@@ -91,14 +91,6 @@ class Booking(Base):
     def holds(self) -> bool:
         return self.state in HOLDING
 
-    def hold_ends(self, default_hours: float) -> datetime | None:
-        """When an approved stay's hold runs out unless the place answers (the place's own
-        window, a shelter's `hold_hours`, or the hotline's HOLD_HOURS)."""
-        if self.approved_at is None:
-            return None
-        hours = self.shelter.hold_hours if self.shelter and self.shelter.hold_hours else None
-        return self.approved_at + timedelta(hours=hours or default_hours)
-
     @property
     def points(self) -> int:
         return self.points_charged if self.points_charged is not None else self.points_planned

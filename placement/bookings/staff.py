@@ -22,6 +22,7 @@ from ..audit import ActorKind, acts_as
 from ..auth.access import public
 from ..database import after_commit
 from ..extensions import db
+from ..holds import hold_ends
 from ..places.report import keep_the_link_private
 from ..places.tokens import LinkRefused, shelter_for_token
 from ..requests.models import HousingRequest
@@ -61,7 +62,8 @@ def render_stays(token: str, shelter, posted: DeclineForm | None = None,
     return render_template(
         "bookings/staff.html", shelter=shelter, token=token, stays=stays,
         accept_form=ButtonForm(), decline_forms=forms, declining=declining,
-        hold_hours=current_app.config["HOLD_HOURS"]), status
+        answer_by={b.ref: hold_ends(b) for b in stays if b.state is BookingState.APPROVED}
+    ), status
 
 
 @bp.route("/report/<token>/stays")
