@@ -4,6 +4,7 @@ link, never case details: its reader may already see the case it points to."""
 
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import ForeignKey, Index, String, func, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -24,6 +25,11 @@ class InboxMessage(Base):
     link: Mapped[str] = mapped_column(String(300))  # a path inside the app
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
+
+
+def path(endpoint: str, **values) -> str:
+    """A message's link: the page's path, built without a request (jobs post too)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
 def post(session: Session, user_id: int, kind: str, text: str, link: str,

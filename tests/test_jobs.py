@@ -15,6 +15,7 @@ from placement.bookings import service
 from placement.bookings.models import Booking
 from placement.bookings.states import BookingState
 from placement.extensions import db
+from placement.inbox import InboxMessage
 from placement.jobs.models import JobOutcome, JobRun
 from placement.jobs.registry import JOBS
 from placement.jobs.runner import run_job
@@ -114,6 +115,11 @@ def test_an_unconfirmed_hold_is_released_after_the_configured_hours(
     assert booking.request.status is RequestStatus.PENDING
     assert confirmed.state is BookingState.CONFIRMED
     assert [n.free for n in shelter_nights(db.session, shelter, TODAY, later(1))] == [2, 2]
+    # The coordinator who approved it and the advocate are told, in their inboxes.
+    told = {m.user_id: (m.kind, m.link) for m in db.session.scalars(select(InboxMessage))}
+    assert told == {coordinator.id: ("hold_expired", f"/bookings/{booking.id}"),
+                    booking.request.created_by_id: ("hold_expired",
+                                                    f"/requests/{booking.request_id}")}
 
 
 # -- nightly roll-over ---------------------------------------------------------------------

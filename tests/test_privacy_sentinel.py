@@ -1,17 +1,23 @@
 """A sentinel planted in a request's free text never shows up in logs, URLs, error pages,
-alerts (inbox, its poll, mail), or any page but the request's own, and then only for those
-allowed to read it."""
+alerts (inbox, its poll, mail), the placement card's poll, the shelter staff's page, or any
+page but the request's own, and then only for those allowed to read it."""
 
 import logging
 from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint
 
+from partners.availability import issue_staff_link
+from partners.base import utcnow
+from partners.geo import locate
+from partners.places import Policy, Shelter
 from placement import notify
 from placement.auth.access import roles
 from placement.auth.models import Role
+from placement.bookings import service
 from placement.extensions import db
 from placement.jobs.runner import run_job
+from placement.places.tokens import staff_token
 from placement.requests.models import HousingRequest
 from tests.conftest import sign_in
 
@@ -40,6 +46,8 @@ def test_the_note_stays_where_it_belongs(app, make_user, caplog, monkeypatch):
     assert request.case_code in readers["coordinator"].get("/inbox").text  # not vacuous
     assert readers["admin"].get("/inbox/unread").get_json() == {"unread": 1}
     assert mails and not any(SENTINEL in mail for mail in mails)
+    staff_page = placed_at_a_linked_shelter(request)
+    assert "Sentinel House" in readers["owner"].get(f"{request_url}/card").text  # not vacuous
     allowed = {("owner", request_url), ("coordinator", request_url)}
     seen = set()
     for name, client in readers.items():
@@ -52,7 +60,23 @@ def test_the_note_stays_where_it_belongs(app, make_user, caplog, monkeypatch):
             if SENTINEL in page.get_data(as_text=True):
                 seen.add((name, url))
     assert seen == allowed
+    staff = app.test_client().get(staff_page)  # the shelter's staff link: no account
+    assert request.case_code in staff.text and SENTINEL not in staff.text
     assert SENTINEL not in caplog.text
+
+
+def placed_at_a_linked_shelter(request: HousingRequest) -> str:
+    """The request placed at a shelter whose staff have a link (so the placement card, its
+    poll and the staff page all have something to show); returns the staff page."""
+    shelter = Shelter(name="Sentinel House", capacity=4, policy=Policy.WOMEN)
+    shelter.move_to(locate("20001"))
+    db.session.add(shelter)
+    db.session.flush()
+    issue_staff_link(db.session, shelter, utcnow())
+    service.place_by_hand(db.session, request, shelter, request.earliest, 1, None,
+                          request.earliest)
+    db.session.commit()
+    return f"/report/{staff_token(shelter)}/stays"
 
 
 def escalate_past_every_step(app, request: HousingRequest) -> None:

@@ -2,7 +2,6 @@
 by e-mail) and, when a place says no, the coordinator who approved the stay. A message is
 the case code, a fixed sentence and a link: nothing its reader cannot already see."""
 
-from flask import url_for
 from sqlalchemy.orm import Session
 
 from .. import inbox, notify
@@ -13,6 +12,7 @@ from .service import approved_by
 PLACED = "has a place"
 ACCEPTED = "the place said yes"
 DECLINED = "the place said no; it is being planned again"
+HOLD_EXPIRED = "the place did not answer in time; it is being planned again"
 
 
 def _active(session: Session, user_id: int | None) -> User | None:
@@ -20,26 +20,30 @@ def _active(session: Session, user_id: int | None) -> User | None:
     return user if user is not None and user.active else None
 
 
-def tell_advocate(session: Session, booking: Booking, sentence: str, kind: str) -> None:
+def tell_advocate(session: Session, booking: Booking, sentence: str, kind: str,
+                  mail: bool = True) -> None:
     request = booking.request
     advocate = _active(session, request.created_by_id)
     if advocate is None:
         return
     inbox.post(session, advocate.id, kind, f"{request.case_code}: {sentence}.",
-               url_for("requests.show", request_id=request.id), request_id=request.id)
-    notify.case_news([advocate.email], request.case_code, sentence, "requests.show",
-                     request_id=request.id)
+               inbox.path("requests.show", request_id=request.id), request_id=request.id)
+    if mail:
+        notify.case_news([advocate.email], request.case_code, sentence, "requests.show",
+                         request_id=request.id)
 
 
-def tell_approver(session: Session, booking: Booking, sentence: str, kind: str) -> None:
+def tell_approver(session: Session, booking: Booking, sentence: str, kind: str,
+                  mail: bool = True) -> None:
     coordinator = _active(session, approved_by(session, booking))
     if coordinator is None:
         return
     code = booking.request.case_code
     inbox.post(session, coordinator.id, kind, f"{code}: {sentence}.",
-               url_for("bookings.show", booking_id=booking.id), request_id=booking.request_id)
-    notify.case_news([coordinator.email], code, sentence, "bookings.show",
-                     booking_id=booking.id)
+               inbox.path("bookings.show", booking_id=booking.id), request_id=booking.request_id)
+    if mail:
+        notify.case_news([coordinator.email], code, sentence, "bookings.show",
+                         booking_id=booking.id)
 
 
 def placed(session: Session, booking: Booking) -> None:
@@ -53,3 +57,10 @@ def accepted(session: Session, booking: Booking) -> None:
 def declined(session: Session, booking: Booking) -> None:
     tell_advocate(session, booking, DECLINED, "declined")
     tell_approver(session, booking, DECLINED, "declined")
+
+
+def hold_expired(session: Session, booking: Booking) -> None:
+    """The place did not answer in time (the expiry job): the inbox only, since the alert
+    before it was mailed, and a job's mail would go before its commit."""
+    tell_approver(session, booking, HOLD_EXPIRED, "hold_expired", mail=False)
+    tell_advocate(session, booking, HOLD_EXPIRED, "hold_expired", mail=False)

@@ -164,8 +164,7 @@ def claim(alert: DueAlert, now: datetime) -> bool:
 
 
 def post_to_inboxes(alert: DueAlert) -> None:
-    # A job has no request to build a link from: the path, as url_for gives it on a page.
-    path = current_app.url_map.bind("localhost").build(alert.endpoint, alert.values)
+    path = inbox.path(alert.endpoint, **alert.values)
     for user_id, _email in alert.recipients:
         inbox.post(db.session, user_id, "alert", alert.text, path, request_id=alert.request_id)
 

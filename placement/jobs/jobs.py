@@ -17,7 +17,7 @@ from partners.availability.common import Freshness
 from partners.places import Shelter
 from partners.points import Account
 
-from ..bookings import service
+from ..bookings import news, service
 from ..bookings.models import Booking
 from ..bookings.states import HOLDING, BookingState
 from ..extensions import db
@@ -107,6 +107,7 @@ def expire_holds(now: datetime) -> Counts:
     ).all():
         if hold_ends(booking) < moment:
             service.expire_hold(db.session, booking, None)
+            news.hold_expired(db.session, booking)
             released += 1
     return {"released": released}
 
