@@ -49,7 +49,6 @@ def test_every_migration_since_the_needs_keeps_every_row_on_the_way_down_and_up(
     reports). Down to the needs migration and up again, on demo data: no row is lost."""
     from flask_migrate import downgrade, upgrade
 
-
     result = app.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     db.session.commit()
