@@ -49,6 +49,7 @@ def test_the_card_appears_when_the_stay_is_approved_and_follows_the_answer(case,
     db.session.commit()
     held = poll(client, request)
     assert held["version"] != before["version"]
+    assert (before["status"], held["status"]) == ("Pending", "Placed")  # the page's badge
     html = held["html"]
     assert "Harbor House" in html and "Shelter in" in html and "555-0142" in html
     assert "Held until" in html and "waiting for the shelter's yes" in html

@@ -120,5 +120,7 @@ def placement_card(request: HousingRequest, compact: bool = False) -> Rendered:
 def poll(request_id: int):
     """The card as it is now, for the page to swap in when it changed. A poll reads no more
     than the page it belongs to (the same owner check) and is not the person's activity."""
-    html = render_card(own_request(request_id))
-    return {"version": version_of(html), "html": html}
+    housing_request = own_request(request_id)
+    html = render_card(housing_request)
+    return {"version": version_of(html), "html": html,
+            "status": housing_request.status.value.capitalize()}

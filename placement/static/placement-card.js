@@ -31,6 +31,8 @@
           box.innerHTML = card.html;  // our own server-rendered, escaped template
           box.dataset.updated = String(Date.now());
         }
+        var status = document.getElementById("request-status");
+        if (status && typeof card.status === "string") { status.textContent = card.status; }
         version = card.version;
       })
       .catch(function () { /* offline for a moment: the next tick tries again */ });

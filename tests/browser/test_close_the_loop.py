@@ -72,6 +72,7 @@ def test_the_card_follows_the_stay_from_approval_to_a_no_and_a_yes(journey, app,
     expect(card).to_contain_text("Where to send the person", timeout=15000)  # no reload
     expect(card).to_contain_text(first)
     expect(card).to_contain_text("waiting for the shelter's yes")
+    expect(j.page.locator("#request-status")).to_have_text("Placed")
     expect(card).not_to_contain_text("St,")  # a confidential shelter's street: not here
     j.check("card-held")
 
