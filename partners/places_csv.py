@@ -125,6 +125,8 @@ SHELTER_COLUMNS: dict[str, Callable[[str], Any]] = {
     "confidential": yes_no,
     "address": text(max_length=300),
     "intake_contact": text(max_length=300),
+    "intake_instructions": text(max_length=500),
+    "hold_hours": whole(1, 168, required=False),
     "active": yes_no,
     "offers": need_codes,
 }
@@ -140,6 +142,9 @@ HOTEL_COLUMNS: dict[str, Callable[[str], Any]] = {
     "standard_points": whole(0, 1_000_000),
     "pets": yes_no,
     "accessible": yes_no,
+    "address": text(max_length=300),
+    "intake_contact": text(max_length=300),
+    "intake_instructions": text(max_length=500),
     "active": yes_no,
     "offers": need_codes,
 }
@@ -165,7 +170,8 @@ def export_shelters(session: Session) -> str:
     return csv_text(list(SHELTER_COLUMNS), [[
         s.id, s.name, s.policy.value, s.location_text, s.capacity, s.max_stay,
         s.accepts_nonbinary, s.same_gender, s.pets, s.accessible, s.confidential, s.address,
-        s.intake_contact, s.active, offer_codes(s),
+        s.intake_contact, s.intake_instructions,
+        int(s.hold_hours) if s.hold_hours is not None else None, s.active, offer_codes(s),
     ] for s in shelters])
 
 
@@ -174,7 +180,8 @@ def export_hotels(session: Session) -> str:
         select(Hotel).options(selectinload(Hotel.offers)).order_by(Hotel.id))
     return csv_text(list(HOTEL_COLUMNS), [[
         h.id, h.name, h.program.code, h.location_text, h.room_capacity, h.rooms_per_night,
-        h.standard_points, h.pets, h.accessible, h.active, offer_codes(h),
+        h.standard_points, h.pets, h.accessible, h.address, h.intake_contact,
+        h.intake_instructions, h.active, offer_codes(h),
     ] for h in hotels])
 
 

@@ -126,3 +126,17 @@ def test_coordinators_find_the_place_pages_in_the_navigation(coordinator):
     page = coordinator.get("/coordinator").text
     for link in ("/places/shelters", "/places/hotels", "/places/programs"):
         assert f'href="{link}"' in page
+
+
+def test_a_hotel_keeps_its_address_and_front_desk_for_the_placement_card(
+        coordinator, create_hotel):
+    hotel = create_hotel()
+    db.session.commit()
+    data = new_hotel(hotel.program_id) | {"address": "1200 Main Ave",
+                                          "intake_contact": "Front desk (301) 555-0199",
+                                          "intake_instructions": "Booked under the hotline"}
+    assert coordinator.post(f"/places/hotels/{hotel.id}/edit", data=data).status_code == 302
+    db.session.refresh(hotel)
+    assert (hotel.address, hotel.intake_contact, hotel.intake_instructions) == (
+        "1200 Main Ave", "Front desk (301) 555-0199", "Booked under the hotline")
+    assert "1200 Main Ave" in coordinator.get(f"/places/hotels/{hotel.id}").text

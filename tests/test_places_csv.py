@@ -72,11 +72,13 @@ def test_an_id_that_does_not_exist_or_repeats_is_an_error(app, create_shelter):
 
 def test_export_then_import_round_trips_and_updates_in_place(app, create_shelter, create_hotel):
     create_shelter(name="=HYPERLINK(\"x\")", location="Houston, TX", max_stay=None,
-                   intake_contact="+1 555 0100", pets=True)
+                   intake_contact="+1 555 0100", pets=True, hold_hours=6,
+                   intake_instructions="Staff meet you at the library")
     create_shelter(name="Harbor House", location="20001", max_stay=30, address=None)
-    create_hotel(program="wyndham", location="77598")
+    create_hotel(program="wyndham", location="77598", address="1 Lake Ave")
     shelters_csv, hotels_csv = export_shelters(db.session), export_hotels(db.session)
     assert "'=HYPERLINK" in shelters_csv and "'+1 555 0100" in shelters_csv
+    assert ",Staff meet you at the library,6," in shelters_csv and "1 Lake Ave" in hotels_csv
     assert import_shelters(db.session, shelters_csv).updated == 2
     assert import_hotels(db.session, hotels_csv).updated == 1
     assert export_shelters(db.session) == shelters_csv

@@ -57,7 +57,9 @@ def test_a_place_that_cannot_be_found_is_a_field_error_with_the_form_kept(coordi
 
 
 @pytest.mark.parametrize("bad", [{"capacity": "-1"}, {"capacity": "many"}, {"name": ""},
-                                 {"policy": "female"}, {"max_stay": "0"}])
+                                 {"policy": "female"}, {"max_stay": "0"},
+                                 {"hold_hours": "0"}, {"hold_hours": "169"},
+                                 {"intake_instructions": "x" * 501}])
 def test_bad_shelter_fields_answer_400_and_save_nothing(coordinator, bad):
     response = coordinator.post("/places/shelters/new", data=NEW_SHELTER | bad)
     assert response.status_code == 400
@@ -223,3 +225,19 @@ def test_every_place_page_renders_without_inline_code_or_outside_assets(
         html = response.text
         assert not EXTERNAL.search(html), url
         assert not INLINE_SCRIPT.search(html) and not INLINE_STYLE.search(html), url
+
+
+def test_a_shelter_keeps_its_intake_instructions_and_its_own_answer_window(coordinator):
+    response = coordinator.post("/places/shelters/new", data=NEW_SHELTER | {
+        "intake_instructions": "  Call when 15 minutes away  ", "hold_hours": "8"})
+    assert response.status_code == 302
+    shelter = db.session.scalar(select(Shelter))
+    assert (shelter.intake_instructions, shelter.hold_hours) == (
+        "Call when 15 minutes away", 8)
+    page = coordinator.get(f"/places/shelters/{shelter.id}").text
+    assert "Call when 15 minutes away" in page and "8 hours" in page
+    coordinator.post(f"/places/shelters/{shelter.id}/edit", data=NEW_SHELTER | {
+        "intake_instructions": "", "hold_hours": ""})
+    db.session.refresh(shelter)
+    assert (shelter.intake_instructions, shelter.hold_hours) == (None, None)
+    assert "4 hours (the usual)" in coordinator.get(f"/places/shelters/{shelter.id}").text

@@ -34,6 +34,10 @@ POLICY_CHOICES = [SelectChoice(p.value, p.label) for p in Policy]
 LOCATION_HELP = "A 5-digit ZIP code (20001) or a city and state (Houston, TX)."
 
 
+# What the placement card reads to the caller (placement/bookings/card.py).
+INSTRUCTIONS = "How the person is met (read to the caller)"
+
+
 class LocatedForm(FlaskForm):
     location = StringField("Location", validators=[DataRequired(), Length(max=120)])
     located: Location | None = None
@@ -85,13 +89,17 @@ class ShelterForm(PlaceForm):
     capacity = IntegerField("Beds on a normal night", validators=[InputRequired(),
                             NumberRange(min=0, max=10000)])
     address = StringField("Address (coordinators only)", validators=[Optional(), Length(max=300)])
-    intake_contact = StringField("Intake contact", validators=[Optional(), Length(max=300)])
+    intake_contact = StringField("Intake phone", validators=[Optional(), Length(max=300)])
+    intake_instructions = TextAreaField(INSTRUCTIONS, validators=[Optional(), Length(max=500)])
+    hold_hours = IntegerField("Hours the shelter has to say yes or no", validators=[
+        Optional(), NumberRange(min=1, max=168)])
     confidential = BooleanField("Confidential location")
     active = BooleanField("Taking placements")
     submit = SubmitField("Save shelter")
 
     FIELDS = ("name", "accepts_nonbinary", "same_gender", "pets", "accessible", "max_stay",
-              "capacity", "address", "intake_contact", "confidential", "active")
+              "capacity", "address", "intake_contact", "intake_instructions", "hold_hours",
+              "confidential", "active")
 
     def apply_to(self, shelter) -> None:
         for name in self.FIELDS:
@@ -114,15 +122,19 @@ class HotelForm(PlaceForm):
                                    NumberRange(min=0, max=500)])
     standard_points = IntegerField("Points per room-night (standard)", validators=[
         InputRequired(), NumberRange(min=0, max=1_000_000)])
+    address = StringField("Street address", validators=[Optional(), Length(max=300)])
+    intake_contact = StringField("Front desk phone", validators=[Optional(), Length(max=300)])
+    intake_instructions = TextAreaField(INSTRUCTIONS, validators=[Optional(), Length(max=500)])
     active = BooleanField("Taking placements")
     submit = SubmitField("Save hotel")
 
     FIELDS = ("room_capacity", "pets", "accessible", "rooms_per_night", "standard_points",
-              "active", "program_id")
+              "address", "intake_contact", "intake_instructions", "active", "program_id")
 
     def apply_to(self, hotel) -> None:
         for name in self.FIELDS:
-            setattr(hotel, name, getattr(self, name).data)
+            value = getattr(self, name).data
+            setattr(hotel, name, value.strip() or None if isinstance(value, str) else value)
         hotel.name = self.name.data.strip()
         hotel.move_to(self.located)
         self.apply_offers(hotel)
