@@ -59,6 +59,10 @@ class Booking(Base):
     reason: Mapped[str | None] = mapped_column(String(300))  # rejection or cancellation
     # The same as a structured code for the reports (a place's decline: "no_bed"...).
     reason_code: Mapped[str | None] = mapped_column(String(30))
+    # Needs of the request this place lacks that a coordinator placing by hand chose to
+    # override (need codes, ";"-separated), and why: the approval's rule check honours it.
+    need_override: Mapped[str | None] = mapped_column(String(300))
+    override_reason: Mapped[str | None] = mapped_column(String(300))
     approved_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
