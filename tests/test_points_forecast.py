@@ -77,3 +77,24 @@ def test_points_are_never_created_the_balance_only_falls_between_gifts(pace):
     assert p.balance[-1] >= 12_000 - spent - lapsed
     for before, after, day in zip(p.balance, p.balance[1:], p.days[1:], strict=False):
         assert after <= before or day == DAY + timedelta(days=30)
+
+
+def test_a_coordinator_sees_the_forecast_on_the_program_page_and_the_points_page(
+        app, make_lot, make_user, login):
+    from placement.auth.models import Role
+
+    today = utcnow().date()
+    lapsing = make_lot(20_000, received_on=today - timedelta(days=3),
+                       expires_on=today + timedelta(days=10))
+    hold_points(db.session, lapsing.program_id, 3_000, "bk-page", today)
+    spend_hold(db.session, "bk-page", nights=1, persons=1)
+    db.session.commit()
+    client = login(make_user(Role.COORDINATOR))
+    page = client.get(f"/places/programs/{lapsing.program_id}").text
+    assert "When the points run out" in page and "<svg" in page and "<polyline" in page
+    # 17,000 left, lapsing at the end of its 11th day: at the 30-day pace (100 a day) 15,900
+    # of it, at the 90-day pace (33⅓ a day, the slower) 16,633: the lot at risk, first.
+    assert "runs out" in page and "16,633" in page
+    assert "The figures, week by week" in page
+    overview = client.get("/points").text
+    assert "At the last 30 days' pace" in overview and "Runs out" in overview

@@ -3,11 +3,14 @@
 from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 
+from partners.forecast import Outlook, program_outlook
 from partners.places import Hotel
 from partners.points import LoyaltyProgram
 
 from ..auth.access import roles
 from ..auth.models import Role
+from ..charts import LineChart, line_chart
+from ..clock import hotline_today
 from ..extensions import db
 from . import bp
 from .forms import NewProgramForm, ProgramForm
@@ -67,5 +70,18 @@ def edit_program(program_id: int):
         program.notes = (form.notes.data or "").strip() or None
         flash(f"Saved the expiry rule of {program.name}.", "success")
         return redirect(url_for("places.programs"))
-    return render_template("places/program_form.html", form=form, program=program), \
+    today = hotline_today()
+    outlook = program_outlook(db.session, program.id, today)
+    return render_template("places/program_form.html", form=form, program=program,
+                           outlook=outlook, chart=outlook_chart(outlook), today=today), \
         400 if form.errors else 200
+
+
+def outlook_chart(outlook: Outlook) -> LineChart:
+    """The balance at each pace of spending, each run-out date within the chart marked."""
+    days = next(iter(outlook.projections.values())).days
+    series = {f"At the {window}-day pace": (p.balance, f"forecast-{window}")
+              for window, p in outlook.projections.items()}
+    marks = [(p.run_out, f"dry ({window} d)") for window, p in outlook.projections.items()
+             if p.run_out is not None]
+    return line_chart(days, series, marks)

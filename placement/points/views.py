@@ -4,6 +4,7 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from sqlalchemy import func, select
 
+from partners.forecast import program_outlook
 from partners.ledger import (
     LedgerError,
     all_program_balances,
@@ -35,7 +36,8 @@ def programs() -> list[LoyaltyProgram]:
 def overview():
     today = hotline_today()
     balances = all_program_balances(db.session)
-    rows = [(program, balances[program.id]) for program in programs()]
+    rows = [(program, balances[program.id], program_outlook(db.session, program.id, today))
+            for program in programs()]
     expiring = lots_expiring_soon(db.session, today, EXPIRING_WITHIN_DAYS)
     return render_template(
         "points/overview.html", rows=rows, expiring=expiring, today=today,
