@@ -41,8 +41,11 @@ from .bookings.states import BookingState
 from .database import unit_of_work
 from .extensions import db
 from .requests.models import (
+    AgeBand,
     Gender,
     HousingRequest,
+    PartyMember,
+    PersonGender,
     Priority,
     RequestStatus,
     new_case_code,
@@ -71,6 +74,16 @@ def _offers(rng, needs, rows, kind):
                   if needs[code].applies_to(kind) and rng.random() < share}
         offers.extend((place_id, needs[code].id) for code in sorted(codes))
     return offers
+
+
+def _people(rng, request_id: int, adults: int, children: int, gender: Gender) -> list[dict]:
+    """Party member rows for a pending request's counts: adults of its gender, 25 or older,
+    and children under 13 (no need follows from them: the needs are NEEDED's alone)."""
+    party = ([(AgeBand.ADULT_25, PersonGender(gender.value))] * adults
+             + [(AgeBand.CHILD, rng.choice([PersonGender.FEMALE, PersonGender.MALE]))
+                for _ in range(children)])
+    return [dict(request_id=request_id, position=i, age_band=band, gender=who)
+            for i, (band, who) in enumerate(party)]
 
 
 def _bulk(table, rows):
@@ -219,8 +232,12 @@ def bench_data_command(shelters, hotels, past_requests, pending, years, seed):
                 nights=rng.randint(2, 10), priority=priority, status=RequestStatus.PENDING,
                 created_at=datetime.now(), updated_at=datetime.now()))
         _bulk(HousingRequest.__table__, rows)
-        pending_ids = db.session.scalars(select(HousingRequest.id).where(
-            HousingRequest.status == RequestStatus.PENDING)).all()
+        pending = db.session.execute(select(
+            HousingRequest.id, HousingRequest.adults, HousingRequest.children,
+            HousingRequest.gender).where(HousingRequest.status == RequestStatus.PENDING)).all()
+        pending_ids = [row.id for row in pending]
+        _bulk(PartyMember.__table__, [member for row in pending
+                                      for member in _people(rng, *row)])
         _bulk(request_need, [dict(request_id=request_id, need_id=needs[code].id)
                              for request_id in pending_ids for code, share in NEEDED.items()
                              if rng.random() < share])

@@ -35,7 +35,8 @@ from .auth.models import Role, User
 from .auth.totp import secret_of, set_secret
 from .database import unit_of_work
 from .extensions import db
-from .requests.models import DangerZone, Gender, HousingRequest, Priority
+from .requests.models import AgeBand, DangerZone, HousingRequest, PersonGender, Priority
+from .requests.party import Person, set_people, wanted_needs
 
 LOGINS_FILE = "demo-logins.txt"
 DEMO_DOMAIN = "demo.shelter-bridge.org"
@@ -170,14 +171,15 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
 
     advocate = accounts[Role.ADVOCATE]
     for spec in demo_requests(today):
-        zones = spec.pop("zones", [])
-        spec["needs"] = {needs[code] for code in spec.pop("needs", ())}
+        zones, people = spec.pop("zones", []), spec.pop("people")
+        spec["needs"] = {needs[code] for code in wanted_needs(spec.pop("needs", ()), people, ())}
         where = locate(spec.pop("where"))
         request = HousingRequest(
             created_by_id=advocate.id, location_label=where.label, lat=where.lat, lon=where.lon,
             timezone=where.timezone,
             **spec,
         )
+        set_people(request, people)
         for label, miles in zones:
             zone = locate(label)
             request.danger_zones.append(
@@ -232,29 +234,37 @@ def demo_nights(today: date, now: datetime, rng: random.Random) -> None:
                          points=hotel.standard_points * 3 // 2, rooms=None)
 
 
+WOMAN, MAN = Person(AgeBand.ADULT_25, PersonGender.FEMALE), Person(AgeBand.ADULT_25,
+                                                                   PersonGender.MALE)
+GIRL, BOY = Person(AgeBand.CHILD, PersonGender.FEMALE), Person(AgeBand.CHILD, PersonGender.MALE)
+TEEN_BOY = Person(AgeBand.TEEN, PersonGender.MALE)
+
+
 def demo_requests(today: date) -> list[dict]:
+    """The pending requests: each names its people (the needs that follow from them are
+    added) and the needs the advocate ticked."""
     tomorrow = today + timedelta(days=1)
     return [
         # A mother with two children and a dog: only a pet-friendly hotel can take them.
-        dict(adults=1, children=2, gender=Gender.FEMALE, pets=1, where="20002", max_miles=30,
+        dict(people=[WOMAN, GIRL, BOY], pets=1, where="20002", max_miles=30,
              earliest=today, latest=today, nights=5, priority=Priority.CRITICAL,
              zones=[("21201", 20)]),
         # A woman alone, tonight, who speaks Spanish: a women's shelter bed where staff
         # speak it (or a hotel whose front desk does).
-        dict(adults=1, children=0, gender=Gender.FEMALE, where="Houston, TX", max_miles=25,
+        dict(people=[WOMAN], where="Houston, TX", max_miles=25,
              earliest=today, latest=today, nights=7, priority=Priority.CRITICAL,
              needs=["lang:es"]),
         # A man in a wheelchair within 24 hours.
-        dict(adults=1, children=0, gender=Gender.MALE, accessible=True, where="30309",
+        dict(people=[MAN], accessible=True, where="30309",
              max_miles=20, earliest=today, latest=tomorrow, nights=3, priority=Priority.HIGH),
         # Far from every partner, unable to travel: no place can take this request.
-        dict(adults=2, children=1, gender=Gender.FEMALE, where="59001", max_miles=15,
+        dict(people=[WOMAN, WOMAN, GIRL], where="59001", max_miles=15,
              earliest=today, latest=tomorrow, nights=4, priority=Priority.HIGH),
         # A family with a son of 15, a few days from now: a family shelter that takes
         # teenage boys, or a hotel (every hotel does).
-        dict(adults=2, children=3, gender=Gender.FEMALE, where="77099", max_miles=40,
+        dict(people=[WOMAN, WOMAN, TEEN_BOY, GIRL, BOY], where="77099", max_miles=40,
              earliest=today + timedelta(days=2), latest=today + timedelta(days=4), nights=10,
-             priority=Priority.NORMAL, needs=["teen-boys"]),
+             priority=Priority.NORMAL),
     ]
 
 

@@ -30,6 +30,36 @@ class Gender(enum.StrEnum):
     NONBINARY = "nonbinary"
 
 
+class AgeBand(enum.StrEnum):
+    """A person's age as the places' rules read it (hotels check in from 18 or 21, most
+    shelters take boys only under 13). ADULT and MINOR are ages not recorded: requests
+    filed before the party was asked person by person."""
+
+    ADULT_25 = "adult-25"
+    ADULT_21 = "adult-21"
+    ADULT_18 = "adult-18"
+    TEEN = "teen"
+    CHILD = "child"
+    ADULT = "adult"
+    MINOR = "minor"
+
+    @property
+    def is_adult(self) -> bool:
+        return self in ADULT_BANDS
+
+
+ADULT_BANDS = frozenset({AgeBand.ADULT_25, AgeBand.ADULT_21, AgeBand.ADULT_18, AgeBand.ADULT})
+
+
+class PersonGender(enum.StrEnum):
+    """One person's gender; UNKNOWN where it was not asked (a small child, an old request)."""
+
+    FEMALE = "female"
+    MALE = "male"
+    NONBINARY = "nonbinary"
+    UNKNOWN = "unknown"
+
+
 class Priority(enum.StrEnum):
     CRITICAL = "critical"  # tonight
     HIGH = "high"  # within 24 hours
@@ -119,10 +149,30 @@ class HousingRequest(Base):
     )
     # What the party must find at a place; the planner places it only where all are met.
     needs: Mapped[set[Need]] = relationship(secondary=request_need)
+    # Who the party is, without names; adults, children and gender above are derived from
+    # them (requests/party.py) and stay when retention deletes them.
+    people: Mapped[list["PartyMember"]] = relationship(
+        back_populates="request", cascade="all, delete-orphan",
+        order_by="PartyMember.position")
 
     @property
     def persons(self) -> int:
         return self.adults + self.children
+
+
+class PartyMember(Base):
+    """One person of a request's party: an age band and a gender, never a name. Case data:
+    the retention job deletes these rows (the counts stay on the request)."""
+
+    __tablename__ = "party_member"
+
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("housing_request.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(primary_key=True)  # as the advocate listed them
+    age_band: Mapped[AgeBand] = mapped_column(enum_column(AgeBand, "age_band"))
+    gender: Mapped[PersonGender] = mapped_column(enum_column(PersonGender, "person_gender"))
+
+    request: Mapped[HousingRequest] = relationship(back_populates="people")
 
 
 class DangerZone(Base):
