@@ -3,7 +3,15 @@ placement/bookings/actions.py) says which fields it shows for a stay and, when a
 refused, the one sentence the coordinator is told."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, Field, IntegerField, RadioField, StringField, SubmitField
+from wtforms import (
+    BooleanField,
+    Field,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    StringField,
+    SubmitField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     DataRequired,
@@ -11,11 +19,13 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
+    ValidationError,
 )
 
 from ..reason_form import CodedReasonForm
 from ..reasons import DECLINE_REASONS
 from ..web import DateField
+from .service import NeedOverride
 
 SAY_WHY = "Say why (a short reason is enough)."
 NOT_FILLED_IN = ("CSRFTokenField", "SubmitField", "HiddenField")
@@ -114,4 +124,31 @@ class ManualPlacementForm(FlaskForm):
                                              Length(max=40)])
     check_in = DateField("Check-in night", validators=[DataRequired()])
     nights = IntegerField("Nights", validators=[InputRequired(), NumberRange(min=1, max=60)])
+    # The needs the chosen place was found to lack (codes, ";"-separated), carried from the
+    # refusal that named them to the submit that overrides them.
+    override_needs = HiddenField(validators=[Length(max=300)])
+    override = BooleanField("Override these needs and place here anyway")
+    override_reason = StringField(
+        "Why this place is right anyway", validators=[Length(max=300)],
+        description="Kept on the stay for coordinators, e.g. who you spoke to at the place.")
     submit = SubmitField("Check and approve")
+
+    def validate_override_reason(self, field: Field) -> None:
+        if self.override.data and not (field.data or "").strip():
+            raise ValidationError("Say why the stay may go ahead without these needs.")
+
+    @property
+    def lacking(self) -> frozenset[str]:
+        """The need codes the coordinator was shown as lacking."""
+        return frozenset(code for code in (self.override_needs.data or "").split(";") if code)
+
+    def chosen_override(self) -> NeedOverride | None:
+        """The override the coordinator ticked, or None."""
+        if not (self.override.data and self.lacking):
+            return None
+        return NeedOverride(self.lacking, self.override_reason.data or "")
+
+    def show_lacking(self, codes: set[str]) -> None:
+        """The place lacks these: name them, unticked, for the coordinator to decide."""
+        self.override_needs.data = ";".join(sorted(codes))
+        self.override.data = False

@@ -96,5 +96,10 @@ class Booking(Base):
         return self.state in HOLDING
 
     @property
+    def overridden_needs(self) -> frozenset[str]:
+        """The need codes a coordinator chose to override at this place (see need_override)."""
+        return frozenset(code for code in (self.need_override or "").split(";") if code)
+
+    @property
     def points(self) -> int:
         return self.points_charged if self.points_charged is not None else self.points_planned

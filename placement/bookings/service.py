@@ -7,6 +7,7 @@ under the program's lock. Two coordinators approving conflicting proposals at on
 wins, the other is told what changed.
 """
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -36,6 +37,7 @@ from ..requests import states as request_states
 from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus
 from ..requests.service import RequestEdit, apply_edit
 from .models import Booking, new_confirmation_code
+from .needs import labels_of, needs_lacking
 from .states import (
     PLACING,
     TRANSITIONS,
@@ -56,6 +58,24 @@ REFUSED = (BookingConflict, TransitionNotAllowed)
 
 class RulesBroken(BookingConflict):
     """The stay breaks one of the place's rules (not a race: the same answer every time)."""
+
+
+class NeedsMissing(RulesBroken):
+    """The place lacks some of the request's needs and breaks no other rule: a coordinator
+    placing by hand may override those needs, with a reason (`NeedOverride`)."""
+
+    def __init__(self, message: str, codes: set[str]) -> None:
+        super().__init__(message)
+        self.codes = codes
+
+
+@dataclass(frozen=True)
+class NeedOverride:
+    """A coordinator's "place here anyway": the need codes they were shown as lacking, and
+    why. It counts only when those are exactly the needs the place lacks."""
+
+    codes: frozenset[str]
+    reason: str
 
 
 class DatesOutOfRange(RulesBroken):
@@ -206,13 +226,14 @@ def approve(session: Session, booking: Booking, actor_id: int, today: date,
 
 def place_by_hand(session: Session, request: HousingRequest, place: Shelter | Hotel,
                   check_in: date, nights: int, actor_id: int, today: date,
-                  rule_check=None) -> Booking:
+                  rule_check=None, override: NeedOverride | None = None) -> Booking:
     """A coordinator places a request at a place of their choosing: the same approval as a
     proposal's, under the same locks, all taken before the booking row is inserted.
 
     `rule_check(booking) -> list[str]` names the place's rules the stay would break; any
-    refuses it. Conflicts (already placed, full, not enough points) raise BookingConflict
-    with the same sentence a coordinator gets when they come one after the other.
+    refuses it, but for needs the place lacks that `override` names (`_check_fit`).
+    Conflicts (already placed, full, not enough points) raise BookingConflict with the same
+    sentence a coordinator gets when they come one after the other.
     """
     last = today + timedelta(days=MAX_HORIZON_NIGHTS - 1)
     if not today <= check_in <= last:
@@ -237,12 +258,37 @@ def place_by_hand(session: Session, request: HousingRequest, place: Shelter | Ho
     booking = Booking(request=request, check_in=check_in, nights=nights,
                       persons=request.persons, rooms=rooms, points_planned=points,
                       **({"hotel": place} if is_hotel else {"shelter": place}))
-    if rule_check is not None and (broken := rule_check(booking)):
-        raise RulesBroken("This stay does not fit: " + "; ".join(broken) + ".")
+    _check_fit(booking, rule_check, override)
     session.add(booking)
     session.flush()
     approve(session, booking, actor_id, today, advice=CHOOSE_AGAIN)
+    if booking.need_override:
+        audit.record(session, actor_id, "override_needs", "booking", booking.id,
+                     detail=f"needs: {booking.need_override}"[:300])
     return booking
+
+
+def _check_fit(booking: Booking, rule_check, override: NeedOverride | None) -> None:
+    """Refuse a stay placed by hand that breaks the place's rules. Needs the place lacks
+    are refused on their own (NeedsMissing, naming them) unless `override` names exactly
+    those, with a reason: the booking then keeps the override, which the rule check
+    honours. Any other broken rule refuses, overridden or not."""
+    lacking = needs_lacking(booking)
+    if override is not None and lacking and override.codes == lacking:
+        if not override.reason.strip():
+            raise RulesBroken("Say why these needs are overridden.")
+        booking.need_override = ";".join(sorted(lacking))
+        booking.override_reason = override.reason.strip()[:300]
+    broken = rule_check(booking) if rule_check is not None else []
+    if lacking and not booking.need_override:
+        booking.need_override = ";".join(sorted(lacking))  # what else is wrong?
+        others = rule_check(booking) if broken else []
+        booking.need_override = None
+        if not others:
+            named = " or ".join(f"“{label}”" for label in labels_of(booking.request.needs, lacking))
+            raise NeedsMissing(f"{booking.place.name} does not offer {named}.", lacking)
+    if broken:
+        raise RulesBroken("This stay does not fit: " + "; ".join(broken) + ".")
 
 
 def rooms_for(persons: int, room_capacity: int) -> int:

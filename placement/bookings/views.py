@@ -33,9 +33,15 @@ from . import news, service
 from .actions import ACTIONS, REFUSALS, Context, done_message, offered, take
 from .forms import ManualPlacementForm
 from .models import Booking
+from .needs import labels_of, needs_met, overridden_labels, unmet_labels
 from .states import HOLDING, BookingState
 
 bp = Blueprint("bookings", __name__)
+# Which of a request's needs its stay meets, by label, for every page that shows a stay
+# (placement/bookings/needs.py): the stays list, the stay page, the plan page, the card.
+bp.add_app_template_filter(needs_met, "met_need_labels")
+bp.add_app_template_filter(unmet_labels, "unmet_need_labels")
+bp.add_app_template_filter(overridden_labels, "overridden_need_labels")
 
 ACTIVE = tuple(HOLDING)
 
@@ -122,19 +128,22 @@ def place_by_hand(request_id: int):
         try:
             booking = service.place_by_hand(
                 db.session, housing_request, place, form.check_in.data, form.nights.data,
-                current_user.id, request_today(housing_request), rule_check)
+                current_user.id, request_today(housing_request), rule_check,
+                override=form.chosen_override())
         except service.BookingConflict as error:
             field = getattr(form, getattr(error, "field", "place"))
             field.errors = [*field.errors, str(error)]
             status = 400 if isinstance(error, service.RulesBroken) else 409
+            if isinstance(error, service.NeedsMissing):
+                form.show_lacking(error.codes)
         else:
             news.placed(db.session, booking)
             flash(f"Placed {housing_request.case_code} at {place.name} by hand.", "success")
             return redirect(url_for("bookings.show", booking_id=booking.id))
     elif form.is_submitted():
         status = 400
-    return render_template("bookings/place.html", form=form, r=housing_request,
-                           chosen=chosen), status
+    return render_template("bookings/place.html", form=form, r=housing_request, chosen=chosen,
+                           lacking=labels_of(housing_request.needs, form.lacking)), status
 
 
 

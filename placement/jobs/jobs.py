@@ -218,9 +218,11 @@ def purge_expired_case_data(now: datetime) -> Counts:
     for request in requests:
         db.session.expire(request, ["needs"])
     # Coordinators' reasons are free text too ("too far from her school"): the rejections
-    # go with the exclusions, and the bookings keep their states but not their reasons.
+    # go with the exclusions, and the bookings keep their states but not their reasons, nor
+    # the needs a coordinator overrode (need codes, as the request's own) and why.
     db.session.execute(delete(PlaceRejection).where(PlaceRejection.request_id.in_(ids)))
-    db.session.execute(update(Booking).where(Booking.request_id.in_(ids)).values(reason=None))
+    db.session.execute(update(Booking).where(Booking.request_id.in_(ids)).values(
+        reason=None, need_override=None, override_reason=None))
     scrubbed = 0
     first = min(r.created_at for r in requests)
     for run in db.session.scalars(

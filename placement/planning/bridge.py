@@ -6,7 +6,7 @@ placement/places/keys.py."""
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -310,9 +310,10 @@ def proposals_from_plan(session: Session, snapshot: Snapshot, plan: Plan,
 
 
 def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hotel,
-                 check_in: date, nights: int) -> list[str]:
+                 check_in: date, nights: int, waived: frozenset[str] = frozenset()) -> list[str]:
     """The place's rules (policy, pets, access, needs, distance, danger zones, exclusions,
-    maximum stay, arrival window) that a stay would break, in the optimizer's own words.
+    maximum stay, arrival window) that a stay would break, in the optimizer's own words;
+    the needs in `waived` (a coordinator's override) are not asked of the place.
 
     Beds, rooms and points are left out on purpose (they are checked under lock when the
     holds are taken), so the problem holds just this request and this place, with room to
@@ -331,6 +332,7 @@ def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hot
         # A purged request has no location left: distance then cannot count against it.
         at=(place.lat, place.lon) if request.lat is None else None,
     )
+    opt_request = replace(opt_request, needs=opt_request.needs - waived)
     key = ref_of(place).resource
     session = session or object_session(place)
     implied = implied_offers(session) if session is not None else {SHELTER: frozenset(),
@@ -349,9 +351,11 @@ def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hot
 
 def stay_rules_broken(session: Session, booking: Booking) -> list[str]:
     """`rules_broken` for the booking's own stay at its place, as the coordinator reads
-    them (a missing need by its label)."""
+    them (a missing need by its label). The one place a stay's override counts: the needs
+    a coordinator overrode for it are not asked of its place."""
     return [need_labels(rule) for rule in rules_broken(
-        session, booking.request, booking.place, booking.check_in, booking.nights)]
+        session, booking.request, booking.place, booking.check_in, booking.nights,
+        waived=booking.overridden_needs)]
 
 
 def _clamp(day: date, around: date) -> date:
