@@ -41,12 +41,20 @@ def nice_top(value: int) -> int:
         step *= 10
 
 
+def compact(value: int) -> str:
+    """An axis label that stays legible on a phone: 2M, 1.5M, 250k, 900."""
+    for size, suffix in ((1_000_000, "M"), (1_000, "k")):
+        if value >= size:
+            return f"{value / size:.1f}".rstrip("0").rstrip(".") + suffix
+    return str(value)
+
+
 def line_chart(days: list[date], series: dict[str, tuple[list[int], str]],
-               marks: list[tuple[date, str]] = (), width: int = 640,
-               height: int = 240) -> LineChart:
+               marks: list[tuple[date, str]] = (), width: int = 480,
+               height: int = 220) -> LineChart:
     """`series`: label → (a value per day, css class); `marks`: dates to draw a vertical
     line at, with their words. Values are steps: each day's value holds until the next."""
-    top, bottom, left, right = 12, 28, 56, 8
+    top, bottom, left, right = 16, 28, 44, 10
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = nice_top(max([1] + [v for values, _css in series.values() for v in values]))
     span = max(len(days), 1)
@@ -63,9 +71,9 @@ def line_chart(days: list[date], series: dict[str, tuple[list[int], str]],
         for i, value in enumerate(values):
             steps += [f"{x(i)},{y(value)}", f"{x(i + 1)},{y(value)}"]
         lines.append(Line(label, " ".join(steps), css))
-    y_ticks = [Tick(y(peak * k // 4), f"{peak * k // 4:,}") for k in range(5)]
+    y_ticks = [Tick(y(peak * k // 4), compact(peak * k // 4)) for k in range(5)]
     x_ticks = [Tick(x(i), day.strftime("%b %-d")) for i, day in enumerate(days)
-               if i % 15 == 0]
+               if i % 30 == 0]
     index = {day: i for i, day in enumerate(days)}
     shown = [Tick(x(index[day]), text) for day, text in marks if day in index]
     return LineChart(width, height, left, top + plot_h, lines, y_ticks, x_ticks, shown)
