@@ -107,11 +107,14 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def _wire_planner(app: Flask) -> None:
-    """Requests and bookings reach the planner above them through placement.hooks."""
+    """Requests and bookings reach the planner above them, and places the stays above
+    them, through placement.hooks."""
+    from .bookings.needs import unfit_stays
     from .planning.bridge import stay_rules_broken
     from .planning.runner import start_run
 
-    hooks.init_app(app, hooks.Planner(check_stay=stay_rules_broken, start_run=start_run))
+    hooks.init_app(app, hooks.Planner(check_stay=stay_rules_broken, start_run=start_run),
+                   hooks.Stays(unfit=unfit_stays))
 
 
 def _register_cli(app: Flask) -> None:

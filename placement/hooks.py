@@ -5,6 +5,9 @@ proposes bookings and checks stays against a place's rules, so neither of them i
 Two of their pages still need it: filing a critical request starts a run at once, and every
 approval or placement by hand asks which of the place's rules the stay would break. They
 ask `planner()`, which create_app fills with the planner's own functions.
+
+Places sit below bookings in the same way; a place's pages ask `stays()` which stays no
+longer fit their requests' needs once its offers change.
 """
 
 from __future__ import annotations
@@ -18,9 +21,12 @@ from flask import Flask, current_app
 if TYPE_CHECKING:  # types only: importing them would be a cycle (bookings imports this)
     from sqlalchemy.orm import Session
 
+    from partners.places import Hotel, Shelter
+
     from .bookings.models import Booking
 
 _KEY = "placement.planner"
+_STAYS_KEY = "placement.stays"
 
 
 @dataclass(frozen=True)
@@ -33,9 +39,21 @@ class Planner:
     start_run: Callable[[int | None], Any]
 
 
-def init_app(app: Flask, planner: Planner) -> None:
+@dataclass(frozen=True)
+class Stays:
+    # The stays holding beds or rooms (at this place, or anywhere: None) whose request needs
+    # something its place does not offer, not overridden.
+    unfit: Callable[[Session, Shelter | Hotel | None], list[Booking]]
+
+
+def init_app(app: Flask, planner: Planner, stays: Stays) -> None:
     app.extensions[_KEY] = planner
+    app.extensions[_STAYS_KEY] = stays
 
 
 def planner() -> Planner:
     return current_app.extensions[_KEY]
+
+
+def stays() -> Stays:
+    return current_app.extensions[_STAYS_KEY]

@@ -15,7 +15,6 @@ from flask import (
 )
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from .. import hooks
 from ..auth.access import roles
@@ -33,7 +32,7 @@ from . import news, service
 from .actions import ACTIONS, REFUSALS, Context, done_message, offered, take
 from .forms import ManualPlacementForm
 from .models import Booking
-from .needs import labels_of, needs_met, overridden_labels, unmet_labels
+from .needs import labels_of, needs_met, overridden_labels, unmet_labels, with_needs
 from .states import HOLDING, BookingState
 
 bp = Blueprint("bookings", __name__)
@@ -67,8 +66,7 @@ def get_booking(booking_id: int) -> Booking:
 @roles(Role.COORDINATOR)
 def index():
     state = request.args.get("state", "active")
-    query = select(Booking).options(selectinload(Booking.request), selectinload(Booking.shelter),
-                                    selectinload(Booking.hotel))
+    query = with_needs(select(Booking))
     if state == "active":
         query = query.where(Booking.state.in_(ACTIVE))
     elif state in BookingState.__members__.values():

@@ -26,7 +26,7 @@ from ..extensions import db
 from ..web import page_number
 from . import bp
 from .forms import HotelForm, HotelNightsForm
-from .offers import grouped, offer_choices, offer_defaults
+from .offers import grouped, offer_choices, offer_defaults, telling_unfit_stays
 
 DAYS_SHOWN = 14
 PER_PAGE = 100
@@ -107,8 +107,9 @@ def edit_hotel(hotel_id: int):
     form.offering(offer_choices(HOTEL, hotel.offers))
     form.program_id.choices = program_choices()
     if form.validate_on_submit():
-        form.apply_to(hotel)
         flash(f"Saved {hotel.name}.", "success")
+        with telling_unfit_stays(hotel):
+            form.apply_to(hotel)
         return redirect(url_for("places.hotel", hotel_id=hotel.id))
     return render_form(form, hotel)
 

@@ -7,14 +7,18 @@ The codes are what the optimizer and stored plans compare; people read the label
 
 import json
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from itertools import product
 from typing import NamedTuple
 
+from flask import flash
 from sqlalchemy import select
 
 from partners.needs import SHELTER, Need, default_offer_codes
-from partners.places import Policy
+from partners.places import Hotel, Policy, Shelter
 
+from .. import hooks
 from ..extensions import db
 from . import bp
 
@@ -74,3 +78,20 @@ def need_labels(text: str | None) -> str:
     return QUOTED_CODE.sub(
         lambda m: f"“{labels[m[1]]}”" if m[1] in labels else m[0], text)
 
+
+@contextmanager
+def telling_unfit_stays(place: Shelter | Hotel | None = None) -> Iterator[None]:
+    """Around a change of offers (this place's, or any place's): the coordinator is told
+    how many approved stays the change leaves without a need of their request (the stays
+    pages flag them; bookings sit above places, so they are asked through hooks)."""
+    unfit = hooks.stays().unfit
+    before = {stay.id for stay in unfit(db.session, place)}
+    yield
+    db.session.flush()
+    count = len({stay.id for stay in unfit(db.session, place)} - before)
+    if count == 1:
+        flash("1 approved stay no longer fits its request's needs: it is flagged on the "
+              "stays list.", "warning")
+    elif count:
+        flash(f"{count} approved stays no longer fit their requests' needs: they are flagged "
+              "on the stays list.", "warning")

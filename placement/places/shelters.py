@@ -37,7 +37,7 @@ from ..extensions import db
 from ..web import page_number
 from . import bp
 from .forms import FreeBedsForm, ShelterForm, ShelterNightsForm
-from .offers import grouped, offer_choices, offer_defaults
+from .offers import grouped, offer_choices, offer_defaults, telling_unfit_stays
 from .tokens import link_expires_at, staff_token
 
 DAYS_SHOWN = 14
@@ -149,8 +149,9 @@ def edit_shelter(shelter_id: int):
                        if request.method == "GET" else None)
     form.offering(offer_choices(SHELTER, shelter.offers))
     if form.validate_on_submit():
-        form.apply_to(shelter)
         flash(f"Saved {shelter.name}.", "success")
+        with telling_unfit_stays(shelter):
+            form.apply_to(shelter)
         warn_if_oversubscribed(shelter)
         return redirect(url_for("places.shelter", shelter_id=shelter.id))
     return render_form(form, shelter)

@@ -17,7 +17,7 @@ from ..auth.models import Role
 from ..extensions import db
 from . import bp
 from .forms import UploadForm
-from .offers import offer_choices
+from .offers import offer_choices, telling_unfit_stays
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 KINDS = {
@@ -45,12 +45,13 @@ def upload(kind: str):
             if len(data) > MAX_UPLOAD_BYTES:
                 form.file.errors.append("The file is over 2 MB; split it into smaller files.")
                 raise CsvRejected([])
-            summary = run_import(db.session, decode(data))
+            with telling_unfit_stays():
+                summary = run_import(db.session, decode(data))
+                flash(f"Imported {kind}: {summary.created} added, {summary.updated} updated.",
+                      "success")
         except CsvRejected as rejected:
             errors = rejected.errors
         else:
-            flash(f"Imported {kind}: {summary.created} added, {summary.updated} updated.",
-                  "success")
             return redirect(url_for(back))
     status = 400 if form.is_submitted() else 200
     return render_template("places/import.html", form=form, kind=kind, errors=errors,

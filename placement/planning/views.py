@@ -15,6 +15,7 @@ from ..auth.access import roles
 from ..auth.forms import ConfirmForm
 from ..auth.models import Role
 from ..bookings.models import Booking
+from ..bookings.needs import unfit_stays, with_needs
 from ..bookings.states import BookingState
 from ..clock import now as clock
 from ..extensions import db
@@ -38,11 +39,9 @@ def data_freshness() -> dict[str, int]:
 def index():
     latest = db.session.scalar(select(PlanRun).order_by(PlanRun.id.desc()).limit(1))
     proposed = select(Booking).where(Booking.state == BookingState.PROPOSED)
-    proposals = db.session.scalars(
+    proposals = db.session.scalars(with_needs(
         proposed.join(Booking.request)
-        .order_by(HousingRequest.priority, Booking.check_in, Booking.id).limit(PAGE_ROWS)
-        .options(selectinload(Booking.request), selectinload(Booking.shelter),
-                 selectinload(Booking.hotel))
+        .order_by(HousingRequest.priority, Booking.check_in, Booking.id).limit(PAGE_ROWS))
     ).all()
     proposal_count = db.session.scalar(select(func.count()).select_from(proposed.subquery()))
     without_proposal = select(HousingRequest).where(
@@ -59,6 +58,7 @@ def index():
         "planning/index.html", latest=latest, proposals=proposals, unplaced=unplaced,
         proposal_count=proposal_count, unplaced_count=unplaced_count,
         left_out=left_out, left_out_count=left_out_count, awaiting=awaiting_answers(),
+        unfit=unfit_stays(db.session)[:PAGE_ROWS],
         pending=pending, freshness=data_freshness(), plan_form=ConfirmForm(),
         approve_form=ConfirmForm(), RunStatus=RunStatus,
     )
