@@ -106,6 +106,21 @@ class Journey:
             self.page.console_errors
 
 
+def run_plan(app) -> None:
+    """A coordinator's "Plan now", run to its end in the test's thread (committed first:
+    an open SQLite transaction would block the server the browser talks to)."""
+    from placement.database import unit_of_work
+    from placement.planning.models import PlanRun
+    from placement.planning.runner import execute_run
+
+    with unit_of_work():
+        run = PlanRun(time_limit=3)
+        db.session.add(run)
+        db.session.flush()
+        run_id = run.id
+    execute_run(app, run_id)
+
+
 @pytest.fixture
 def journey(page, live_app):
     base, logins = live_app

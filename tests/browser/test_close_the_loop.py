@@ -19,9 +19,8 @@ from placement.bookings.states import BookingState
 from placement.database import unit_of_work
 from placement.extensions import db
 from placement.places.tokens import staff_token
-from placement.planning.models import PlanRun
-from placement.planning.runner import execute_run
 from placement.requests.models import HousingRequest, RequestStatus
+from tests.browser.conftest import run_plan
 
 pytestmark = pytest.mark.browser
 PHONE = pytest.mark.parametrize("page", ["phone"], indirect=True)
@@ -32,9 +31,8 @@ def file_request(j, where: str = "20002") -> str:
     """The advocate files a critical request for one woman; returns its case code."""
     j.go("/requests/new")
     j.page.select_option("#priority", "critical")
-    j.page.fill("#adults", "1")
-    j.page.fill("#children", "0")
-    j.page.select_option("#gender", "female")
+    j.page.select_option("#people-0-age_band", "adult-25")
+    j.page.select_option("#people-0-gender", "female")
     j.page.fill("#where", where)
     j.page.fill("#nights", "2")
     j.page.click("#submit")
@@ -89,12 +87,7 @@ def test_the_card_follows_the_stay_from_approval_to_a_no_and_a_yes(journey, app,
     j.check("card-declined")
 
     # The planner proposes elsewhere (never that shelter again); a coordinator approves.
-    with unit_of_work():
-        run = PlanRun(time_limit=3)
-        db.session.add(run)
-        db.session.flush()
-        run_id = run.id
-    execute_run(app, run_id)
+    run_plan(app)
     with unit_of_work():
         proposal = db.session.scalar(select(Booking).where(
             Booking.request_id == request_id, Booking.state == BookingState.PROPOSED))
