@@ -156,6 +156,14 @@ def eligible_places(r: Request, table: PlaceTable) -> list[tuple[Place, float]]:
 
 
 def build_options(problem: Problem, prune: bool = True) -> Options:
+    """Every option of `problem` that fits alone, its binding rows, and (with `prune`) only
+    the options some optimal plan may need."""
+    return settle(generate_options(problem, prune), prune)
+
+
+def generate_options(problem: Problem, prune: bool = True) -> Options:
+    """Every option that fits alone (under `problem`'s balances) and, with `prune`, costs
+    less than leaving its request unplaced; no binding rows yet (see `settle`)."""
     H = problem.nights
     left, fixed_genders = fixed_load(problem)
     free = {k: [max(0, v) for v in vals] for k, vals in left.items()}
@@ -201,11 +209,41 @@ def build_options(problem: Problem, prune: bool = True) -> Options:
     result = Options(problem, by_request, free, fixed_genders, dict(balance))
     result.stats["generated"] = generated
     result.stats["feasible_alone"] = sum(len(o) for o in by_request)
-    _binding(result)
-    if prune:
-        prune_dominated(result)
-    result.stats["kept"] = sum(len(o) for o in result.by_request)
     return result
+
+
+def settle(opts: Options, prune: bool = True) -> Options:
+    """Find the rows and programs that can bind and (with `prune`) drop dominated options;
+    in place, on freshly generated options. Returns `opts`."""
+    _binding(opts)
+    if prune:
+        prune_dominated(opts)
+    opts.stats["kept"] = sum(len(o) for o in opts.by_request)
+    return opts
+
+
+def with_balance(raw: Options, problem: Problem, prune: bool = True) -> Options:
+    """`build_options(problem, prune)` from `raw`, the options generated (with the same
+    `prune`) for the same problem with balances at least `problem`'s (`generate_options`),
+    without generating them again.
+
+    Generation keeps an option only when its points fit the balance and sorts each request's
+    options by (cost, place, check-in), a total order; so dropping from `raw` the options
+    whose points exceed `problem`'s balances leaves exactly the lists generation would make,
+    and `settle` does the rest as `build_options` does. `raw` is left as it is.
+    """
+    balance = problem.balance
+    lower = {k for k, v in balance.items() if v < raw.balance[k]}
+    opts = raw.copy()
+    opts.problem, opts.balance = problem, dict(balance)
+    if lower:
+        for i, req_opts in enumerate(raw.by_request):
+            kept = [o for o in req_opts
+                    if o.program not in lower or o.points <= balance[o.program]]
+            if len(kept) < len(req_opts):  # else the same list: its cached summary holds
+                opts.by_request[i] = kept
+    opts.stats["feasible_alone"] = sum(len(o) for o in opts.by_request)
+    return settle(opts, prune)
 
 
 def _binding(opts: Options) -> None:
@@ -423,8 +461,8 @@ def floor_units(opts: Options) -> int:
                                                   strict=True) if not o)
 
 
-__all__ = ["Option", "Options", "Row", "SLACK", "build_options", "lower_bound", "floor_units",
-           "plan_units"]
+__all__ = ["Option", "Options", "Row", "SLACK", "build_options", "generate_options", "lower_bound",
+           "floor_units", "plan_units", "settle", "with_balance"]
 
 
 def prune_by_gap(opts: Options, upper: int) -> Options:

@@ -34,7 +34,8 @@ from .plan import Plan
 from .problem import Problem
 from .schedule import Phase, solve_components
 
-__all__ = ["Config", "Outcome", "Progress", "plan_units", "repair_hint", "solve_problem"]
+__all__ = ["Config", "Outcome", "Progress", "clock", "plan_units", "repair_hint", "solve_options",
+           "solve_problem"]
 
 
 @dataclass
@@ -45,9 +46,20 @@ class Outcome:
 
 def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
     config = config or Config()
-    run = Budget(config.time_limit, config.deterministic)  # counts from the start
+    run = clock(config)  # counts from the start
+    return solve_options(build_options(problem, prune=config.prune), config, run)
+
+
+def clock(config: Config) -> Budget:
+    """The budget of a run of `config.time_limit` seconds: wall-clock, or deterministic
+    with a seed and one worker (the one place that choice is read)."""
+    return Budget(config.time_limit, config.deterministic)
+
+
+def solve_options(opts: Options, config: Config, run: Budget) -> Outcome:
+    """Solve the problem whose options `build_options` made (`opts.problem`), on the clock
+    `run` (started before the options were built, so preparing them counts)."""
     stats: dict[str, Any] = {}
-    opts = build_options(problem, prune=config.prune)
     stats.update(opts.stats)
     stats["prepare_seconds"] = round(run.elapsed, 3)
     best = first_plan(opts, config.hint, stats)
@@ -64,7 +76,7 @@ def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
     if coupled and not found.optimal and run.left > 0.1 * run.seconds:
         found = exact_phase(opts, best, upper, config, run, stats)
         bound = max(bound, found.bound)
-    plan = final_plan(problem, opts, found, best, bound, run)
+    plan = final_plan(opts.problem, opts, found, best, bound, run)
     if config.progress:
         config.progress({"cost": plan.cost, "bound": plan.bound, "elapsed": plan.seconds,
                          "done": True})
@@ -75,14 +87,18 @@ def first_plan(opts: Options, hint: Plan | None, stats: dict[str, Any]) -> dict[
     """The cheapest of first-fit, urgent-first and the repaired hint: the first upper bound."""
     best = first_fit(opts)
     stats["first_fit"] = plan_units(opts, best) / 1000
+    stats["start"] = "first_fit"
     urgent = urgent_first(opts)
     stats["urgent_first"] = plan_units(opts, urgent) / 1000
     if plan_units(opts, urgent) < plan_units(opts, best):
         best = urgent
+        stats["start"] = "urgent_first"
     if hint is not None:
         hinted = repair_hint(opts, hint)
+        stats["hint"] = plan_units(opts, hinted) / 1000
         if plan_units(opts, hinted) < plan_units(opts, best):
             best = hinted
+            stats["start"] = "hint"
     return best
 
 
