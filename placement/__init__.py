@@ -84,7 +84,7 @@ def _load_user(token: str):
 
 
 def _register_blueprints(app: Flask) -> None:
-    from . import home
+    from . import health, home
     from .admin.views import bp as admin_bp
     from .auth.totp import bp as totp_bp
     from .auth.views import bp as auth_bp
@@ -102,7 +102,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, totp_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp,
                       places_bp, report_bp, staff_bp, card_bp, planning_bp, bookings_bp, jobs_bp,
-                      inbox_bp):
+                      inbox_bp, health.bp):
         app.register_blueprint(blueprint)
 
 

@@ -104,6 +104,8 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # How many reverse proxies stand in front (0: none, the headers are ignored). With 1,
         # the client address for throttling and HTTPS for HSTS come from X-Forwarded-*.
         "TRUSTED_PROXIES": int(os.environ.get("TRUSTED_PROXIES", "0")),
+        # The bearer token of /metrics and of /readyz's details; unset, /metrics is a 404.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         "HOTLINE_TIMEZONE": os.environ.get("HOTLINE_TIMEZONE", "America/New_York"),
         # Scheduled jobs (placement.jobs). In-app only for the single-process quick start.
         "SCHEDULER_IN_APP": os.environ.get("SCHEDULER_IN_APP", "0") == "1",

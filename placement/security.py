@@ -95,10 +95,20 @@ def enforce_session_lifetime(app: Flask):
     return None
 
 
+# The probes and the metrics scraper: no session is read or written there (no cookie, no
+# idle clock, no user looked up), whoever calls.
+SESSIONLESS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
 class SessionCookies(SecureCookieSessionInterface):
     """Flask's signed session cookie, signed with HMAC-SHA256 instead of its default SHA-1."""
 
     digest_method = staticmethod(hashlib.sha256)
+
+    def open_session(self, app, request):
+        if request.path in SESSIONLESS_PATHS:
+            return None  # Flask's null session: reads as empty, refuses writes
+        return super().open_session(app, request)
 
 
 def init_app(app: Flask) -> None:
