@@ -9,7 +9,7 @@ from placement.auth.models import Role
 from placement.extensions import db
 from placement.requests.models import HousingRequest
 from tests.conftest import sign_in
-from tests.test_requests import form_data
+from tests.test_requests import form_data, people
 
 
 def count() -> int:
@@ -31,7 +31,8 @@ def test_the_advocate_is_warned_before_filing_the_same_party_twice(advocate):
     assert "Not filed yet" in again.text and first.case_code in again.text
     assert 'name="file_anyway"' in again.text
     # Another party, or another place, or dates that do not meet: filed at once.
-    assert client.post("/requests/new", data=form_data(children="1")).status_code == 302
+    smaller = form_data(**people("adult-25 female", "child female"))
+    assert client.post("/requests/new", data=smaller).status_code == 302
     assert client.post("/requests/new", data=form_data(where="94103")).status_code == 302
     # "A different person": filed.
     assert client.post("/requests/new",

@@ -6,7 +6,7 @@ import re
 import pytest
 
 from placement.auth.models import Role
-from tests.test_requests import form_data
+from tests.test_requests import form_data, people
 from tests.test_shelter_pages import NEW_SHELTER
 
 
@@ -24,8 +24,8 @@ def links(summary: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("role, url, data, expected", [
     (Role.ADVOCATE, "/requests/new",
-     form_data(where="", adults="0", children="0", **{"danger_zones-1-miles": "9999"}),
-     [("adults", "Adults: A party has at least one person."),
+     form_data(where="", **people(), **{"danger_zones-1-miles": "9999"}),
+     [("people-0-age_band", "Age, line 1: A party has at least one person."),
       ("where", "Where the person is now (ZIP or City, ST): This field is required."),
       ("danger_zones-1-miles", "Radius in miles, line 2: Number must be between 1 and 500.")]),
     (Role.COORDINATOR, "/places/shelters/new", NEW_SHELTER | {"name": "", "capacity": "-1"},

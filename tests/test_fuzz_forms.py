@@ -22,7 +22,8 @@ NASTY = [
 FIELDS = [
     "email", "password", "role", "name", "kind", "user_id", "program_id", "points",
     "received_on", "expires_on", "reason", "confirmation", "points_charged", "nights",
-    "place", "check_in", "priority", "adults", "children", "gender", "pets", "where",
+    "place", "check_in", "priority", "people-0-age_band", "people-0-gender", "needs",
+    "not_needed", "pets", "where",
     "max_miles", "earliest", "latest", "note", "exclude", "danger_zones-0-where",
     "danger_zones-0-miles", "code", "free_beds", "capacity", "beds", "first", "last",
     "policy", "location", "standard_points", "rooms_per_night", "room_capacity", "file",

@@ -42,6 +42,7 @@ from placement.requests.models import (
     Priority,
     RequestStatus,
 )
+from placement.requests.party import people_from_counts
 from placement.requests.service import RequestDetails, RequestError, file_request, local_today
 
 LONG = os.environ.get("SB_PROPERTY_PROFILE") == "long"
@@ -165,7 +166,7 @@ def loop_machine(app, advocate_id: int, coordinator_id: int, seen: Counter):
                 adults = 1
             earliest = None if offset is None else self.today + timedelta(days=offset)
             details = RequestDetails(
-                priority=priority, adults=adults, children=children, gender=gender, pets=0,
+                priority=priority, people=people_from_counts(adults, children, gender), pets=0,
                 service_animal=False, accessible=False, location=dc, max_miles=30,
                 danger_zones=[], exclude=[], earliest=earliest, latest=None, nights=nights,
                 note=None)

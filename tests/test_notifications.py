@@ -23,7 +23,9 @@ def sign_in(app, user):
     return sign_in_as(app.test_client(), user)
 
 
-REQUEST = {"priority": "critical", "adults": "1", "children": "2", "gender": "female",
+REQUEST = {"priority": "critical", "people-0-age_band": "adult-25", "people-0-gender": "female",
+           "people-1-age_band": "child", "people-1-gender": "female",
+           "people-2-age_band": "child", "people-2-gender": "male",
            "pets": "1", "where": "20002", "max_miles": "30", "nights": "5",
            "window_auto": "1", "note": "SENTINEL-NOTE-4471"}
 

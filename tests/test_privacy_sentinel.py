@@ -31,7 +31,7 @@ def test_the_note_stays_where_it_belongs(app, make_user, caplog, monkeypatch):
     advocate = make_user(Role.ADVOCATE)
     author = sign_in(app.test_client(), advocate)
     response = author.post("/requests/new", data={
-        "priority": "critical", "adults": "1", "children": "0", "gender": "female",
+        "priority": "critical", "people-0-age_band": "adult-25", "people-0-gender": "female",
         "pets": "0", "where": "20002", "nights": "3", "window_auto": "1", "note": SENTINEL})
     assert SENTINEL not in response.headers["Location"]
     request = db.session.query(HousingRequest).one()

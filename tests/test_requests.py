@@ -7,7 +7,15 @@ from partners.geo import locate
 from placement.auth.models import Role
 from placement.crypto import decrypt_note
 from placement.extensions import db
-from placement.requests.models import MAX_HORIZON_NIGHTS, Gender, HousingRequest, Priority
+from placement.requests.models import (
+    MAX_HORIZON_NIGHTS,
+    AgeBand,
+    Gender,
+    HousingRequest,
+    PersonGender,
+    Priority,
+)
+from placement.requests.party import Person
 from placement.requests.service import (
     RequestDetails,
     RequestError,
@@ -17,10 +25,23 @@ from placement.requests.service import (
 )
 from tests.conftest import sign_in
 
+MAN = Person(AgeBand.ADULT_25, PersonGender.MALE)
+
+
+def people(*persons: str) -> dict:
+    """The party's rows as the form posts them, each person "age-band gender"
+    ("adult-25 female", "" for an empty row); the rest of the six rows left empty."""
+    rows = {}
+    for index in range(6):
+        band, gender = (persons[index] + " ").split(" ")[:2] if index < len(persons) \
+            else ("", "")
+        rows |= {f"people-{index}-age_band": band, f"people-{index}-gender": gender}
+    return rows
+
 
 def form_data(**overrides) -> dict:
     data = {
-        "priority": "critical", "adults": "1", "children": "2", "gender": "female",
+        "priority": "critical", **people("adult-25 female", "child female", "child male"),
         "pets": "1", "where": "20002", "max_miles": "30", "nights": "5",
         "danger_zones-0-where": "21201", "danger_zones-0-miles": "20",
         "earliest": "", "latest": "", "note": "", "window_auto": "0",
@@ -87,7 +108,7 @@ def test_tonight_is_the_local_date_where_the_person_is():
 def test_validation_errors_keep_everything_typed(advocate):
     _user, client = advocate
     response = client.post("/requests/new", data=form_data(
-        where="99999", note="Needs a ground floor room", adults="0", children="0"))
+        where="99999", note="Needs a ground floor room", **people()))
     assert response.status_code == 400
     assert "ZIP code 99999 was not found" in response.text
     assert "at least one person" in response.text
@@ -98,8 +119,8 @@ def test_validation_errors_keep_everything_typed(advocate):
 
 def test_bad_numbers_are_a_clear_400_never_a_500(advocate):
     _user, client = advocate
-    for field, value in [("adults", "-1"), ("nights", "0"), ("nights", "many"),
-                         ("priority", "urgent"), ("gender", "x"), ("max_miles", "1e9"),
+    for field, value in [("people-0-age_band", "adult-99"), ("nights", "0"), ("nights", "many"),
+                         ("priority", "urgent"), ("people-1-gender", "x"), ("max_miles", "1e9"),
                          ("earliest", "2026-13-45"), ("danger_zones-0-miles", "-5")]:
         response = client.post("/requests/new", data=form_data(**{field: value}))
         assert response.status_code == 400, (field, value)
@@ -154,7 +175,7 @@ def test_an_advocate_cannot_read_another_advocates_request(advocate, make_user, 
 
 def test_a_minor_alone_gets_the_mandatory_reporting_reminder(advocate):
     _user, client = advocate
-    response = client.post("/requests/new", data=form_data(adults="0", children="1", pets="0"),
+    response = client.post("/requests/new", data=form_data(**people("teen female"), pets="0"),
                            follow_redirects=True)
     assert "mandatory-reporting" in response.text
 
@@ -172,7 +193,7 @@ def test_my_requests_lists_the_advocates_own_requests(advocate, make_user, app):
 def test_file_request_refuses_unknown_exclusions(app, make_user):
     user = make_user(Role.ADVOCATE)
     details = RequestDetails(
-        priority=Priority.NORMAL, adults=1, children=0, gender=Gender.MALE, pets=0,
+        priority=Priority.NORMAL, people=[MAN], pets=0,
         service_animal=False, accessible=False, location=locate("30303"), max_miles=None,
         danger_zones=[], exclude=["castle:1"], earliest=None, latest=None, nights=2,
         note=None)
@@ -258,7 +279,7 @@ def test_file_request_itself_refuses_a_window_beyond_the_horizon(app, make_user,
     # Not only the form: any caller of the service.
     user = make_user(Role.ADVOCATE)
     details = RequestDetails(
-        priority=Priority.NORMAL, adults=1, children=0, gender=Gender.MALE, pets=0,
+        priority=Priority.NORMAL, people=[MAN], pets=0,
         service_animal=False, accessible=False, location=locate("30303"), max_miles=None,
         danger_zones=[], exclude=[], earliest=earliest, latest=latest, nights=2, note=None)
     with pytest.raises(RequestError, match="the planner looks 90 days ahead"):

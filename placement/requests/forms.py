@@ -23,13 +23,16 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from partners.geo import LocationNotFound, locate
+from partners.needs import Need
 
 from ..reason_form import CodedReasonForm
 from ..reasons import END_REASONS
 from ..web import DateField
-from .models import Gender, Priority
+from .models import AgeBand, PersonGender, Priority
+from .party import DERIVED_RULES, MAX_PEOPLE, PartyError, Person, tally
 from .service import local_today, window_errors
 
 PRIORITY_CHOICES = [
@@ -37,12 +40,25 @@ PRIORITY_CHOICES = [
     SelectChoice(Priority.HIGH.value, "High: within 24 hours"),
     SelectChoice(Priority.NORMAL.value, "Normal"),
 ]
+# The ages an advocate gives (AgeBand.ADULT and MINOR are for requests from before).
+AGE_CHOICES = [
+    SelectChoice("", "Choose…"),
+    SelectChoice(AgeBand.ADULT_25.value, "Adult 25+"),
+    SelectChoice(AgeBand.ADULT_21.value, "Adult 21-24"),
+    SelectChoice(AgeBand.ADULT_18.value, "Adult 18-20"),
+    SelectChoice(AgeBand.TEEN.value, "Teen 13-17"),
+    SelectChoice(AgeBand.CHILD.value, "Child under 13"),
+]
 GENDER_CHOICES = [
-    SelectChoice(Gender.FEMALE.value, "Female"),
-    SelectChoice(Gender.MALE.value, "Male"),
-    SelectChoice(Gender.NONBINARY.value, "Nonbinary"),
+    SelectChoice("", "Choose…"),
+    SelectChoice(PersonGender.FEMALE.value, "Female"),
+    SelectChoice(PersonGender.MALE.value, "Male"),
+    SelectChoice(PersonGender.NONBINARY.value, "Nonbinary"),
+    SelectChoice(PersonGender.UNKNOWN.value, "Not known"),
 ]
 MAX_DANGER_ZONES = 3
+# Rows the form shows without JavaScript (request-form.js adds and removes them).
+PEOPLE_ROWS = 6
 
 
 def a_location(_form, field) -> None:
@@ -62,15 +78,62 @@ class DangerZoneForm(FlaskForm):
                          validators=[Optional(), NumberRange(min=1, max=500)])
 
 
-class RequestForm(FlaskForm):
+class PersonForm(FlaskForm):
+    """One person of the party, never a name. A row with no age is no one (left empty)."""
+
+    class Meta:
+        csrf = False  # part of the request form, which carries the token
+
+    age_band = SelectField("Age", choices=AGE_CHOICES, default="")
+    gender = SelectField("Gender", choices=GENDER_CHOICES, default="")
+
+    def validate_gender(self, field) -> None:
+        if not self.age_band.data:
+            return
+        if not field.data:
+            raise ValidationError("Choose a gender (or “Not known” for a child under 13).")
+        if field.data == PersonGender.UNKNOWN and self.age_band.data != AgeBand.CHILD:
+            raise ValidationError("Give the gender of an adult or a teenager: shelters and "
+                                  "the needs that follow from the party depend on it.")
+
+
+class NeedsChecklist(SelectMultipleField):
+    """Needs as checkboxes; takes Need rows (a request's own) or codes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+    def process_data(self, value) -> None:
+        super().process_data([getattr(need, "code", need) for need in value or ()])
+
+
+def needs_field() -> NeedsChecklist:
+    return NeedsChecklist("What the place must offer", invalid_choice_message=(
+        "'%(value)s' is not a need that can be chosen here."))
+
+
+def not_needed_field() -> NeedsChecklist:
+    return NeedsChecklist("Not needed for this party", invalid_choice_message=(
+        "'%(value)s' does not follow from the party."))
+
+
+class NeedsForm(FlaskForm):
+    """A form with the needs an advocate ticks (`needs`) and those that follow from the
+    party which the advocate says it does not need after all (`not_needed`)."""
+
+    def offering(self, needs: list[Need]) -> "NeedsForm":
+        """The needs to tick: those that follow from the party are never ticked by hand
+        (party.DERIVED_RULES); they are added unless marked not needed."""
+        self.needs.choices = [(n.code, n.label) for n in needs if n.code not in DERIVED_RULES]
+        self.not_needed.choices = [(n.code, n.label) for n in needs if n.code in DERIVED_RULES]
+        return self
+
+
+class RequestForm(NeedsForm):
     priority = SelectField("Priority", choices=PRIORITY_CHOICES, default="critical",
                            validators=[InputRequired()])
-    adults = IntegerField("Adults", default=1, validators=[InputRequired(),
-                                                          NumberRange(min=0, max=20)])
-    children = IntegerField("Children", default=0, validators=[InputRequired(),
-                                                              NumberRange(min=0, max=20)])
-    gender = SelectField("Gender of the party", choices=GENDER_CHOICES,
-                         validators=[InputRequired()])
+    people = FieldList(FormField(PersonForm), min_entries=PEOPLE_ROWS, max_entries=MAX_PEOPLE,
+                       default=[Person(AgeBand.ADULT_25, PersonGender.FEMALE)])
     pets = IntegerField("Animals", default=0, validators=[InputRequired(),
                                                          NumberRange(min=0, max=10)])
     service_animal = BooleanField("The animals are service animals")
@@ -91,14 +154,38 @@ class RequestForm(FlaskForm):
     latest = DateField("Arrive no later than", validators=[Optional()])
     nights = IntegerField("Nights", default=3, validators=[InputRequired(),
                                                           NumberRange(min=1, max=30)])
+    needs = needs_field()
+    not_needed = not_needed_field()
     note = TextAreaField("Note for coordinators", validators=[Optional(), Length(max=2000)])
     # Shown once the form was sent back because it may repeat one of the advocate's own.
     file_anyway = BooleanField("This is a different person: file the request anyway")
     submit = SubmitField("File request")
 
-    def validate_adults(self, field) -> None:
-        if (field.data or 0) + (self.children.data or 0) < 1:
-            raise ValidationError("A party has at least one person.")
+    def party(self) -> list[Person]:
+        """The people given so far, in order; rows left empty, or with an age or gender
+        the form does not know, are no one."""
+        people = []
+        for row in self.people:
+            try:
+                people.append(Person(AgeBand(row.age_band.data), PersonGender(row.gender.data)))
+            except ValueError:
+                continue
+        return people
+
+    def validate(self, extra_validators=None) -> bool:
+        """Each row checks itself; the party as a whole must be one the planner can house
+        (at least one person, a known gender), said on the first row."""
+        valid = super().validate(extra_validators)
+        if not valid and any(row.errors for row in self.people):
+            return False
+        try:
+            tally(self.party())
+        except PartyError as error:
+            first = self.people[0]
+            field = first.age_band if not self.party() else first.gender
+            field.errors = [*field.errors, str(error)]
+            return False
+        return valid
 
     def _window_error(self, name: str) -> str | None:
         """The service's own check (file_request repeats it), here to show each error by its

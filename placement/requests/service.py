@@ -1,6 +1,6 @@
 """Filing a request: plain functions that take a session and flush."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfoNotFoundError
 
@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from partners.availability.common import as_naive_utc
 from partners.availability.common import local_today as place_local_today
 from partners.geo import Location, miles_between
+from partners.needs import Need
 
 from .. import audit
 from ..crypto import encrypt_note
@@ -23,6 +24,7 @@ from .models import (
     Priority,
     RequestStatus,
 )
+from .party import Person, set_people, wanted_needs
 
 # How soon each priority needs a bed: the window the form pre-fills (days from tonight).
 WINDOW_DAYS = {Priority.CRITICAL: (0, 0), Priority.HIGH: (0, 1), Priority.NORMAL: (0, 3)}
@@ -74,9 +76,7 @@ def window_errors(earliest: date | None, latest: date | None,
 @dataclass
 class RequestDetails:
     priority: Priority
-    adults: int
-    children: int
-    gender: Gender
+    people: list[Person]
     pets: int
     service_animal: bool
     accessible: bool
@@ -88,6 +88,9 @@ class RequestDetails:
     latest: date | None
     nights: int
     note: str | None
+    needs: set[str] = field(default_factory=set)  # codes the advocate ticked
+    # Codes of needs that follow from the party which the advocate said it does not need.
+    not_needed: set[str] = field(default_factory=set)
 
 
 class RequestError(ValueError):
@@ -139,12 +142,18 @@ def duplicates_of(session: Session, request: HousingRequest) -> list[HousingRequ
                                other_than=request.id)
 
 
+def needs_named(session: Session, codes: set[str]) -> set[Need]:
+    """The vocabulary's needs with these codes (an unknown code names none)."""
+    return set(session.scalars(select(Need).where(Need.code.in_(codes)))) if codes else set()
+
+
 def file_request(session: Session, advocate_id: int, details: RequestDetails,
                  now: datetime | None = None) -> HousingRequest:
+    """File a request; its needs are those ticked and those that follow from its people
+    (unless said not needed). PartyError for people the planner cannot house."""
     earliest, latest = resolve_window(details, now)
     request = HousingRequest(
-        created_by_id=advocate_id, priority=details.priority, adults=details.adults,
-        children=details.children, gender=details.gender, pets=details.pets,
+        created_by_id=advocate_id, priority=details.priority, pets=details.pets,
         service_animal=details.service_animal and details.pets > 0,
         accessible=details.accessible, location_label=details.location.label,
         lat=details.location.lat, lon=details.location.lon,
@@ -152,6 +161,9 @@ def file_request(session: Session, advocate_id: int, details: RequestDetails,
         earliest=earliest, latest=latest, nights=details.nights,
         note_encrypted=encrypt_note(details.note.strip() if details.note else None),
     )
+    set_people(request, details.people)
+    request.needs = needs_named(session, wanted_needs(details.needs, details.people,
+                                                      details.not_needed))
     for zone, miles in details.danger_zones:
         request.danger_zones.append(
             DangerZone(label=zone.label, lat=zone.lat, lon=zone.lon, miles=miles)

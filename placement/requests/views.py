@@ -13,6 +13,7 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import select
 
+from partners.needs import Need
 from partners.places import Hotel, Shelter
 
 from .. import audit, hooks, notify
@@ -22,11 +23,13 @@ from ..crypto import decrypt_note
 from ..database import after_commit, keep_on_refusal, writes
 from ..extensions import csrf, db
 from ..places import picker
+from ..places.offers import grouped
 from ..web import parse_id
 from . import rejections
 from . import states as request_states
 from .forms import EndRequestForm, RequestForm
-from .models import Gender, HousingRequest, PlaceRejection, Priority
+from .models import HousingRequest, PlaceRejection, Priority
+from .party import DERIVED_RULES, MAX_PEOPLE, derived_needs, party_words, tally
 from .service import (
     RequestDetails,
     RequestError,
@@ -39,6 +42,8 @@ from .service import (
 )
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
+# The party as people, in words ("woman 25+, boy 13-17"), wherever a request is shown.
+bp.add_app_template_filter(party_words, "party_words")
 
 MINOR_REMINDER = (
     "A party with no adult is an unaccompanied minor: only a youth shelter can take them, "
@@ -50,8 +55,13 @@ MINOR_REMINDER = (
 MAX_EXCLUSIONS = 50
 
 
+def active_needs() -> list[Need]:
+    """The needs an advocate may choose from, in the vocabulary's order."""
+    return list(db.session.scalars(select(Need).where(Need.active).order_by(Need.id)))
+
+
 def request_form() -> RequestForm:
-    return RequestForm()
+    return RequestForm().offering(active_needs())
 
 
 def check_exclusions(form: RequestForm) -> bool:
@@ -73,9 +83,9 @@ def own_duplicates(details: RequestDetails) -> list[HousingRequest]:
     """The advocate's own live requests that may be this one (RequestError: bad dates)."""
     earliest, latest = resolve_window(details)
     where = details.location
-    return possible_duplicates(db.session, details.adults, details.children, details.gender,
-                               where.lat, where.lon, earliest, latest,
-                               filed_by=current_user.id)
+    adults, children, gender = tally(details.people)
+    return possible_duplicates(db.session, adults, children, gender, where.lat, where.lon,
+                               earliest, latest, filed_by=current_user.id)
 
 
 def render_form(form: RequestForm, status: int = 200,
@@ -88,14 +98,36 @@ def render_form(form: RequestForm, status: int = 200,
     return render_template(
         "requests/new.html", form=form, windows=windows, excluded=excluded,
         minor_reminder=current_app.config.get("MINOR_REMINDER", MINOR_REMINDER),
-        twins=twins or [],
+        twins=twins or [], max_people=MAX_PEOPLE, **needs_context(form, form.party()),
     ), status
+
+
+def needs_context(form, people) -> dict:
+    """What the needs part of a form shows: the needs to tick in reading groups, and each
+    need that may follow from a party with its rule and whether it follows from this one."""
+    needs = {n.code: n for n in db.session.scalars(select(Need).where(
+        Need.code.in_([code for code, _label in [*form.needs.choices,
+                                                *form.not_needed.choices]])))}
+    follows = derived_needs(people)
+    return {
+        "need_groups": grouped(needs[code] for code, _label in form.needs.choices),
+        "derivable": [(needs[code], DERIVED_RULES[code], code in follows)
+                      for code, _label in form.not_needed.choices],
+    }
 
 
 @bp.route("/new", methods=["GET"])
 @roles(Role.ADVOCATE)
 def new():
     return render_form(request_form())
+
+
+# Without JavaScript, "Add a person" sends the form back with one more empty row (with it,
+# request-form.js adds the row in the page).
+def with_another_row(form: RequestForm):
+    if len(form.people) < MAX_PEOPLE:
+        form.people.append_entry()
+    return render_form(form)
 
 
 # The form checks its own CSRF token so that an expired token re-shows the form with
@@ -105,6 +137,8 @@ def new():
 @csrf.exempt
 def create():
     form = request_form()
+    if "add_person" in request.form:
+        return with_another_row(form)
     valid = form.validate_on_submit()
     if not (check_exclusions(form) and valid):
         token = getattr(form, "csrf_token", None)  # absent when CSRF is switched off
@@ -115,8 +149,7 @@ def create():
         return render_form(form, 400)
     auto_window = form.window_auto.data == "1"
     details = RequestDetails(
-        priority=Priority(form.priority.data), adults=form.adults.data,
-        children=form.children.data, gender=Gender(form.gender.data), pets=form.pets.data,
+        priority=Priority(form.priority.data), people=form.party(), pets=form.pets.data,
         service_animal=form.service_animal.data, accessible=form.accessible.data,
         location=form.where.location, max_miles=form.max_miles.data,
         danger_zones=[(z.where.location, z.miles.data or 25) for z in form.danger_zones
@@ -124,6 +157,7 @@ def create():
         exclude=form.exclude.data or [], nights=form.nights.data, note=form.note.data,
         earliest=None if auto_window else form.earliest.data,
         latest=None if auto_window else form.latest.data,
+        needs=set(form.needs.data or ()), not_needed=set(form.not_needed.data or ()),
     )
     try:
         if not form.file_anyway.data and (twins := own_duplicates(details)):

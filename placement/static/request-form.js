@@ -9,6 +9,13 @@
 // that an unfinished request is kept, with a link back to it). The tab keeps one draft per
 // account: it is dropped when the request is filed, when it is discarded, when another
 // request is started, or DRAFT_MINUTES after its last change.
+//
+// The party is a list of people (age band and gender, never a name): "Add a person" and
+// "Remove" change the rows in the page (without this script the server shows six rows and
+// "Add a person" sends the form back with one more). As people change, the needs that
+// follow from the party are shown (placement/requests/party.py derived_needs decides on
+// filing; derivedCodes below restates it for the page, and a browser test checks they
+// agree), and the minors reminder shows while the party has no adult.
 (function () {
   "use strict";
   var PREFIX = "sb-request-draft-";
@@ -30,7 +37,6 @@
   var priority = form.elements.priority;
   var earliest = form.elements.earliest;
   var latest = form.elements.latest;
-  var adults = form.elements.adults;
   var reminder = document.getElementById("minor-reminder");
   var restoredNotice = document.getElementById("draft-restored");
   var elsewhereNotice = document.getElementById("draft-elsewhere");
@@ -67,15 +73,138 @@
     if (!touched.earliest) { earliest.value = w[0]; }
     if (!touched.latest) { latest.value = w[1]; }
   }
-  function showReminder() {
-    reminder.hidden = String(adults.value) !== "0";
+  // The party's rows.
+  var rowsBox = document.getElementById("people");
+  var addButton = document.getElementById("add-person");
+  var fullNote = document.getElementById("people-full");
+  var maxPeople = Number(rowsBox.dataset.max);
+  var ROW_NAME = /people-\d+-/g;
+  var template = cleanCopy(rowsBox.querySelector("[data-person]"));
+
+  function cleanCopy(row) {
+    var copy = row.cloneNode(true);
+    copy.querySelectorAll(".invalid-feedback").forEach(function (el) { el.remove(); });
+    copy.querySelectorAll("option").forEach(function (el) { el.removeAttribute("selected"); });
+    copy.querySelectorAll("select").forEach(function (el) {
+      el.classList.remove("is-invalid");
+      el.removeAttribute("aria-invalid");
+      el.removeAttribute("aria-describedby");
+      el.value = "";
+    });
+    return copy;
   }
+  function rows() { return Array.prototype.slice.call(rowsBox.querySelectorAll("[data-person]")); }
+  function rowIndex(row) {
+    return Number(/people-(\d+)-/.exec(row.querySelector("select").name)[1]);
+  }
+  function addRow(index) {
+    var row = template.cloneNode(true);
+    row.querySelectorAll("[id], [name], [for]").forEach(function (el) {
+      ["id", "name", "for"].forEach(function (attr) {
+        if (el.hasAttribute(attr)) {
+          el.setAttribute(attr, el.getAttribute(attr).replace(ROW_NAME, "people-" + index + "-"));
+        }
+      });
+    });
+    rowsBox.appendChild(row);
+    row.querySelectorAll("select").forEach(function (el) { el.value = ""; });
+    return row;
+  }
+  function nextIndex() {
+    return rows().reduce(function (most, row) { return Math.max(most, rowIndex(row)); }, -1) + 1;
+  }
+  function renumber() {
+    var all = rows();
+    all.forEach(function (row, i) {
+      row.querySelectorAll("[data-person-number]").forEach(function (el) {
+        el.textContent = String(i + 1);
+      });
+      row.querySelector("[data-remove-person]").hidden = all.length === 1;
+    });
+    addButton.disabled = all.length >= maxPeople;
+    fullNote.hidden = all.length < maxPeople;
+  }
+  // The rows a draft had (people-N-...), in place of those on the page.
+  function rowsFor(data) {
+    var indices = Object.keys(data).map(function (name) {
+      var found = /^people-(\d+)-age_band$/.exec(name);
+      return found ? Number(found[1]) : null;
+    }).filter(function (index) { return index !== null; }).sort(function (a, b) { return a - b; });
+    if (!indices.length) { return; }
+    rows().forEach(function (row) { row.remove(); });
+    indices.forEach(addRow);
+    renumber();
+  }
+  function partyPeople() {
+    return rows().map(function (row) {
+      var selects = row.querySelectorAll("select");
+      return { band: selects[0].value, gender: selects[1].value };
+    }).filter(function (person) { return person.band !== ""; });
+  }
+  function derivedCodes(people) {
+    var adults = people.filter(function (p) { return p.band.indexOf("adult") === 0; });
+    var codes = {};
+    if (adults.length && people.some(function (p) { return p.band === "teen" && p.gender === "male"; })) {
+      codes["teen-boys"] = true;
+    }
+    var bands = adults.map(function (p) { return p.band; });
+    if (bands.indexOf("adult-18") !== -1) { codes["hotel-age:18"] = true; }
+    else if (bands.indexOf("adult-21") !== -1) { codes["hotel-age:21"] = true; }
+    var genders = {};
+    adults.forEach(function (p) { if (p.gender && p.gender !== "unknown") { genders[p.gender] = true; } });
+    if (Object.keys(genders).length > 1) { codes["mixed-adults"] = true; }
+    return codes;
+  }
+  function showParty() {
+    var people = partyPeople();
+    reminder.hidden = people.some(function (p) { return p.band.indexOf("adult") === 0; });
+    var follows = derivedCodes(people);
+    var any = false;
+    form.querySelectorAll("[data-derived]").forEach(function (item) {
+      var yes = !!follows[item.dataset.derived];
+      var badge = item.querySelector("[data-derived-status]");
+      item.dataset.follows = yes ? "yes" : "no";
+      item.hidden = !yes;
+      badge.textContent = yes ? "Added" : "Does not apply";
+      badge.className = "badge " + (yes ? "text-bg-success" : "text-bg-light border");
+      any = any || yes;
+    });
+    var none = form.querySelector("[data-derived-none]");
+    if (none) { none.hidden = any; }
+  }
+  // Rows left without an age are no one: the page keeps only the people given (or one
+  // empty row), and "Add a person" adds rows as they are needed.
+  rows().forEach(function (row, i) {
+    if (i > 0 && row.querySelector("select").value === "") { row.remove(); }
+  });
+  addButton.type = "button";
+  addButton.addEventListener("click", function () {
+    if (rows().length >= maxPeople) { return; }
+    var row = addRow(nextIndex());
+    renumber();
+    row.querySelector("select").focus();
+    saveDraft();
+  });
+  rowsBox.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-remove-person]");
+    if (!button) { return; }
+    var row = button.closest("[data-person]");
+    var all = rows();
+    var next = all[all.indexOf(row) + 1] || all[all.indexOf(row) - 1];
+    row.remove();
+    renumber();
+    showParty();
+    saveDraft();
+    (next ? next.querySelector("select") : addButton).focus();
+  });
   function fields() {
     return Array.prototype.filter.call(form.elements, function (el) {
       return el.name && el.name !== "csrf_token" && el.type !== "submit" &&
         !el.closest(".place-picker");
     });
   }
+  // Checkboxes of one list (the needs) share a name: each is kept by its value too.
+  function keyOf(el) { return el.type === "checkbox" ? el.name + "=" + el.value : el.name; }
   var pickers = Array.prototype.slice.call(form.querySelectorAll(".place-picker"));
 
   // The stored draft, if it is still fresh; an expired or unreadable one is dropped.
@@ -93,7 +222,7 @@
     if (!saving) { return; }
     var data = {};
     fields().forEach(function (el) {
-      if (el.type === "checkbox") { data[el.name] = el.checked; }
+      if (el.type === "checkbox") { data[keyOf(el)] = el.checked; }
       else if (el.multiple) {
         data[el.name] = Array.prototype.filter.call(el.options, function (o) { return o.selected; })
           .map(function (o) { return o.value; });
@@ -111,9 +240,10 @@
     elsewhereNotice.hidden = true;  // another request's draft was just replaced
   }
   function restoreDraft(data) {
+    rowsFor(data);
     fields().forEach(function (el) {
-      if (!(el.name in data)) { return; }
-      if (el.type === "checkbox") { el.checked = !!data[el.name]; }
+      if (!(keyOf(el) in data)) { return; }
+      if (el.type === "checkbox") { el.checked = !!data[keyOf(el)]; }
       else if (el.multiple) {
         Array.prototype.forEach.call(el.options, function (o) {
           o.selected = data[el.name].indexOf(o.value) !== -1;
@@ -160,9 +290,10 @@
   earliest.addEventListener("input", function () { touched.earliest = true; auto.value = "0"; });
   latest.addEventListener("input", function () { touched.latest = true; auto.value = "0"; });
   priority.addEventListener("change", fillWindow);
-  adults.addEventListener("input", showReminder);
+  rowsBox.addEventListener("change", showParty);
   form.addEventListener("input", saveDraft);
   form.addEventListener("change", saveDraft);
   fillWindow();
-  showReminder();
+  renumber();
+  showParty();
 }());

@@ -15,10 +15,9 @@ from placement.bookings.models import Booking
 from placement.bookings.states import BookingState
 from placement.database import unit_of_work
 from placement.extensions import db
-from placement.planning.models import PlanRun
-from placement.planning.runner import execute_run
 from placement.requests.models import HousingRequest
 from placement.requests.service import local_today
+from tests.browser.conftest import run_plan
 
 pytestmark = pytest.mark.browser
 
@@ -36,9 +35,12 @@ def test_advocate_files_a_critical_request_and_sees_it_placed(journey, app):
     j.check("my-requests")
     j.page.get_by_role("link", name="New request").first.click()
     j.page.select_option("#priority", "critical")
-    j.page.fill("#adults", "1")
-    j.page.fill("#children", "2")
-    j.page.select_option("#gender", "female")
+    j.page.select_option("#people-0-age_band", "adult-25")
+    j.page.select_option("#people-0-gender", "female")
+    for index, gender in ((1, "female"), (2, "male")):  # two children under 13
+        j.page.get_by_role("button", name="Add a person").click()
+        j.page.select_option(f"#people-{index}-age_band", "child")
+        j.page.select_option(f"#people-{index}-gender", gender)
     j.page.fill("#pets", "1")
     j.page.fill("#where", "20002")
     j.page.fill("#nights", "5")
@@ -72,11 +74,7 @@ def test_advocate_files_a_critical_request_and_sees_it_placed(journey, app):
         filed_id = filed.id
         assert [db.session.get(Shelter, e.shelter_id).name for e in filed.exclusions] == [
             "Anacostia Family Center"]
-        run = PlanRun(time_limit=3)
-        db.session.add(run)
-        db.session.flush()
-        run_id = run.id
-    execute_run(app, run_id)
+    run_plan(app)
     with unit_of_work():
         proposal = db.session.scalar(select(Booking).where(
             Booking.request_id == filed_id, Booking.state == BookingState.PROPOSED))

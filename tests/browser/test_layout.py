@@ -120,8 +120,7 @@ def test_the_plan_and_my_requests_fit_a_phone_and_a_refused_form_says_why_at_the
 
     j.go("/requests/new")
     j.page.fill("#where", "")
-    j.page.fill("#adults", "0")
-    j.page.fill("#children", "0")
+    j.page.select_option("#people-0-age_band", "")
     j.page.click("#submit")
     summary = j.page.locator("[data-error-summary]")
     expect(summary).to_be_focused()

@@ -1,0 +1,139 @@
+"""The request form asks for the party as people and for the needs (issue 16): each person
+by age band and gender, the needs ticked by hand, and the needs that follow from the party
+added unless the advocate says, one by one, that they are not needed."""
+
+import re
+
+import pytest
+from sqlalchemy import func, select
+
+from partners.needs import ensure_vocabulary
+from placement.auth.models import Role
+from placement.extensions import db
+from placement.requests.models import AgeBand, Gender, HousingRequest, PersonGender
+from tests.test_requests import form_data, people
+
+
+@pytest.fixture
+def client(app, make_user, login):
+    ensure_vocabulary(db.session)
+    db.session.commit()
+    return login(make_user(Role.ADVOCATE))
+
+
+def filed() -> HousingRequest:
+    return db.session.scalars(select(HousingRequest)).one()
+
+
+def count() -> int:
+    return db.session.scalar(select(func.count()).select_from(HousingRequest))
+
+
+def codes(request: HousingRequest) -> set[str]:
+    return {n.code for n in request.needs}
+
+
+def test_a_mother_and_her_son_of_15_without_id_who_speak_spanish(client):
+    data = form_data(**people("adult-25 female", "teen male"), needs=["no-id", "lang:es"])
+    assert client.post("/requests/new", data=data).status_code == 302
+    request = filed()
+    assert [(p.age_band, p.gender) for p in request.people] == [
+        (AgeBand.ADULT_25, PersonGender.FEMALE), (AgeBand.TEEN, PersonGender.MALE)]
+    assert (request.adults, request.children, request.gender) == (1, 1, Gender.FEMALE)
+    # The son's need follows from the party; the two others were ticked.
+    assert codes(request) == {"no-id", "lang:es", "teen-boys"}
+
+
+def test_a_need_that_follows_goes_only_when_the_advocate_says_it_is_not_needed(client):
+    party = people("adult-18 female", "adult-25 male", "teen male")
+    assert client.post("/requests/new", data=form_data(
+        **party, not_needed=["mixed-adults"])).status_code == 302
+    assert codes(filed()) == {"teen-boys", "hotel-age:18"}
+
+
+def test_saying_not_needed_of_a_need_that_does_not_follow_changes_nothing(client):
+    assert client.post("/requests/new", data=form_data(
+        **people("adult-25 female"), not_needed=["teen-boys"], needs=["pregnant"])
+    ).status_code == 302
+    assert codes(filed()) == {"pregnant"}
+
+
+def test_a_need_that_follows_from_the_party_cannot_be_ticked_by_hand(client):
+    response = client.post("/requests/new", data=form_data(needs=["teen-boys"]))
+    assert response.status_code == 400 and count() == 0
+    assert "is not a need that can be chosen here" in response.text
+
+
+def test_rows_left_without_an_age_are_no_one_and_the_order_is_kept(client):
+    rows = people("", "child female", "", "", "adult-21 male")
+    rows["people-0-gender"] = "female"  # a gender alone is no one either
+    assert client.post("/requests/new", data=form_data(**rows)).status_code == 302
+    request = filed()
+    assert [p.age_band for p in request.people] == [AgeBand.CHILD, AgeBand.ADULT_21]
+    assert [p.position for p in request.people] == [0, 1]
+    assert (request.adults, request.children, request.gender) == (1, 1, Gender.MALE)
+    assert codes(request) == {"hotel-age:21"}
+
+
+@pytest.mark.parametrize("rows, field, message", [
+    (people(), "people-0-age_band", "A party has at least one person."),
+    (people("adult-25 "), "people-0-gender", "Choose a gender"),
+    (people("adult-25 female", "teen unknown"), "people-1-gender",
+     "Give the gender of an adult or a teenager"),
+    (people("child unknown"), "people-0-gender", "Give the gender of at least one person"),
+])
+def test_a_party_that_cannot_be_housed_as_given_is_a_400_on_its_row(client, rows, field,
+                                                                    message):
+    response = client.post("/requests/new", data=form_data(**rows))
+    assert response.status_code == 400 and count() == 0
+    assert re.search(rf'id="{field}-error"[^>]*>[^<]*{re.escape(message)}', response.text)
+
+
+def test_a_child_under_13_may_have_no_known_gender(client):
+    assert client.post("/requests/new", data=form_data(
+        **people("adult-25 female", "child unknown"))).status_code == 302
+    assert filed().people[1].gender is PersonGender.UNKNOWN
+
+
+def test_the_form_lists_the_needs_in_groups_and_those_that_follow_with_their_rules(client):
+    page = client.get("/requests/new").text
+    assert page.count('name="people-') == 12  # six people, age and gender each
+    assert "Languages staff speak" in page and "Staff speak Spanish" in page
+    assert 'name="needs" type="checkbox" value="no-id"' in page
+    assert 'value="teen-boys"' in page and 'name="needs" type="checkbox" value="teen-boys"' \
+        not in page
+    assert "Added when a boy of 13 to 17 comes with an adult." in page
+    # The first person is a woman 25+ until changed: nothing follows from her.
+    assert page.count('data-follows="no"') == 4 and 'data-follows="yes"' not in page
+
+
+def test_a_form_sent_back_shows_which_needs_follow_from_its_party(client):
+    response = client.post("/requests/new", data=form_data(
+        **people("adult-25 female", "teen male"), where="", not_needed=["teen-boys"]))
+    assert response.status_code == 400
+    item = re.search(r'data-derived="teen-boys" data-follows="(\w+)".*?</li>', response.text,
+                     re.S)
+    assert item[1] == "yes" and "checked" in item[0]  # the advocate's "not needed" kept
+
+
+def test_without_javascript_add_a_person_sends_the_form_back_with_one_more_row(client):
+    response = client.post("/requests/new", data=form_data(add_person="1", note="keep me"))
+    assert response.status_code == 200 and count() == 0
+    assert 'name="people-6-age_band"' in response.text and "keep me" in response.text
+    assert "There is a problem" not in response.text
+
+
+def test_a_party_with_no_adult_keeps_the_minors_reminder(client):
+    response = client.post("/requests/new", data=form_data(**people("teen male"), pets="0"),
+                           follow_redirects=True)
+    assert "mandatory-reporting" in response.text
+    assert codes(filed()) == set()  # a boy alone: a youth shelter's, not a family's need
+
+
+def test_the_duplicate_check_compares_the_counts_and_gender_from_the_people(client):
+    assert client.post("/requests/new", data=form_data()).status_code == 302
+    # The same make-up listed otherwise is the same party; another gender is another.
+    same = people("child male", "adult-21 female", "child female")
+    assert client.post("/requests/new", data=form_data(**same)).status_code == 409
+    other = people("adult-25 male", "child female", "child male")
+    assert client.post("/requests/new", data=form_data(**other)).status_code == 302
