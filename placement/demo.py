@@ -36,7 +36,7 @@ from .auth.totp import secret_of, set_secret
 from .database import unit_of_work
 from .extensions import db
 from .requests.models import AgeBand, DangerZone, HousingRequest, PersonGender, Priority
-from .requests.party import Person, set_people, wanted_needs
+from .requests.party import Person, derived_needs, set_people, wanted_needs
 
 LOGINS_FILE = "demo-logins.txt"
 DEMO_DOMAIN = "demo.shelter-bridge.org"
@@ -172,7 +172,8 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
     advocate = accounts[Role.ADVOCATE]
     for spec in demo_requests(today):
         zones, people = spec.pop("zones", []), spec.pop("people")
-        spec["needs"] = {needs[code] for code in wanted_needs(spec.pop("needs", ()), people, ())}
+        codes = wanted_needs(spec.pop("needs", ()), derived_needs(people), ())
+        spec["needs"] = {needs[code] for code in codes}
         where = locate(spec.pop("where"))
         request = HousingRequest(
             created_by_id=advocate.id, location_label=where.label, lat=where.lat, lon=where.lon,

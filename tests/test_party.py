@@ -10,6 +10,7 @@ from placement.requests.party import (
     PartyError,
     Person,
     derived_needs,
+    following_needs,
     party_words,
     people_from_counts,
     tally,
@@ -72,11 +73,17 @@ def test_needs_that_follow_from_a_party(party, needs):
 
 
 def test_a_need_that_follows_is_kept_unless_waived_and_only_those_can_be_waived():
-    party = [Person(A25, F), Person(TEEN, M)]
-    assert wanted_needs({"lang:es"}, party, ()) == {"lang:es", "teen-boys"}
-    assert wanted_needs({"lang:es"}, party, {"teen-boys"}) == {"lang:es"}
-    assert wanted_needs({"lang:es"}, party, {"lang:es", "mixed-adults"}) == {"lang:es",
-                                                                             "teen-boys"}
+    follows = derived_needs([Person(A25, F), Person(TEEN, M)])
+    assert wanted_needs({"lang:es"}, follows, ()) == {"lang:es", "teen-boys"}
+    assert wanted_needs({"lang:es"}, follows, {"teen-boys"}) == {"lang:es"}
+    assert wanted_needs({"lang:es"}, follows, {"lang:es", "mixed-adults"}) == {"lang:es",
+                                                                               "teen-boys"}
+
+
+def test_a_need_of_the_partys_kind_a_request_had_from_before_follows_until_waived():
+    old = people_from_counts(2, 3, Gender.FEMALE)  # a family with a son of 15, then
+    assert following_needs(old, {"teen-boys", "lang:es"}) == {"teen-boys"}
+    assert following_needs([Person(A18, F)], {"teen-boys"}) == {"teen-boys", "hotel-age:18"}
 
 
 def test_the_counts_and_the_gender_follow_from_the_people():

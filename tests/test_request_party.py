@@ -8,10 +8,15 @@ import pytest
 from sqlalchemy import func, select
 
 from partners.needs import ensure_vocabulary
-from placement.auth.models import Role
+from placement.audit import AuditEvent
+from placement.auth.models import Role, User
 from placement.extensions import db
 from placement.requests.models import AgeBand, Gender, HousingRequest, PersonGender
+from placement.requests.party import Person, set_people
+from placement.requests.service import local_today
 from tests.test_requests import form_data, people
+
+TODAY = local_today("America/New_York")  # where the requests are (20002)
 
 
 @pytest.fixture
@@ -137,3 +142,78 @@ def test_the_duplicate_check_compares_the_counts_and_gender_from_the_people(clie
     assert client.post("/requests/new", data=form_data(**same)).status_code == 409
     other = people("adult-25 male", "child female", "child male")
     assert client.post("/requests/new", data=form_data(**other)).status_code == 302
+
+
+# The edit page: the needs change without filing again.
+
+@pytest.fixture
+def mother_and_son(client, create_request):
+    """A pending request of this advocate's: a woman and her son of 15, who need Spanish."""
+    needs = ensure_vocabulary(db.session)
+    advocate = db.session.scalars(select(User).where(User.role == Role.ADVOCATE)).one()
+    request = create_request(created_by_id=advocate.id, earliest=TODAY,
+                             needs={needs["lang:es"], needs["teen-boys"]})
+    set_people(request, [Person(AgeBand.ADULT_25, PersonGender.FEMALE),
+                         Person(AgeBand.TEEN, PersonGender.MALE)])
+    db.session.commit()
+    return request
+
+
+def edit_data(request, **changes) -> dict:
+    return {"earliest": request.earliest.isoformat(), "latest": request.latest.isoformat(),
+            "nights": str(request.nights)} | changes
+
+
+def test_the_edit_page_shows_the_needs_as_they_are(client, mother_and_son):
+    page = client.get(f"/requests/{mother_and_son.id}/edit").text
+    assert re.search(r'checked[^>]*name="needs" type="checkbox" value="lang:es"', page)
+    assert 'name="needs" type="checkbox" value="no-id"' in page
+    assert "woman 25+, boy 13-17" in page
+    # Only the need that follows from this party is listed, as added.
+    assert re.findall(r'data-derived="([^"]+)" data-follows="yes"', page) == ["teen-boys"]
+    assert 'data-follows="no"' not in page
+
+
+def test_the_advocate_changes_the_needs_and_the_audit_names_them_not_their_values(
+        client, mother_and_son):
+    response = client.post(f"/requests/{mother_and_son.id}/edit", data=edit_data(
+        mother_and_son, needs=["no-id", "lang:es"]))
+    assert response.status_code == 303
+    assert "changed the needs." in client.get(response.headers["Location"]).text
+    db.session.expire_all()
+    assert codes(db.session.get(HousingRequest, mother_and_son.id)) == {
+        "no-id", "lang:es", "teen-boys"}
+    [event] = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "edit"))
+    assert event.detail == "changed needs"
+
+
+def test_a_need_that_follows_goes_on_the_edit_page_only_when_said_not_needed(
+        client, mother_and_son):
+    url = f"/requests/{mother_and_son.id}/edit"
+    client.post(url, data=edit_data(mother_and_son, needs=["lang:es"]))
+    db.session.expire_all()
+    assert codes(db.session.get(HousingRequest, mother_and_son.id)) == {"lang:es",
+                                                                        "teen-boys"}
+    client.post(url, data=edit_data(mother_and_son, needs=["lang:es"],
+                                    not_needed=["teen-boys"]))
+    db.session.expire_all()
+    assert codes(db.session.get(HousingRequest, mother_and_son.id)) == {"lang:es"}
+    page = client.get(url).text  # said not needed, and shown so
+    assert re.search(r'id="not-needed-\d+"[^>]*checked', page)
+
+
+def test_a_need_of_the_partys_kind_from_before_people_were_asked_stays_until_said_not_needed(
+        client, create_request):
+    needs = ensure_vocabulary(db.session)
+    advocate = db.session.scalars(select(User).where(User.role == Role.ADVOCATE)).one()
+    request = create_request(created_by_id=advocate.id, earliest=TODAY, adults=2, children=3,
+                             needs={needs["teen-boys"]})
+    db.session.commit()
+    url = f"/requests/{request.id}/edit"
+    assert 'data-derived="teen-boys" data-follows="yes"' in client.get(url).text
+    client.post(url, data=edit_data(request))
+    db.session.expire_all()
+    assert codes(db.session.get(HousingRequest, request.id)) == {"teen-boys"}
+    client.post(url, data=edit_data(request, not_needed=["teen-boys"]))
+    db.session.expire_all()
+    assert codes(db.session.get(HousingRequest, request.id)) == set()

@@ -23,10 +23,16 @@ from ..errors import render_error
 from ..extensions import db
 from ..places import picker
 from ..requests import states as request_states
-from ..requests.forms import EditRequestForm, EndRequestForm
+from ..requests.forms import EndRequestForm
 from ..requests.models import HousingRequest
-from ..requests.service import RequestEdit, local_today
-from ..requests.views import own_request, render_request
+from ..requests.service import local_today
+from ..requests.views import (
+    edit_form,
+    edit_needs_context,
+    edit_of,
+    own_request,
+    render_request,
+)
 from ..web import safe_local_path
 from . import news, service
 from .actions import ACTIONS, REFUSALS, Context, done_message, offered, take
@@ -172,22 +178,17 @@ def withdraw_request(request_id: int):
 @bp.route("/requests/<int:request_id>/edit", methods=["GET", "POST"])
 @roles(Role.ADVOCATE, Role.COORDINATOR)
 def edit_request(request_id: int):
-    """Change a pending request's dates, nights and areas to avoid without filing it again;
-    its proposals go (which is why this page lives with the bookings)."""
+    """Change a pending request's dates, nights, areas to avoid and needs without filing it
+    again; its proposals go (which is why this page lives with the bookings)."""
     housing_request = own_request(request_id)
     if not request_states.can("place", housing_request.status):
         flash(f"Request {housing_request.case_code} is {housing_request.status.value}: only "
               "a request waiting for a place can be changed.", "info")
         return redirect(url_for("requests.show", request_id=request_id))
-    form = EditRequestForm(obj=None if request.method == "POST" else housing_request)
-    if request.method == "GET":
-        for entry, zone in zip(form.danger_zones, housing_request.danger_zones, strict=False):
-            entry.where.data, entry.miles.data = zone.label, zone.miles
+    form = edit_form(housing_request)
     valid = form.validate_on_submit()
     if valid and form.check_window(request_today(housing_request)):
-        edit = RequestEdit(form.earliest.data, form.latest.data, form.nights.data, [
-            (z.where.location, z.miles.data or 25) for z in form.danger_zones
-            if z.where.data and z.where.data.strip()])
+        edit = edit_of(form, housing_request)
         try:
             changed = service.edit_request(db.session, housing_request, current_user.id, edit)
         except service.REFUSED as error:
@@ -198,7 +199,8 @@ def edit_request(request_id: int):
                   + (f"changed the {', '.join(changed)}." if changed else "nothing changed."),
                   "success")
         return redirect(url_for("requests.show", request_id=request_id), 303)
-    return render_template("requests/edit.html", form=form, r=housing_request), \
+    return render_template("requests/edit.html", form=form, r=housing_request,
+                           **edit_needs_context(form, housing_request)), \
         400 if form.is_submitted() else 200
 
 

@@ -207,15 +207,17 @@ class RequestForm(NeedsForm):
             raise ValidationError(error)
 
 
-class EditRequestForm(FlaskForm):
+class EditRequestForm(NeedsForm):
     """What an advocate may change on a pending request without filing it again: when the
-    person can arrive, for how long, and where they must stay away from."""
+    person can arrive, for how long, where they must stay away from, and what they need."""
 
     earliest = DateField("Arrive no earlier than", validators=[InputRequired()])
     latest = DateField("Arrive no later than", validators=[InputRequired()])
     nights = IntegerField("Nights", validators=[InputRequired(), NumberRange(min=1, max=30)])
     danger_zones = FieldList(FormField(DangerZoneForm), min_entries=MAX_DANGER_ZONES,
                              max_entries=MAX_DANGER_ZONES)
+    needs = needs_field()
+    not_needed = not_needed_field()
     submit = SubmitField("Save changes")
 
     def check_window(self, today: date) -> bool:

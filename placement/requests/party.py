@@ -87,11 +87,17 @@ def derived_needs(people: Sequence[Someone]) -> set[str]:
     return needs
 
 
-def wanted_needs(chosen: Iterable[str], people: Sequence[Someone],
-                 waived: Iterable[str]) -> set[str]:
+def following_needs(people: Sequence[Someone], had: Iterable[str] = ()) -> set[str]:
+    """The needs that follow from the party, and those of their kind (DERIVED_RULES) a
+    request already has without its people calling for them (filed before they were
+    asked): kept, and shown as following, until the advocate says they are not needed."""
+    return derived_needs(people) | (set(had) & DERIVED_RULES.keys())
+
+
+def wanted_needs(chosen: Iterable[str], follows: set[str], waived: Iterable[str]) -> set[str]:
     """What a request needs: the advocate's ticks, and every need that follows from the
     party unless the advocate said it is not needed (only one that follows can be waived)."""
-    return set(chosen) | (derived_needs(people) - set(waived))
+    return set(chosen) | (follows - set(waived))
 
 
 def set_people(request: HousingRequest, people: Sequence[Someone]) -> None:

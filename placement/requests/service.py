@@ -24,7 +24,7 @@ from .models import (
     Priority,
     RequestStatus,
 )
-from .party import Person, set_people, wanted_needs
+from .party import Person, derived_needs, set_people, wanted_needs
 
 # How soon each priority needs a bed: the window the form pre-fills (days from tonight).
 WINDOW_DAYS = {Priority.CRITICAL: (0, 0), Priority.HIGH: (0, 1), Priority.NORMAL: (0, 3)}
@@ -162,8 +162,8 @@ def file_request(session: Session, advocate_id: int, details: RequestDetails,
         note_encrypted=encrypt_note(details.note.strip() if details.note else None),
     )
     set_people(request, details.people)
-    request.needs = needs_named(session, wanted_needs(details.needs, details.people,
-                                                      details.not_needed))
+    request.needs = needs_named(session, wanted_needs(
+        details.needs, derived_needs(details.people), details.not_needed))
     for zone, miles in details.danger_zones:
         request.danger_zones.append(
             DangerZone(label=zone.label, lat=zone.lat, lon=zone.lon, miles=miles)
@@ -187,6 +187,7 @@ class RequestEdit:
     latest: date
     nights: int
     danger_zones: list[tuple[Location, int]]
+    needs: set[Need]
 
 
 def apply_edit(session: Session, request: HousingRequest, edit: RequestEdit,
@@ -208,6 +209,9 @@ def apply_edit(session: Session, request: HousingRequest, edit: RequestEdit,
             request.danger_zones.append(
                 DangerZone(label=where.label, lat=where.lat, lon=where.lon, miles=miles))
         changed.append("areas to avoid")
+    if request.needs != edit.needs:
+        request.needs = edit.needs
+        changed.append("needs")
     if changed:
         session.flush()
         audit.record(session, actor_id, "edit", "request", request.id,

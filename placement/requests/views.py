@@ -27,16 +27,26 @@ from ..places.offers import grouped
 from ..web import parse_id
 from . import rejections
 from . import states as request_states
-from .forms import EndRequestForm, RequestForm
+from .forms import EditRequestForm, EndRequestForm, RequestForm
 from .models import HousingRequest, PlaceRejection, Priority
-from .party import DERIVED_RULES, MAX_PEOPLE, derived_needs, party_words, tally
+from .party import (
+    DERIVED_RULES,
+    MAX_PEOPLE,
+    derived_needs,
+    following_needs,
+    party_words,
+    tally,
+    wanted_needs,
+)
 from .service import (
     RequestDetails,
+    RequestEdit,
     RequestError,
     arrival_window,
     duplicates_of,
     file_request,
     local_today,
+    needs_named,
     possible_duplicates,
     resolve_window,
 )
@@ -98,22 +108,60 @@ def render_form(form: RequestForm, status: int = 200,
     return render_template(
         "requests/new.html", form=form, windows=windows, excluded=excluded,
         minor_reminder=current_app.config.get("MINOR_REMINDER", MINOR_REMINDER),
-        twins=twins or [], max_people=MAX_PEOPLE, **needs_context(form, form.party()),
+        twins=twins or [], max_people=MAX_PEOPLE,
+        **needs_context(form, derived_needs(form.party())),
     ), status
 
 
-def needs_context(form, people) -> dict:
+def needs_context(form, follows: set[str]) -> dict:
     """What the needs part of a form shows: the needs to tick in reading groups, and each
-    need that may follow from a party with its rule and whether it follows from this one."""
+    need that may follow from a party with its rule and whether it follows (`follows`)."""
     needs = {n.code: n for n in db.session.scalars(select(Need).where(
         Need.code.in_([code for code, _label in [*form.needs.choices,
                                                 *form.not_needed.choices]])))}
-    follows = derived_needs(people)
     return {
         "need_groups": grouped(needs[code] for code, _label in form.needs.choices),
         "derivable": [(needs[code], DERIVED_RULES[code], code in follows)
                       for code, _label in form.not_needed.choices],
     }
+
+
+def codes_of(housing_request: HousingRequest) -> set[str]:
+    return {need.code for need in housing_request.needs}
+
+
+def follows_for(housing_request: HousingRequest) -> set[str]:
+    return following_needs(housing_request.people, codes_of(housing_request))
+
+
+def edit_form(housing_request: HousingRequest) -> EditRequestForm:
+    """The form of the edit page (placement/bookings/views.py edit_request): filled in from
+    the request until posted, its needs split into those ticked by hand and those that
+    follow from the party but were said not to be needed. A retired need the request has
+    stays to tick."""
+    posted = request.method == "POST"
+    form = EditRequestForm(obj=None if posted else housing_request)
+    form.offering(sorted(set(active_needs()) | housing_request.needs, key=lambda n: n.id))
+    if not posted:
+        for entry, zone in zip(form.danger_zones, housing_request.danger_zones, strict=False):
+            entry.where.data, entry.miles.data = zone.label, zone.miles
+        had = codes_of(housing_request)
+        form.needs.data = sorted(had - DERIVED_RULES.keys())
+        form.not_needed.data = sorted(follows_for(housing_request) - had)
+    return form
+
+
+def edit_of(form: EditRequestForm, housing_request: HousingRequest) -> RequestEdit:
+    """The change a valid edit form asks for."""
+    needs = wanted_needs(form.needs.data or (), follows_for(housing_request),
+                         form.not_needed.data or ())
+    return RequestEdit(form.earliest.data, form.latest.data, form.nights.data, [
+        (z.where.location, z.miles.data or 25) for z in form.danger_zones
+        if z.where.data and z.where.data.strip()], needs_named(db.session, needs))
+
+
+def edit_needs_context(form: EditRequestForm, housing_request: HousingRequest) -> dict:
+    return needs_context(form, follows_for(housing_request))
 
 
 @bp.route("/new", methods=["GET"])
