@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import audit, config, database, errors, filters, hooks, logs, security, web
+from . import audit, config, database, errors, filters, hooks, logs, metrics, security, web
 from .auth import access
 from .database import configure_engine
 from .extensions import bootstrap, csrf, db, login_manager, migrate
@@ -30,6 +30,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     logs.init_app(app)
+    metrics.init_app(app)  # first: every request is timed, whatever answers it
     web.init_app(app)  # ids, NUL bytes: before any rule or other check
     _init_extensions(app)
     database.init_app(app)  # one commit per request, at its end
@@ -102,7 +103,7 @@ def _register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth_bp, totp_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp,
                       places_bp, report_bp, staff_bp, card_bp, planning_bp, bookings_bp, jobs_bp,
-                      inbox_bp, health.bp):
+                      inbox_bp, health.bp, metrics.bp):
         app.register_blueprint(blueprint)
 
 

@@ -12,11 +12,10 @@ Both are cheap (no session, no user, at most two small queries) and say one word
 the metrics token (METRICS_TOKEN, as a bearer token) reads which check failed.
 """
 
-import hmac
 from datetime import datetime, timedelta
 
 from alembic.script import ScriptDirectory
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -25,6 +24,7 @@ from .clock import now
 from .extensions import db
 from .jobs.models import JobRun
 from .jobs.triggers import as_utc
+from .metrics import metrics_token_given
 
 bp = Blueprint("health", __name__)
 OK = "ok"
@@ -34,16 +34,6 @@ def plain(word: str, status: int = 200) -> Response:
     response = Response(word + "\n", status, mimetype="text/plain")
     response.headers["Cache-Control"] = "no-store"  # a cached answer says nothing of now
     return response
-
-
-def metrics_token_given() -> bool:
-    """The request carries `Authorization: Bearer <METRICS_TOKEN>` (compared in constant
-    time); never true when no token is configured."""
-    expected = current_app.config.get("METRICS_TOKEN")
-    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-    if not expected or scheme.lower() != "bearer":
-        return False
-    return hmac.compare_digest(given.strip().encode(), expected.encode())
 
 
 def migration_heads() -> frozenset[str]:

@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from partners.base import utcnow
 
+from .. import metrics
 from ..audit import ActorKind, acting_as
 from ..database import unit_of_work
 from ..extensions import db
@@ -152,8 +153,10 @@ def _run_locked(job, fire_time: datetime, now: datetime) -> JobRun | None:
         return None
     except Exception as error:
         log_failure(f"job {job.name} for {fire_time.isoformat()}", error)
+        metrics.job_ran(job.name, JobOutcome.FAILED.value)
         return _record_failure(job.name, fire_time, started, error)
     log.info("job %s for %s done: %s", job.name, fire_time.isoformat(), counts)
+    metrics.job_ran(job.name, JobOutcome.DONE.value)
     if job.follow_up is not None:
         try:
             job.follow_up(counts, now)

@@ -16,7 +16,7 @@ from optimizer.api import solve
 from optimizer.plan import Assignment, Plan
 from partners.base import utcnow
 
-from .. import notify
+from .. import metrics, notify
 from ..audit import carrying_actor
 from ..auth.models import User
 from ..bookings.models import Booking
@@ -64,6 +64,7 @@ def start_run(actor_id: int | None, time_limit: float | None = None,
 
 
 def execute_run(app: Flask, run_id: int, today: date | None = None) -> None:
+    started = time.monotonic()
     with app.app_context():
         try:
             _execute(app, run_id, today)
@@ -75,8 +76,19 @@ def execute_run(app: Flask, run_id: int, today: date | None = None) -> None:
                     status=RunStatus.FAILED, finished_at=utcnow(),
                     error=f"{type(error).__name__}: the planner could not finish",
                 ))
+            metrics.planner_ran(RunStatus.FAILED.value, time.monotonic() - started, 0, 0)
+        else:
+            _count_run(run_id, time.monotonic() - started)
         finally:
             db.session.remove()
+
+
+def _count_run(run_id: int, seconds: float) -> None:
+    """The finished run in the metrics (placement.metrics), as it was recorded."""
+    run = db.session.execute(select(PlanRun.solver_status, PlanRun.requests, PlanRun.placed)
+                             .where(PlanRun.id == run_id)).one()
+    outcome = "unchanged" if run.solver_status == "unchanged" else RunStatus.DONE.value
+    metrics.planner_ran(outcome, seconds, run.placed, run.requests - run.placed)
 
 
 def _execute(app: Flask, run_id: int, today: date | None) -> None:
