@@ -217,3 +217,49 @@ def test_a_need_of_the_partys_kind_from_before_people_were_asked_stays_until_sai
     client.post(url, data=edit_data(request, not_needed=["teen-boys"]))
     db.session.expire_all()
     assert codes(db.session.get(HousingRequest, request.id)) == set()
+
+
+# Where a request is read: its page, the placement card, the shelter staff's page.
+
+def test_the_request_page_shows_the_party_as_people_and_the_needs_by_label(client,
+                                                                           mother_and_son):
+    page = client.get(f"/requests/{mother_and_son.id}").text
+    assert "woman 25+, boy 13-17" in page
+    assert "Staff speak Spanish" in page and "Accepts teenage boys with their family" in page
+    assert "lang:es" not in page
+
+
+def test_the_placement_card_says_who_the_stay_is_for(client, mother_and_son, create_shelter,
+                                                     create_booking):
+    from placement.bookings import service
+
+    stay = create_booking(create_shelter(capacity=4), request=mother_and_son, check_in=TODAY)
+    service.approve(db.session, stay, None, TODAY)
+    db.session.commit()
+    card = client.get(f"/requests/{mother_and_son.id}/card").json["html"]
+    assert re.search(r"For</dt><dd[^>]*>woman 25\+, boy 13-17<", card)
+
+
+def test_a_request_without_people_reads_as_its_counts(client, create_request):
+    advocate = db.session.scalars(select(User).where(User.role == Role.ADVOCATE)).one()
+    request = create_request(created_by_id=advocate.id, adults=1, children=2)
+    db.session.commit()
+    page = client.get(f"/requests/{request.id}").text
+    assert "1 adult, 2 children · female" in page and "None beyond the above" in page
+
+
+def test_shelter_staff_see_the_make_up_of_the_party_and_no_more(app, mother_and_son,
+                                                                create_shelter,
+                                                                create_booking):
+    from partners.availability import issue_staff_link
+    from partners.base import utcnow
+    from placement.bookings import service
+    from placement.places.tokens import staff_token
+
+    shelter = create_shelter(capacity=4)
+    issue_staff_link(db.session, shelter, utcnow())
+    stay = create_booking(shelter, request=mother_and_son, check_in=TODAY)
+    service.approve(db.session, stay, None, TODAY)
+    db.session.commit()
+    page = app.test_client().get(f"/report/{staff_token(shelter)}/stays").text
+    assert "woman 25+, boy 13-17" in page and "Staff speak Spanish" in page
