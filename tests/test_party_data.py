@@ -1,14 +1,22 @@
 """The party as people in the database (issue 16): the migration gives every request people
 that keep its counts and gender and add no need, and retention deletes them."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from placement.extensions import db
-from placement.requests.models import AgeBand, Gender, HousingRequest, PersonGender
-from placement.requests.party import derived_needs, tally
+from placement.requests.models import (
+    AgeBand,
+    Gender,
+    HousingRequest,
+    PartyMember,
+    PersonGender,
+)
+from placement.requests.party import Person, derived_needs, set_people, tally
+from tests.request_factories import TODAY
+from tests.test_jobs import at, run
 
 BEFORE_PEOPLE = "7a02b748e5c5"
 
@@ -34,3 +42,21 @@ def test_the_migration_gives_each_request_people_that_keep_its_counts_and_no_nee
         (AgeBand.ADULT, PersonGender.FEMALE), (AgeBand.MINOR, PersonGender.UNKNOWN),
         (AgeBand.MINOR, PersonGender.UNKNOWN)]
     assert requests[-1].people == []  # purged: its people were case data
+
+
+def test_retention_deletes_the_people_and_keeps_the_counts(app, create_request):
+    """Age bands and genders person by person are quasi-identifiers: they go with the rest
+    of the case; the counts and the party's gender stay for the aggregates."""
+    old, recent = create_request(), create_request(earliest=TODAY + timedelta(days=30))
+    for request in (old, recent):
+        set_people(request, [Person(AgeBand.ADULT_18, PersonGender.FEMALE),
+                             Person(AgeBand.TEEN, PersonGender.MALE),
+                             Person(AgeBand.CHILD, PersonGender.UNKNOWN)])
+    app.config["RETENTION_DAYS"] = 90
+    assert run(app, "retention", at(TODAY + timedelta(91), 3)).counts["requests_purged"] == 1
+
+    old, recent = db.session.get(HousingRequest, old.id), db.session.get(HousingRequest,
+                                                                           recent.id)
+    assert old.people == [] and len(recent.people) == 3
+    assert (old.adults, old.children, old.gender) == (1, 2, Gender.FEMALE)
+    assert db.session.scalar(select(func.count()).select_from(PartyMember)) == 3

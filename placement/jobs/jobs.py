@@ -34,6 +34,7 @@ from ..requests.models import (
     DangerZone,
     Exclusion,
     HousingRequest,
+    PartyMember,
     PlaceRejection,
     RequestStatus,
     request_need,
@@ -196,9 +197,10 @@ def requests_past_retention(today: date, days: int) -> list[HousingRequest]:
 
 def purge_expired_case_data(now: datetime) -> Counts:
     """Delete the note, location, danger zones, exclusions, needs (a language or "pregnant"
-    points at a person) and every free-text reason (rejections, cancellations, closing) of
-    requests past retention, and the same details in stored planner inputs. Counts, dates,
-    party size and the bookings stay: the donor and partner aggregates need them."""
+    points at a person), the people (each one's age band and gender) and every free-text
+    reason (rejections, cancellations, closing) of requests past retention, and the same
+    details in stored planner inputs. Counts, dates, party size and gender and the bookings
+    stay: the donor and partner aggregates need them."""
     today = hotline_today(now)
     requests = requests_past_retention(today, current_app.config["RETENTION_DAYS"])
     if not requests:
@@ -215,8 +217,10 @@ def purge_expired_case_data(now: datetime) -> Counts:
     db.session.execute(delete(DangerZone).where(DangerZone.request_id.in_(ids)))
     db.session.execute(delete(Exclusion).where(Exclusion.request_id.in_(ids)))
     db.session.execute(delete(request_need).where(request_need.c.request_id.in_(ids)))
+    # Each person's age band and gender point at people; the counts stay on the request.
+    db.session.execute(delete(PartyMember).where(PartyMember.request_id.in_(ids)))
     for request in requests:
-        db.session.expire(request, ["needs"])
+        db.session.expire(request, ["needs", "people"])
     # Coordinators' reasons are free text too ("too far from her school"): the rejections
     # go with the exclusions, and the bookings keep their states but not their reasons, nor
     # the needs a coordinator overrode (need codes, as the request's own) and why.
