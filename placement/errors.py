@@ -1,6 +1,7 @@
-"""Error pages: a clear message, never a traceback or request details."""
+"""Error pages: a clear message and a reference to quote, never a traceback or request
+details."""
 
-from flask import Flask, current_app, render_template, request
+from flask import Flask, current_app, g, render_template, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -22,8 +23,11 @@ MESSAGES = {
 
 
 def render_error(code: int, message: str | None = None):
+    """The error page, with the request's id for the person to quote when asking for help
+    (the same id is on the request's log lines)."""
     message = message or MESSAGES.get(code, "The request could not be completed.")
-    return render_template("error.html", code=code, message=message), code
+    return render_template("error.html", code=code, message=message,
+                           reference=g.get("request_id")), code
 
 
 # PostgreSQL's answers when two transactions collide (deadlock, serialization failure,

@@ -40,8 +40,10 @@ CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 ALERT = re.compile(r'class="alert alert-(\w+)"[^>]*>(.*?)</div>', re.S)
 FIELD_ERROR = re.compile(r'class="invalid-feedback[^"]*"[^>]*>(.*?)</div>', re.S)
 TAG = re.compile(r"<[^>]+>")
-# The app logs an exception's type and its causes, never its message (placement/logs.py).
-LOGGED_ERROR = re.compile(r"^(\w+): \[message withheld\](?: \(caused by ([^)]*)\))?$", re.M)
+# The app logs an exception's type and its causes, never its message (placement/logs.py),
+# inside a JSON line's "exception".
+LOGGED_ERROR = re.compile(
+    r"(?:^|\\n)(\w+): \[message withheld\](?: \(caused by ([^)\"]*)\))?", re.M)
 
 
 class OverBudget(AssertionError):

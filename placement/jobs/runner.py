@@ -25,7 +25,7 @@ from sqlalchemy.exc import IntegrityError
 
 from partners.base import utcnow
 
-from .. import metrics
+from .. import logs, metrics
 from ..audit import ActorKind, acting_as
 from ..database import unit_of_work
 from ..extensions import db
@@ -136,7 +136,7 @@ def run_job(app: Flask, name: str, now: datetime) -> JobRun | None:
 
 
 def _run_locked(job, fire_time: datetime, now: datetime) -> JobRun | None:
-    started = utcnow()
+    started, clock = utcnow(), time.monotonic()
     try:
         with unit_of_work():
             run = JobRun(job=job.name, fire_time=fire_time, started_at=started,
@@ -153,16 +153,22 @@ def _run_locked(job, fire_time: datetime, now: datetime) -> JobRun | None:
         return None
     except Exception as error:
         log_failure(f"job {job.name} for {fire_time.isoformat()}", error)
-        metrics.job_ran(job.name, JobOutcome.FAILED.value)
+        _report(job.name, fire_time, JobOutcome.FAILED, clock, error=type(error).__name__)
         return _record_failure(job.name, fire_time, started, error)
-    log.info("job %s for %s done: %s", job.name, fire_time.isoformat(), counts)
-    metrics.job_ran(job.name, JobOutcome.DONE.value)
+    _report(job.name, fire_time, JobOutcome.DONE, clock, counts=counts)
     if job.follow_up is not None:
         try:
             job.follow_up(counts, now)
         except Exception as error:
             log_failure(f"follow-up of job {job.name}", error)
     return run
+
+
+def _report(name: str, fire_time: datetime, outcome: JobOutcome, clock: float,
+            **details) -> None:
+    """The run's JSON log line and its count in the metrics."""
+    logs.job_run(name, fire_time, outcome.value, time.monotonic() - clock, **details)
+    metrics.job_ran(name, outcome.value)
 
 
 def log_failure(what: str, error: BaseException) -> None:
