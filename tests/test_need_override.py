@@ -196,3 +196,15 @@ def test_retention_forgets_the_override_and_its_reason(app, needs, create_shelte
     assert run(app, "retention", at(TODAY + timedelta(91), 3)).counts["requests_purged"] == 1
     stay = db.session.get(Booking, stay.id)
     assert (stay.need_override, stay.override_reason) == (None, None)
+
+
+def test_a_need_that_does_not_apply_to_hotels_is_never_missing_at_a_hotel(
+        needs, coordinator, create_hotel, create_request, make_lot):
+    """Found by tests/test_need_properties.py: the stay placed by hand is judged before it
+    has a hotel_id, by its place."""
+    hotel = create_hotel()
+    make_lot(500_000, program="ihg")
+    request = create_request(needs={needs["pregnant"], needs["lang:es"]})
+    with pytest.raises(NeedsMissing) as refused:
+        place(request, hotel, coordinator)
+    assert refused.value.codes == {"lang:es"}

@@ -20,7 +20,8 @@ from .states import HOLDING
 
 
 def _kind(booking: Booking) -> str:
-    return HOTEL if booking.is_hotel else SHELTER
+    # By the place itself: a stay placed by hand is checked before it has a hotel_id.
+    return HOTEL if isinstance(booking.place, Hotel) else SHELTER
 
 
 def _lacks(booking: Booking, need: Need) -> bool:
