@@ -77,6 +77,8 @@ HOTELS = [
 OFFERS = {
     "Harbor House": {"lang:es", "trafficking-specialized", "lgbtq-affirming", "no-id",
                      "pregnant", "intake-late"},
+    # Near 20002, the family shelter where a mother and her son of 15 with no ID who speak
+    # Spanish fit (tests/browser/test_party_journey.py files for them).
     "Anacostia Family Center": {"lang:es", "teen-boys", "pregnant", "no-id"},
     "Silver Spring Youth Haven": {"lang:es", "lgbtq-affirming"},
     "Arlington Bridge Shelter": {"lang:vi", "lang:ko", "intake-late", "no-id"},
