@@ -1,4 +1,5 @@
-"""`python -m optimizer bench`: solve the shared instances and print a table.
+"""`python -m optimizer bench`: solve the shared instances and print a table; and the tables
+of the what-if figures (`scenarios`, `shadow`).
 
 Each instance runs as its own `python -m optimizer solve` process, so the seconds are the
 whole command (reading and writing included) and the peak memory is that process's own.
@@ -20,6 +21,7 @@ from .heuristic import first_fit
 from .options import build_options, plan_units
 from .plan import load_plan
 from .problem import load_problem
+from .scenarios import ScenarioResult, ShadowPrice
 from .validate import validate
 
 # needs/: city-1 and state-1 with survivor-specific needs on requests and offers on places.
@@ -131,3 +133,33 @@ def run_bench(args: argparse.Namespace) -> int:
               f"| {row['first_fit']:,.3f} |", flush=True)
         failed += not row["feasible"]
     return 1 if failed else 0
+
+
+def print_scenarios(results: list[ScenarioResult], program: str, seconds: float,
+                    load: tuple[float, float, float]) -> None:
+    """The scenarios as a table, saved cost against the first, then the whole run's wall
+    time and the load average before and after (the machine may be shared)."""
+    print(f"| scenario | {program} balance | status | cost | bound | saved | placed "
+          "critical/high/normal | people | unplaced | points spent | delay nights | start "
+          "| granted s | seconds |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    first = results[0].cost
+    for r in results:
+        placed = "/".join(str(n) for n in r.placed.values())
+        print(f"| {r.name} | {r.balance[program]:,} | {r.status} | {r.cost:,.3f} "
+              f"| {r.bound:,.3f} | {first - r.cost:,.3f} | {placed} | {r.people} "
+              f"| {len(r.unplaced)} | {sum(r.points.values()):,} | {r.delay_nights} "
+              f"| {r.start} | {r.granted:.1f} | {r.seconds:.1f} |")
+    after = os.getloadavg()
+    print(f"\n{len(results)} scenarios in {seconds:.1f} s; load average "
+          f"{' '.join(f'{x:.2f}' for x in load)} before, "
+          f"{' '.join(f'{x:.2f}' for x in after)} after; {os.cpu_count()} cores")
+
+
+def print_shadow_prices(prices: dict[str, ShadowPrice]) -> None:
+    print("| program | cost saved per 1,000 points | proven range | limited | note |")
+    print("|---|---|---|---|---|")
+    for p, v in prices.items():
+        exact = "" if v.per_1000 is None else f"{v.per_1000:,.4f}"
+        print(f"| {p} | {exact} | {v.low:,.4f} - {v.high:,.4f} | {'yes' if v.limited else 'no'} "
+              f"| {v.note} |")

@@ -7,6 +7,7 @@ cost more; the plan of a lower balance starts the next solve and changes no opti
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from opt_support import OPTIMUM, assert_valid, problem_of, tight
 
 from optimizer.api import evaluate_scenarios
+from optimizer.cli import main
 from optimizer.plan import Plan
 from optimizer.problem import Problem
 from optimizer.scenarios import (
@@ -277,6 +279,44 @@ def test_shadow_prices_are_the_difference_of_two_proven_solves_per_1000_points()
     assert not choice.limited and not choice.meaningful
     assert choice.per_1000 == 0
     assert choice.note.startswith("No request could use more choice points")
+
+
+def test_the_command_line_prints_the_scenarios_as_json(shared, capsys):
+    code = main(["scenarios", str(shared / "instances/tiny-1.json"), "--program", "marriott",
+                 "--steps", "0,250000", "--time-limit", "20", "--json"])
+    assert code == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["name"] for r in rows] == ["+0", "+250,000"]
+    assert [r["status"] for r in rows] == ["optimal", "optimal"]
+    assert rows[0]["cost"] == pytest.approx(112208.963)
+    assert rows[1]["balance"]["marriott"] == 446_000
+
+
+def test_the_command_line_prints_a_table_and_the_load_it_ran_under(shared, capsys):
+    code = main(["scenarios", str(shared / "instances/tiny-1.json"), "--program", "marriott",
+                 "--steps", "0,50000,250000", "--time-limit", "20"])
+    assert code == 0
+    out = capsys.readouterr().out.splitlines()
+    rows = [line for line in out if line.startswith("| +")]
+    assert [r.split(" | ")[0] for r in rows] == ["| +0", "| +50,000", "| +250,000"]
+    assert "| 749.914 |" in rows[1]  # saved against the first
+    assert out[-1].startswith("3 scenarios in ") and "load average" in out[-1]
+
+
+def test_the_command_line_prints_shadow_prices_as_json(shared, capsys):
+    code = main(["shadow", str(shared / "instances/tiny-1.json"), "--delta", "50000",
+                 "--time-limit", "20", "--json"])
+    assert code == 0
+    prices = json.loads(capsys.readouterr().out)
+    assert prices["marriott"]["per_1000"] == pytest.approx(749.914 / 50)
+    assert prices["marriott"]["meaningful"] is True
+
+
+def test_the_command_line_refuses_an_unknown_program_in_one_line(shared, capsys):
+    code = main(["scenarios", str(shared / "instances/tiny-1.json"), "--program", "hilton"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
 
 
 def test_the_api_tells_progress_as_each_scenario_ends():
