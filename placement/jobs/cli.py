@@ -1,6 +1,7 @@
 """`flask --app placement scheduler`: run the jobs in a process of their own."""
 
 import contextlib
+import signal
 from datetime import UTC, datetime
 
 import click
@@ -49,6 +50,10 @@ def scheduler_command(once: str | None, now: str | None, list_jobs: bool) -> Non
     if now:
         raise click.UsageError("--now needs --once.")
     scheduler = add_jobs(app, BlockingScheduler(timezone="UTC"))
+    # systemd and process managers stop with SIGTERM: the job under way finishes (its tick
+    # commits once), then the process exits 0, as after Ctrl-C.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: scheduler.shutdown())
     click.echo("Scheduler running; Ctrl-C to stop.")
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
+    click.echo("Scheduler stopped.")
