@@ -119,13 +119,13 @@ def evaluate(problem: Problem, scenarios: Sequence[Scenario], config: Config | N
     top = _with(problem, {k: max(b[k] for b in balances) for k in problem.balance})
     stays = Stays(generate_options(top, prune=config.prune))
     order = sorted(range(len(scenarios)), key=lambda k: (sum(balances[k].values()), k))
-    weight = {k: _weight(stays, [balances[j] for j in order[:n]], balances[k])
-              for n, k in enumerate(order)}
     done: dict[int, ScenarioResult] = {}
     for n, k in enumerate(order):
         parent = _parent([done[j] for j in order[:n]], balances[k])
-        mine = max(weight[k], WEIGHTS["warm"])  # should it need a solve after all
-        share = max(0.0, total.left) * mine / (mine + sum(weight[j] for j in order[n + 1:]))
+        weight = [_weight(stays, balances, order[:m], done, order[m])
+                  for m in range(n, len(order))]
+        mine = max(weight[0], WEIGHTS["warm"])  # should it need a solve after all
+        share = max(0.0, total.left) * mine / (mine + sum(weight[1:]))
         # The first is a cold solve whose limit counts the options' generation, as a plain
         # solve's does (its relaxed phase gets its usual part of that limit).
         run = dataclasses.replace(total, seconds=total.used + share) if n == 0 else \
@@ -144,14 +144,16 @@ def evaluate(problem: Problem, scenarios: Sequence[Scenario], config: Config | N
     return results
 
 
-def _weight(stays: Stays, before: list[dict[str, int]], balance: dict[str, int]) -> float:
-    """How much of the time a scenario is likely to need (`WEIGHTS`), given the balances of
-    the scenarios solved before it."""
-    below = [b for b in before if _at_most(b, balance)]
+def _weight(stays: Stays, balances: list[dict[str, int]], before: list[int],
+            done: dict[int, ScenarioResult], k: int) -> float:
+    """How much of the time scenario `k` is likely to need (`WEIGHTS`), given the scenarios
+    before it (`done`: those solved so far, whose relaxation may have broken a balance)."""
+    below = [j for j in before if _at_most(balances[j], balances[k])]
     if not below:
         return WEIGHTS["cold"]
-    if any(not stays.gained(b, balance) for b in below):
-        return WEIGHTS["same options"]
+    if any(not stays.gained(balances[j], balances[k]) and
+           not (j in done and done[j].relaxation_broke) for j in below):
+        return WEIGHTS["same options"]  # likely reused (`_reused`)
     return WEIGHTS["warm"]
 
 
