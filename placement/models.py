@@ -9,10 +9,11 @@ from .bookings.models import Booking
 from .inbox import InboxMessage
 from .jobs.models import Alert, JobRun
 from .planning.models import PlanRun
+from .points.models import WhatIf, WhatIfBatch
 from .requests.models import DangerZone, Exclusion, HousingRequest
 
 __all__ = [
     "Alert", "AuditEvent", "Booking", "InboxMessage", "JobRun", "LoginFailure", "PlanRun",
     "DangerZone", "Donor", "Exclusion", "Hotel", "HousingRequest", "LoyaltyProgram", "PointsLot",
-    "Shelter", "User",
+    "Shelter", "User", "WhatIf", "WhatIfBatch",
 ]
