@@ -23,8 +23,7 @@ import time
 import traceback
 from datetime import UTC, datetime
 
-from flask import Flask, current_app, g, has_request_context, request
-from flask.typing import ResponseReturnValue
+from flask import Flask, Response, current_app, g, has_request_context, request
 from sqlalchemy import inspect
 
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -85,7 +84,7 @@ def signed_in_user_id() -> int | None:
     return state.identity[0] if state is not None and state.identity else None
 
 
-def end_request(response) -> ResponseReturnValue:
+def end_request(response: Response) -> Response:
     response.headers[REQUEST_ID_HEADER] = g.request_id
     fields = {"event": "request", "method": request.method,
               "endpoint": request.endpoint or "unmatched", "status": response.status_code,
