@@ -131,6 +131,11 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "STALE_CHECK_EVERY_MINUTES": int(os.environ.get("STALE_CHECK_EVERY_MINUTES", "60")),
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", "90")),
         "RETENTION_AT": os.environ.get("RETENTION_AT", "02:00"),
+        # What more points would do: the nightly batch, how often a queued one is looked
+        # for, and the solver's seconds for a whole batch (all programs, all steps).
+        "WHAT_IF_AT": os.environ.get("WHAT_IF_AT", "03:00"),
+        "WHAT_IF_CHECK_EVERY_MINUTES": int(os.environ.get("WHAT_IF_CHECK_EVERY_MINUTES", "1")),
+        "WHAT_IF_SECONDS": float(os.environ.get("WHAT_IF_SECONDS", "240")),
     }
     settings.update(overrides)
     url = settings["SQLALCHEMY_DATABASE_URI"]

@@ -4,7 +4,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import escalation, jobs
+from . import escalation, jobs, what_if
 from .triggers import Daily, Every, parse_time
 
 Trigger = Every | Daily
@@ -42,6 +42,11 @@ JOBS: dict[str, Job] = {job.name: job for job in [
         _daily("POINTS_EXPIRY_AT"), ("POINTS_EXPIRY_AT",)),
     Job("stale_availability", "Flag stale shelter numbers", jobs.flag_stale_availability,
         lambda c: Every(c["STALE_CHECK_EVERY_MINUTES"]), ("STALE_CHECK_EVERY_MINUTES",)),
+    Job("what_if", "What more points would do (a queued batch)", what_if.what_if,
+        lambda c: Every(c["WHAT_IF_CHECK_EVERY_MINUTES"]),
+        ("WHAT_IF_CHECK_EVERY_MINUTES", "WHAT_IF_SECONDS"), follow_up=what_if.solve_claimed),
+    Job("what_if_nightly", "Queue the nightly what-if batch", what_if.nightly,
+        _daily("WHAT_IF_AT"), ("WHAT_IF_AT",)),
     Job("retention", "Purge case details past retention", jobs.purge_expired_case_data,
         _daily("RETENTION_AT"), ("RETENTION_DAYS", "RETENTION_AT")),
 ]}
