@@ -7,8 +7,9 @@ from sqlalchemy import select
 
 from partners.availability.common import local_today
 from placement.extensions import db
-from placement.jobs.what_if import STEPS, queue_batch
+from placement.jobs.what_if import STEPS
 from placement.points.models import BatchState, WhatIf, WhatIfBatch
+from placement.points.what_if import queue_batch
 from tests.test_jobs import run
 
 NOW = datetime.now().astimezone()
@@ -59,3 +60,24 @@ def test_the_nightly_job_queues_a_batch(app):
     assert run(app, "what_if_nightly", NOW).counts["batch"]
     assert db.session.scalar(select(WhatIfBatch)).requested_by_id is None
     assert date.today()  # the figures are computed by the every-minute job, not here
+
+
+def test_the_program_page_shows_the_figures_and_queues_a_batch(
+        app, create_hotel, create_request, make_lot, make_user, login):
+    from placement.auth.models import Role
+
+    app.config["WHAT_IF_SECONDS"] = 20
+    hotel = short_of_points(create_hotel, create_request, make_lot)
+    client = login(make_user(Role.COORDINATOR))
+    url = f"/places/programs/{hotel.program_id}"
+    assert "Not computed yet" in client.get(url).text
+    response = client.post(f"{url}/what-if")
+    assert response.status_code == 303
+    assert "Queued" in client.get(url).text
+    poll = client.get(f"{url}/what-if/status").json
+    assert poll["open"] and "Queued" in poll["html"]
+    run(app, "what_if", NOW)
+    page = client.get(url).text
+    assert "places <strong>1</strong> of the 3 requests" in page
+    assert "+50,000" in page and "1 critical" in page and "Proven" in page
+    assert client.get(f"{url}/what-if/status").json["open"] is False

@@ -21,24 +21,13 @@ from ..database import unit_of_work
 from ..extensions import db
 from ..planning.bridge import build_problem
 from ..points.models import BatchState, WhatIf, WhatIfBatch
+from ..points.what_if import queue_batch
 from .jobs import hotline_today, naive_utc
 
 STEPS = (50_000, 100_000, 250_000, 500_000)
 # A batch left running this long was cut off (its process stopped): it fails, so the
 # next one may run.
 STALE = timedelta(hours=2)
-
-
-def queue_batch(session, requested_by_id: int | None) -> WhatIfBatch:
-    """A batch to run at the next tick, unless one is queued already (that one then)."""
-    waiting = session.scalar(select(WhatIfBatch).where(
-        WhatIfBatch.state == BatchState.QUEUED).order_by(WhatIfBatch.id).limit(1))
-    if waiting is not None:
-        return waiting
-    batch = WhatIfBatch(requested_by_id=requested_by_id)
-    session.add(batch)
-    session.flush()
-    return batch
 
 
 def nightly(now: datetime) -> dict:

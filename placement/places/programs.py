@@ -1,6 +1,9 @@
 """Loyalty programs and their expiry rule (coordinators may correct a rule)."""
 
+import hashlib
+
 from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
 from sqlalchemy import func, select
 
 from partners.forecast import Outlook, program_outlook
@@ -8,10 +11,13 @@ from partners.places import Hotel
 from partners.points import LoyaltyProgram
 
 from ..auth.access import roles
+from ..auth.forms import ConfirmForm
 from ..auth.models import Role
 from ..charts import LineChart, line_chart
 from ..clock import hotline_today
 from ..extensions import db
+from ..points.what_if import latest_figures, open_batch, queue_batch
+from ..security import passive
 from . import bp
 from .forms import NewProgramForm, ProgramForm
 
@@ -73,8 +79,38 @@ def edit_program(program_id: int):
     today = hotline_today()
     outlook = program_outlook(db.session, program.id, today)
     return render_template("places/program_form.html", form=form, program=program,
-                           outlook=outlook, chart=outlook_chart(outlook), today=today), \
+                           outlook=outlook, chart=outlook_chart(outlook), today=today,
+                           what_if=what_if_section(program), ask=ConfirmForm()), \
         400 if form.errors else 200
+
+
+def what_if_section(program: LoyaltyProgram) -> str:
+    batch, figures = latest_figures(db.session, program.id)
+    return render_template("points/_what_if.html", program=program, batch=batch,
+                           figures=figures, batch_open=open_batch(db.session))
+
+
+@bp.route("/programs/<int:program_id>/what-if/status")
+@roles(Role.COORDINATOR)
+@passive
+def what_if_poll(program_id: int):
+    """The what-if section as it is now, for the page to swap in while a batch runs."""
+    program = db.session.get(LoyaltyProgram, program_id) or abort(404)
+    html = what_if_section(program)
+    return {"html": html, "version": hashlib.sha256(html.encode()).hexdigest()[:16],
+            "open": open_batch(db.session) is not None}
+
+
+@bp.route("/programs/<int:program_id>/what-if", methods=["POST"])
+@roles(Role.COORDINATOR)
+def ask_what_if(program_id: int):
+    """Compute now: a batch for the scheduler (one queued at a time serves every asker)."""
+    program = db.session.get(LoyaltyProgram, program_id) or abort(404)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    queue_batch(db.session, current_user.id)
+    flash("Queued: the figures for every program are computed within a few minutes.", "info")
+    return redirect(url_for("places.edit_program", program_id=program.id) + "#what-if", 303)
 
 
 def outlook_chart(outlook: Outlook) -> LineChart:
