@@ -263,8 +263,11 @@ def place_by_hand(session: Session, request: HousingRequest, place: Shelter | Ho
     session.flush()
     approve(session, booking, actor_id, today, advice=CHOOSE_AGAIN)
     if booking.need_override:
+        # How many, not which: the log outlives retention, and a need ("pregnant", a
+        # language) points at a person; the stay keeps the codes until retention.
+        count = len(booking.overridden_needs)
         audit.record(session, actor_id, "override_needs", "booking", booking.id,
-                     detail=f"needs: {booking.need_override}"[:300])
+                     detail=f"{count} need{'s' if count != 1 else ''} overridden")
     return booking
 
 
