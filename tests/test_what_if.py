@@ -81,3 +81,31 @@ def test_the_program_page_shows_the_figures_and_queues_a_batch(
     assert "places <strong>1</strong> of the 3 requests" in page
     assert "+50,000" in page and "1 critical" in page and "Proven" in page
     assert client.get(f"{url}/what-if/status").json["open"] is False
+
+
+def test_a_donor_sees_what_a_next_gift_would_do_averaged_and_hidden_when_small(app):
+    from partners.points import LoyaltyProgram
+    from placement.points.what_if import NEXT_GIFT_POINTS, next_gift
+
+    program = LoyaltyProgram(code="ihg", name="IHG One Rewards", inactivity_months=12)
+    db.session.add(program)
+    db.session.flush()
+    now = datetime.utcnow()  # noqa: DTZ003 - stored naive UTC
+    for people, nights, age in ((20, 60, 1), (30, 90, 2), (500, 999, 45)):  # the last: too old
+        batch = WhatIfBatch(state=BatchState.DONE, finished_at=now - timedelta(days=age))
+        db.session.add(batch)
+        db.session.flush()
+        for extra, gain in ((0, 0), (NEXT_GIFT_POINTS, 1)):
+            db.session.add(WhatIf(batch_id=batch.id, program_id=program.id, extra_points=extra,
+                                  people=5 + people * gain, nights=7 + nights * gain,
+                                  cost=0, bound=0))
+    asked = WhatIfBatch(state=BatchState.DONE, finished_at=now, requested_by_id=None)
+    db.session.add(asked)
+    db.session.flush()
+    [gift] = next_gift(db.session, ["IHG One Rewards"], now.date())
+    assert (gift.people, gift.nights, gift.batches) == (25, 75, 2)
+    small = db.session.scalars(select(WhatIf).where(WhatIf.extra_points > 0)).all()
+    for row in small:
+        row.people = 5 + 3  # 3 more people: hidden
+    [gift] = next_gift(db.session, ["IHG One Rewards"], now.date())
+    assert gift.people is None and gift.nights == 75

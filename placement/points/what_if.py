@@ -1,8 +1,14 @@
 """Reading and asking for what-if figures (the scheduler computes them:
 placement/jobs/what_if.py)."""
 
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
+
+from partners.points import LoyaltyProgram
+from partners.suppression import is_small
 
 from .models import BatchState, WhatIf, WhatIfBatch
 
@@ -38,3 +44,43 @@ def latest_figures(session: Session, program_id: int) -> tuple[WhatIfBatch | Non
     return batch, list(session.scalars(
         select(WhatIf).where(WhatIf.batch_id == batch.id, WhatIf.program_id == program_id)
         .order_by(WhatIf.extra_points)))
+
+
+# What a donor's next gift would do: this many more points, averaged over the nightly
+# batches of the last NEXT_GIFT_DAYS days.
+NEXT_GIFT_POINTS = 100_000
+NEXT_GIFT_DAYS = 30
+
+
+@dataclass(frozen=True)
+class NextGift:
+    program: str
+    nights: int | None  # more person-nights placed a night, on average; None: hidden
+    people: int | None  # more people placed; None: hidden
+    batches: int  # nights averaged over
+
+
+def next_gift(session: Session, program_names: list[str], today) -> list[NextGift]:
+    """Per program, the average over the last nightly batches of what NEXT_GIFT_POINTS more
+    points would have placed. A figure of 1 to 10 is hidden, as every donor count is."""
+    since = datetime.combine(today - timedelta(days=NEXT_GIFT_DAYS), time.min)
+    more, base = aliased(WhatIf), aliased(WhatIf)
+    rows = session.execute(
+        select(LoyaltyProgram.name, more.people - base.people, more.nights - base.nights)
+        .join(more, more.program_id == LoyaltyProgram.id)
+        .join(base, (base.batch_id == more.batch_id) & (base.program_id == more.program_id)
+              & (base.extra_points == 0))
+        .join(WhatIfBatch, WhatIfBatch.id == more.batch_id)
+        .where(LoyaltyProgram.name.in_(program_names), more.extra_points == NEXT_GIFT_POINTS,
+               WhatIfBatch.state == BatchState.DONE, WhatIfBatch.requested_by_id.is_(None),
+               WhatIfBatch.finished_at >= since)).all()
+    gifts = []
+    for name in program_names:
+        mine = [(people, nights) for program, people, nights in rows if program == name]
+        if not mine:
+            continue
+        people = round(sum(p for p, _ in mine) / len(mine))
+        nights = round(sum(n for _, n in mine) / len(mine))
+        gifts.append(NextGift(name, None if is_small(nights) else nights,
+                              None if is_small(people) else people, len(mine)))
+    return gifts
