@@ -80,6 +80,7 @@ def test_the_program_page_shows_the_figures_and_queues_a_batch(
     page = client.get(url).text
     assert "places <strong>1</strong> of the 3 requests" in page
     assert "+50,000" in page and "1 critical" in page and "Proven" in page
+    assert "The first 50,000 more IHG One Rewards points would place 1 more request." in page
     assert client.get(f"{url}/what-if/status").json["open"] is False
 
 

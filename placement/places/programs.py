@@ -16,7 +16,7 @@ from ..auth.models import Role
 from ..charts import LineChart, line_chart
 from ..clock import hotline_today
 from ..extensions import db
-from ..points.what_if import latest_figures, open_batch, queue_batch
+from ..points.what_if import latest_figures, marginal_value, open_batch, queue_batch
 from ..security import passive
 from . import bp
 from .forms import NewProgramForm, ProgramForm
@@ -87,7 +87,8 @@ def edit_program(program_id: int):
 def what_if_section(program: LoyaltyProgram) -> str:
     batch, figures = latest_figures(db.session, program.id)
     return render_template("points/_what_if.html", program=program, batch=batch,
-                           figures=figures, batch_open=open_batch(db.session))
+                           figures=figures, batch_open=open_batch(db.session),
+                           margin=marginal_value(figures, program.name))
 
 
 @bp.route("/programs/<int:program_id>/what-if/status")

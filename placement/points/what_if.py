@@ -84,3 +84,19 @@ def next_gift(session: Session, program_names: list[str], today) -> list[NextGif
         gifts.append(NextGift(name, None if is_small(nights) else nights,
                               None if is_small(people) else people, len(mine)))
     return gifts
+
+
+def marginal_value(figures: list[WhatIf], program: str) -> str | None:
+    """The worth of a point at the margin, from the first step that changes anything (the
+    difference of two exact solves), in words; None where more points change nothing."""
+    base = figures[0] if figures else None
+    for row in figures[1:]:
+        if row.placed > base.placed:
+            gained = row.placed - base.placed
+            return (f"The first {row.extra_points:,} more {program} points would place "
+                    f"{gained} more request{'s' if gained != 1 else ''}.")
+        if row.delay_nights < base.delay_nights:
+            days = (base.delay_nights - row.delay_nights) * 1000 / row.extra_points
+            return (f"1,000 more {program} points would avoid about {days:.1f} days of "
+                    "waiting for the people already placed.")
+    return None
