@@ -86,7 +86,7 @@ def test_the_program_page_shows_the_figures_and_queues_a_batch(
 
 def test_a_donor_sees_what_a_next_gift_would_do_averaged_and_hidden_when_small(app):
     from partners.points import LoyaltyProgram
-    from placement.points.what_if import NEXT_GIFT_POINTS, next_gift
+    from placement.points.what_if import NEXT_GIFT_POINTS, gift_figures
 
     program = LoyaltyProgram(code="ihg", name="IHG One Rewards", inactivity_months=12)
     db.session.add(program)
@@ -103,10 +103,10 @@ def test_a_donor_sees_what_a_next_gift_would_do_averaged_and_hidden_when_small(a
     asked = WhatIfBatch(state=BatchState.DONE, finished_at=now, requested_by_id=None)
     db.session.add(asked)
     db.session.flush()
-    [gift] = next_gift(db.session, ["IHG One Rewards"], now.date())
+    [gift] = gift_figures(db.session, ["IHG One Rewards"], now.date())
     assert (gift.people, gift.nights, gift.batches) == (25, 75, 2)
     small = db.session.scalars(select(WhatIf).where(WhatIf.extra_points > 0)).all()
     for row in small:
         row.people = 5 + 3  # 3 more people: hidden
-    [gift] = next_gift(db.session, ["IHG One Rewards"], now.date())
+    [gift] = gift_figures(db.session, ["IHG One Rewards"], now.date())
     assert gift.people is None and gift.nights == 75

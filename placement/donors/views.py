@@ -13,7 +13,7 @@ from ..auth.access import roles
 from ..auth.models import Role
 from ..clock import hotline_today
 from ..extensions import db
-from ..points.what_if import NEXT_GIFT_POINTS, next_gift
+from ..points.what_if import NEXT_GIFT_POINTS, gift_figures
 from .chart import bar_chart
 
 bp = Blueprint("donors", __name__, url_prefix="/donor")
@@ -40,7 +40,7 @@ def dashboard():
         rows = range(len(report.months))
         chart = bar_chart(report.months, [report.by_month.shown(i, 1) for i in rows],
                           [report.by_month.text(i, 1) for i in rows])
-    gifts = (next_gift(db.session, [p.program for p in report.programs], hotline_today())
+    gifts = (gift_figures(db.session, [p.program for p in report.programs], hotline_today())
              if report and report.has_gifts else [])
     return render_template("donors/dashboard.html", donor=donor, report=report, chart=chart,
                            measures=MEASURES, gifts=gifts, gift_points=NEXT_GIFT_POINTS)

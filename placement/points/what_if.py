@@ -60,7 +60,7 @@ class NextGift:
     batches: int  # nights averaged over
 
 
-def next_gift(session: Session, program_names: list[str], today) -> list[NextGift]:
+def gift_figures(session: Session, program_names: list[str], today) -> list[NextGift]:
     """Per program, the average over the last nightly batches of what NEXT_GIFT_POINTS more
     points would have placed. A figure of 1 to 10 is hidden, as every donor count is."""
     since = datetime.combine(today - timedelta(days=NEXT_GIFT_DAYS), time.min)
