@@ -82,6 +82,7 @@ def test_the_program_page_shows_the_figures_and_queues_a_batch(
     assert "+50,000" in page and "1 critical" in page and "Proven" in page
     assert "The first 50,000 more IHG One Rewards points would place 1 more request." in page
     assert client.get(f"{url}/what-if/status").json["open"] is False
+    assert "2 more placed" in client.get("/points").text  # +100,000: all three, not one
 
 
 def test_a_donor_sees_what_a_next_gift_would_do_averaged_and_hidden_when_small(app):

@@ -21,6 +21,7 @@ from ..auth.models import Role, User
 from ..clock import hotline_today
 from ..extensions import db
 from .forms import DonorForm, LotForm
+from .what_if import latest_figures
 
 bp = Blueprint("points", __name__)
 
@@ -36,8 +37,8 @@ def programs() -> list[LoyaltyProgram]:
 def overview():
     today = hotline_today()
     balances = all_program_balances(db.session)
-    rows = [(program, balances[program.id], program_outlook(db.session, program.id, today))
-            for program in programs()]
+    rows = [(program, balances[program.id], program_outlook(db.session, program.id, today),
+             latest_figures(db.session, program.id)[1]) for program in programs()]
     expiring = lots_expiring_soon(db.session, today, EXPIRING_WITHIN_DAYS)
     return render_template(
         "points/overview.html", rows=rows, expiring=expiring, today=today,
