@@ -26,7 +26,7 @@ from .forms import (
     RejectForm,
 )
 from .models import Booking
-from .states import TRANSITIONS, BookingState, Transition, TransitionNotAllowed, actions_from
+from .states import TRANSITIONS, BookingState, Transition, actions_from
 
 RuleCheck = Callable[[Booking], list[str]]
 
@@ -35,7 +35,7 @@ class Refused(service.BookingConflict):
     """The posted form is not filled in right: its own sentence says what to change."""
 
 
-REFUSALS = (service.BookingConflict, TransitionNotAllowed)
+REFUSALS = service.REFUSED
 
 
 @dataclass(frozen=True)

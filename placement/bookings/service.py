@@ -377,6 +377,16 @@ def confirm(session: Session, booking: Booking, actor_id: int, confirmation: str
     _move(session, booking, "confirm", actor_id, detail="confirmation recorded")
 
 
+def _coded_reason(labels: dict[str, str], code: str, note: str, why: str) -> str:
+    """A reason chosen from a short list (placement/reasons.py) as people read it; "Other"
+    needs a few words. Refused with the same sentences as the form's."""
+    if code not in labels:
+        raise BookingConflict(f"Choose why {why}.")
+    if code == OTHER and not (note or "").strip():
+        raise BookingConflict(f"Say why {why}.")
+    return reason_text(labels, code, note)
+
+
 def accept(session: Session, booking: Booking, actor_id: int | None) -> str:
     """The shelter says yes through its staff link: the stay is confirmed under a code the
     shelter and the advocate both see (the person may be asked for it at the door)."""
@@ -394,12 +404,8 @@ def decline(session: Session, booking: Booking, actor_id: int | None, reason_cod
     plans, and the request waits for a place again. "No bed after all" also records the
     shelter as full on the stay's nights, so the next plan does not send the next person
     there."""
-    if reason_code not in DECLINE_LABELS:
-        raise BookingConflict("Choose why the place said no.")
-    if reason_code == OTHER and not (note or "").strip():
-        raise BookingConflict("Say why the place said no.")
-    _give_back(session, booking, "decline", actor_id, reason_text(DECLINE_LABELS,
-                                                                  reason_code, note))
+    reason = _coded_reason(DECLINE_LABELS, reason_code, note, "the place said no")
+    _give_back(session, booking, "decline", actor_id, reason)
     booking.reason_code = reason_code
     _keep_out(session, booking, actor_id)
     if reason_code == NO_BED and not booking.is_hotel:
@@ -534,17 +540,13 @@ def end_request(session: Session, request: HousingRequest, actor_id: int, action
     points given back. A person already checked in is checked out instead."""
     if action not in ("withdraw", "close"):
         raise ValueError(action)
-    if reason_code not in END_LABELS:
-        raise BookingConflict("Choose why no place is needed any more.")
-    if reason_code == OTHER and not (note or "").strip():
-        raise BookingConflict("Say why no place is needed any more.")
+    reason = _coded_reason(END_LABELS, reason_code, note, "no place is needed any more")
     _lock_request(session, request.id)
     live = session.scalar(select(Booking).where(Booking.request_id == request.id,
                                                 Booking.state.in_(PLACING)).with_for_update())
     if live is not None and not can("cancel", live.state):
         raise BookingConflict(f"The person is {live.state.label.lower()} at {live.place.name}: "
                               "end the stay on its page instead.")
-    reason = reason_text(END_LABELS, reason_code, note)
     why = f"the request was {request_states.TRANSITIONS[action].done}"
     request_states.move(session, request, action, actor_id, reason)
     request.status_reason_code = reason_code
