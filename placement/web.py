@@ -8,6 +8,7 @@
 - A redirect to an address someone sent stays on this site (`safe_local_path`).
 """
 
+import hashlib
 from datetime import date
 from urllib.parse import urlsplit
 
@@ -81,6 +82,18 @@ class DateField(wtforms.DateField):
         if self.data is not None and not EARLIEST_DATE <= self.data <= LATEST_DATE:
             raise StopValidation(f"Enter a date between {EARLIEST_DATE:%b %-d, %Y} and "
                                  f"{LATEST_DATE:%b %-d, %Y}.")
+
+
+def html_version(html: str) -> str:
+    """A short fingerprint of a polled part of a page (poll-section.js swaps the part in
+    when the one it has differs)."""
+    return hashlib.sha256(html.encode()).hexdigest()[:16]
+
+
+def polled(html: str, **extra) -> dict:
+    """A polled part of a page as poll-section.js reads it: its HTML, its version, and any
+    of `status` (text for the element the page names) or `open` (False: stop polling)."""
+    return {"html": html, "version": html_version(html), **extra}
 
 
 def safe_local_path(target: str | None) -> str | None:

@@ -8,7 +8,6 @@ code), checked in or missed, and a short text to read aloud to the caller. A con
 shelter's street address is for coordinators only: the card says how the person is met.
 """
 
-import hashlib
 from dataclasses import dataclass
 
 from flask import Blueprint, render_template
@@ -23,6 +22,7 @@ from ..holds import hold_ends
 from ..requests.models import HousingRequest, RequestStatus
 from ..requests.views import own_request
 from ..security import passive
+from ..web import html_version, polled
 from .models import Booking
 from .states import PLACING, BookingState
 
@@ -98,10 +98,6 @@ def render_card(request: HousingRequest, compact: bool = False) -> str:
     return render_template("bookings/_card.html", card=card_for(request), compact=compact)
 
 
-def version_of(html: str) -> str:
-    return hashlib.sha256(html.encode()).hexdigest()[:16]
-
-
 @dataclass(frozen=True)
 class Rendered:
     html: Markup
@@ -111,7 +107,7 @@ class Rendered:
 @bp.app_template_global("placement_card")
 def placement_card(request: HousingRequest, compact: bool = False) -> Rendered:
     html = render_card(request, compact)
-    return Rendered(Markup(html), version_of(html))  # noqa: S704 - our own escaped template
+    return Rendered(Markup(html), html_version(html))  # noqa: S704 - our own escaped template
 
 
 @bp.route("/requests/<int:request_id>/card")
@@ -122,5 +118,4 @@ def poll(request_id: int):
     than the page it belongs to (the same owner check) and is not the person's activity."""
     housing_request = own_request(request_id)
     html = render_card(housing_request)
-    return {"version": version_of(html), "html": html,
-            "status": housing_request.status.value.capitalize()}
+    return polled(html, status=housing_request.status.value.capitalize())

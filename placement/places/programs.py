@@ -1,7 +1,5 @@
 """Loyalty programs and their expiry rule (coordinators may correct a rule)."""
 
-import hashlib
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -18,6 +16,7 @@ from ..clock import hotline_today
 from ..extensions import db
 from ..points.what_if import latest_figures, marginal_value, open_batch, queue_batch
 from ..security import passive
+from ..web import html_version, polled
 from . import bp
 from .forms import NewProgramForm, ProgramForm
 
@@ -80,7 +79,8 @@ def edit_program(program_id: int):
     outlook = program_outlook(db.session, program.id, today)
     return render_template("places/program_form.html", form=form, program=program,
                            outlook=outlook, chart=outlook_chart(outlook), today=today,
-                           what_if=what_if_section(program), ask=ConfirmForm()), \
+                           what_if=(section := what_if_section(program)),
+                           what_if_version=html_version(section), ask=ConfirmForm()), \
         400 if form.errors else 200
 
 
@@ -98,8 +98,7 @@ def what_if_poll(program_id: int):
     """The what-if section as it is now, for the page to swap in while a batch runs."""
     program = db.session.get(LoyaltyProgram, program_id) or abort(404)
     html = what_if_section(program)
-    return {"html": html, "version": hashlib.sha256(html.encode()).hexdigest()[:16],
-            "open": open_batch(db.session) is not None}
+    return polled(html, open=open_batch(db.session) is not None)
 
 
 @bp.route("/programs/<int:program_id>/what-if", methods=["POST"])
