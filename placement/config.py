@@ -2,7 +2,10 @@
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
+
+from .clock import OffsetClock
 
 
 def instance_secret(instance_path: str, name: str, nbytes: int = 32) -> str:
@@ -40,6 +43,26 @@ def instance_path(overrides: dict | None = None) -> str | None:
 
 class ConfigError(RuntimeError):
     """A setting production cannot run without; the message says which and how to set it."""
+
+
+def clock_from_environment(production: bool) -> OffsetClock | None:
+    """SHELTER_BRIDGE_CLOCK_OFFSET (seconds, may be negative) moves the app's clock, for the
+    processes a test starts (placement/clock.py). Production refuses it unless
+    SHELTER_BRIDGE_TESTING=1 says that this is a test: a stray setting must not skew the
+    ticks and the days of a real hotline."""
+    value = os.environ.get("SHELTER_BRIDGE_CLOCK_OFFSET", "").strip()
+    if not value:
+        return None
+    if production and os.environ.get("SHELTER_BRIDGE_TESTING") != "1":
+        raise ConfigError("SHELTER_BRIDGE_CLOCK_OFFSET moves the clock for tests only: unset "
+                          "it, or set SHELTER_BRIDGE_TESTING=1 if this is a test")
+    try:
+        clock = OffsetClock(timedelta(seconds=float(value)))
+        clock()  # a moment a datetime can hold
+    except (ValueError, OverflowError):
+        raise ConfigError("SHELTER_BRIDGE_CLOCK_OFFSET must be a number of seconds, not "
+                          f"{value!r}") from None
+    return clock
 
 
 def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
@@ -109,7 +132,8 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "HOTLINE_TIMEZONE": os.environ.get("HOTLINE_TIMEZONE", "America/New_York"),
         # Scheduled jobs (placement.jobs). In-app only for the single-process quick start.
         "SCHEDULER_IN_APP": os.environ.get("SCHEDULER_IN_APP", "0") == "1",
-        "SCHEDULER_CLOCK": None,  # a callable returning an aware datetime; tests inject one
+        # A callable returning an aware datetime: tests inject one, or move it by a setting.
+        "SCHEDULER_CLOCK": clock_from_environment(production),
         "REPLAN_EVERY_MINUTES": int(os.environ.get("REPLAN_EVERY_MINUTES", "5")),
         "REPLAN_ON_CRITICAL": os.environ.get("REPLAN_ON_CRITICAL", "1") == "1",
         # A place said no: plan that person again at once rather than at the next tick.

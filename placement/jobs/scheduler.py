@@ -16,6 +16,7 @@ from flask import Flask
 from ..clock import now as clock
 from .registry import JOBS
 from .runner import log_failure, run_job
+from .triggers import Shifted
 
 log = logging.getLogger(__name__)
 _in_app_lock = threading.Lock()
@@ -30,9 +31,14 @@ def tick(app: Flask, name: str) -> None:
 
 def add_jobs(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
     """Each job on its trigger, plus one run at start: a scheduler that was down at 00:15
-    runs that night's roll-over when it comes back (a tick that already ran is skipped)."""
+    runs that night's roll-over when it comes back (a tick that already ran is skipped).
+    On a clock moved by SHELTER_BRIDGE_CLOCK_OFFSET, the triggers are moved with it."""
+    offset = getattr(app.config.get("SCHEDULER_CLOCK"), "offset", None)
     for job in JOBS.values():
-        scheduler.add_job(tick, job.trigger(app.config).apscheduler(), args=[app, job.name],
+        trigger = job.trigger(app.config).apscheduler()
+        if offset:
+            trigger = Shifted(trigger, offset)
+        scheduler.add_job(tick, trigger, args=[app, job.name],
                           id=job.name, name=job.title, coalesce=True, max_instances=1,
                           misfire_grace_time=300)
         scheduler.add_job(tick, args=[app, job.name], id=f"{job.name}:catch-up",

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -59,6 +60,25 @@ class Daily:
 
     def __str__(self) -> str:
         return f"daily at {self.at:%H:%M} ({self.timezone})"
+
+
+class Shifted(BaseTrigger):
+    """`trigger` read on a clock `offset` away from the system's (placement.clock's
+    OffsetClock). APScheduler waits by the system clock; shifted, a scheduler on a moved
+    clock fires when *its* clock reaches a fire time, so the tick it then computes is the
+    one it fired for (a daily job at its hour, not at the system's)."""
+
+    def __init__(self, trigger: BaseTrigger, offset: timedelta):
+        self.trigger, self.offset = trigger, offset
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None,
+                           now: datetime) -> datetime | None:
+        previous = previous_fire_time + self.offset if previous_fire_time else None
+        fire = self.trigger.get_next_fire_time(previous, now + self.offset)
+        return fire - self.offset if fire else None
+
+    def __str__(self) -> str:
+        return f"{self.trigger} on a clock moved by {self.offset}"
 
 
 def parse_time(value: str) -> time:
