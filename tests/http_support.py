@@ -33,6 +33,7 @@ CONFIG = Path(__file__).with_name("gunicorn_conf.py")
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 10.0  # seconds for one request, never more than the budget left
 BOOT_TIMEOUT = 30.0
+STOP_TIMEOUT = 8.0  # seconds for a stopped process to exit before its group is killed
 IDLE_TIMEOUT = 15.0  # a request still running after its client gave up (gunicorn's --timeout: 20)
 APP_NAME = "shelter-bridge-race-server"  # the server's connections, in pg_stat_activity
 
@@ -124,20 +125,24 @@ class LiveServer:
         return self.log_path.read_text("utf-8", "replace")[-chars:]
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """INT the master (a quick shutdown: it stops its workers, killing any that do not exit
-    within the graceful timeout), then KILL the process group it leads if it lingers (before
-    it is reaped, so that group id is still ours)."""
-    if process.poll() is not None:
-        return
-    with suppress(ProcessLookupError):
-        process.send_signal(signal.SIGINT)
-    try:
-        process.wait(timeout=8)
-    except subprocess.TimeoutExpired:
+def stop_all(processes: Sequence[subprocess.Popen], how: signal.Signals = signal.SIGINT
+             ) -> None:
+    """Signal processes each started in a session of its own, all before waiting for any
+    (for gunicorn's master, INT is a quick shutdown: it stops its workers, killing any that
+    do not exit within the graceful timeout), then KILL the process group of any that
+    lingers (before it is reaped, so that group id is still ours)."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
         with suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)  # the master and its workers
-        process.wait(timeout=5)
+            process.send_signal(how)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    for process in running:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            with suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)  # the master and its workers
+            process.wait(timeout=5)
 
 
 @contextmanager
@@ -149,8 +154,36 @@ def gunicorn(database_url: str, folder: Path, *, secret_key: str, note_keys: str
     The listening socket is made here and handed over (`fd://`), so no other process can
     take the port between choosing it and binding it.
     """
+    with gunicorns(database_url, [folder], secret_key=secret_key, note_keys=note_keys,
+                   workers=workers, budget=budget) as (server,):
+        yield server
+
+
+@contextmanager
+def gunicorns(database_url: str, folders: Sequence[Path], *, secret_key: str, note_keys: str,
+              workers: int = 3, budget: float = 50.0) -> Iterator[list[LiveServer]]:
+    """One server per folder, as hosts of one installation behind a proxy would be (one
+    database, the same keys): booted side by side, stopped together."""
     started = time.monotonic()
-    ready = folder / "workers-ready"
+    servers: list[LiveServer] = []
+    try:
+        for folder in folders:
+            servers.append(_start(database_url, folder, secret_key, note_keys, workers,
+                                  started + budget))
+        for server in servers:
+            _wait_ready(server, workers, started + BOOT_TIMEOUT)
+        yield servers
+    finally:
+        stop_all([server.process for server in servers])
+
+
+def _ready_folder(folder: Path) -> Path:
+    return folder / "workers-ready"
+
+
+def _start(database_url: str, folder: Path, secret_key: str, note_keys: str, workers: int,
+           deadline: float) -> LiveServer:
+    ready = _ready_folder(folder)
     ready.mkdir()
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.bind((HOST, 0))
@@ -184,20 +217,19 @@ def gunicorn(database_url: str, folder: Path, *, secret_key: str, note_keys: str
                                        pass_fds=(listener.fileno(),), start_new_session=True)
     finally:
         listener.close()  # the server holds its own copy
-    try:
-        server = LiveServer(process, port, log_path, started + budget, note_keys)
-        boot_deadline = started + BOOT_TIMEOUT
-        while len(list(ready.iterdir())) < workers:
-            if process.poll() is not None:
-                raise RuntimeError(f"gunicorn exited ({process.returncode}):\n"
-                                   + server.log_tail())
-            if time.monotonic() > boot_deadline:
-                raise RuntimeError("gunicorn's workers did not boot in time:\n"
-                                   + server.log_tail())
-            time.sleep(0.05)
-        yield server
-    finally:
-        _stop(process)
+    return LiveServer(process, port, log_path, deadline, note_keys)
+
+
+def _wait_ready(server: LiveServer, workers: int, boot_deadline: float) -> None:
+    ready = _ready_folder(server.log_path.parent)
+    while len(list(ready.iterdir())) < workers:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"gunicorn exited ({server.process.returncode}):\n"
+                               + server.log_tail())
+        if time.monotonic() > boot_deadline:
+            raise RuntimeError("gunicorn's workers did not boot in time:\n"
+                               + server.log_tail())
+        time.sleep(0.05)
 
 
 def _location(value: str | None) -> str | None:
@@ -210,13 +242,19 @@ def _location(value: str | None) -> str | None:
 @dataclass
 class Browser:
     """One person's browser tab: its own cookies. `clone()` is a second tab of the same
-    sign-in (the same session cookie), for posts that one person fires at once."""
+    sign-in (the same session cookie), for posts that one person fires at once; `on(server)`
+    is the same browser (one cookie jar) with its requests landing on another host."""
 
     server: LiveServer
     cookies: dict[str, str] = field(default_factory=dict)
 
     def clone(self) -> "Browser":
         return Browser(self.server, dict(self.cookies))
+
+    def on(self, server: LiveServer) -> "Browser":
+        """This browser with its next requests landing on another host, as a proxy in front
+        of several sends them: one cookie jar, whichever host answers."""
+        return Browser(server, self.cookies)
 
     def connect(self) -> http.client.HTTPConnection:
         connection = http.client.HTTPConnection(HOST, self.server.port,
