@@ -24,7 +24,8 @@ from flask import (
 from flask_login import current_user, login_user
 from flask_wtf import FlaskForm
 from markupsafe import Markup
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 from wtforms import PasswordField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Regexp
 
@@ -79,11 +80,24 @@ def verify(user: User, secret: str, code: str) -> bool:
     for offset in (-1, 0):  # the code just shown, or the one before it (slow typing)
         step = int(now // totp.interval) + offset
         if totp.at(step * totp.interval) == code:
-            if user.totp_last_step is not None and step <= user.totp_last_step:
-                return False
-            user.totp_last_step = step
-            return True
+            return _use_step(user, step)
     return False
+
+
+def _use_step(user: User, step: int) -> bool:
+    """Mark the code's time step used, if no later or equal one was: in one UPDATE, not a
+    read then a write, so that one code sent at the same instant to two workers or two hosts
+    signs in once (the second UPDATE waits for the first's row lock, then finds the step
+    taken)."""
+    db.session.flush()  # the account as the caller left it (enrolment clears the last step)
+    taken = db.session.execute(
+        update(User).where(User.id == user.id,
+                           or_(User.totp_last_step.is_(None), User.totp_last_step < step))
+        .values(totp_last_step=step).execution_options(synchronize_session=False))
+    if taken.rowcount != 1:
+        return False
+    set_committed_value(user, "totp_last_step", step)
+    return True
 
 
 def begin_pending(user: User) -> str:
