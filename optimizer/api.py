@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from . import scenarios as _scenarios
-from .explain import check_stay, explain_unplaced
+from .explain import check_stay, explain_unplaced, unplaced_reasons
 from .plan import Plan
 from .problem import Problem
 from .scenarios import (
@@ -29,13 +29,16 @@ def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: in
     cost. With a `seed` and `workers=1` the search is deterministic (the limit is then
     CP-SAT's deterministic time), so the same problem gives the same plan. `progress`, if
     given, is called with {"cost", "bound", "elapsed"} on each improving solution. With
-    `explain`, `plan.reasons` says why each unplaced request is unplaced.
+    `explain`, `plan.reasons` says why each unplaced request is unplaced, and
+    `plan.reason_kinds` the kind of each reason.
     """
     config = Config(time_limit=time_limit, workers=workers, seed=seed, hint=hint,
                     progress=progress)
     plan = solve_problem(problem, config).plan
     if explain and plan.unplaced:
-        plan.reasons = explain_unplaced(problem, plan)
+        reasons = unplaced_reasons(problem, plan)
+        plan.reasons = {rid: reason.text for rid, reason in reasons.items()}
+        plan.reason_kinds = {rid: reason.kind for rid, reason in reasons.items()}
     return plan
 
 

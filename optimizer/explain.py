@@ -61,10 +61,16 @@ def check_stay(problem: Problem, request_id: str, resource_id: str, check_in: in
 
 def explain_unplaced(problem: Problem, plan: Plan) -> dict[str, str]:
     """For each unplaced request of `plan`, the first reason that holds, in plain words."""
+    return {rid: reason.text for rid, reason in unplaced_reasons(problem, plan).items()}
+
+
+def unplaced_reasons(problem: Problem, plan: Plan) -> dict[str, Reason]:
+    """For each unplaced request of `plan`, the first reason that holds (its kind and its
+    words)."""
     # Unplaced requests are not in the plan, so one picture of what the plan uses serves
     # them all (rebuilding it per request cost 27 s for 239 requests at national scale).
     usage = _usage(problem, plan)
-    return {rid: explain_request(problem, plan, rid, usage).text for rid in plan.unplaced
+    return {rid: explain_request(problem, plan, rid, usage) for rid in plan.unplaced
             if rid in problem.request_by_id}
 
 

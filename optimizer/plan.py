@@ -30,6 +30,9 @@ class Plan:
     assignments: list[Assignment] = field(default_factory=list)
     unplaced: list[str] = field(default_factory=list)
     reasons: dict[str, str] = field(default_factory=dict)
+    # The kind of each reason (explain.Reason.kind: "distance", "full_alone"...), for code
+    # that keeps reasons as codes; in memory only, not part of the JSON format.
+    reason_kinds: dict[str, str] = field(default_factory=dict, compare=False)
     cost: float | None = None  # in the spec's units (thousandths are exact)
     bound: float | None = None
     status: str | None = None  # "optimal" or "feasible"
