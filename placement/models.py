@@ -11,9 +11,10 @@ from .jobs.models import Alert, JobRun
 from .planning.models import PlanRun
 from .points.models import WhatIf, WhatIfBatch
 from .requests.models import DangerZone, Exclusion, HousingRequest
+from .requests.outcomes import RequestOutcome
 
 __all__ = [
     "Alert", "AuditEvent", "Booking", "InboxMessage", "JobRun", "LoginFailure", "PlanRun",
     "DangerZone", "Donor", "Exclusion", "Hotel", "HousingRequest", "LoyaltyProgram", "PointsLot",
-    "Shelter", "User", "WhatIf", "WhatIfBatch",
+    "RequestOutcome", "Shelter", "User", "WhatIf", "WhatIfBatch",
 ]

@@ -3,13 +3,16 @@ each request."""
 
 import enum
 import secrets
-from datetime import date, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import CheckConstraint, Column, ForeignKey, LargeBinary, String, Table
+from flask import current_app, has_app_context
+from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, LargeBinary, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partners.base import Base, enum_column, utcnow
 from partners.needs import Need
+from partners.us_states import state_of_label
 
 # The planner looks this many nights ahead from today where the person is: no arrival, and
 # no stay placed by hand, may start beyond it.
@@ -70,12 +73,69 @@ class Priority(enum.StrEnum):
         return {"critical": 0, "high": 1, "normal": 2}[self.value]
 
 
+class TraffickingType(enum.StrEnum):
+    """The type of trafficking, as the hotline publishes its figures. Asked when it can be,
+    never required to place someone; None on a request: not recorded."""
+
+    SEX = "sex"
+    LABOR = "labor"
+    BOTH = "both"  # sex and labor
+    UNKNOWN = "unknown"  # asked, and not known
+
+    @property
+    def label(self) -> str:
+        return {"sex": "Sex trafficking", "labor": "Labor trafficking",
+                "both": "Both sex and labor trafficking", "unknown": "Not known"}[self.value]
+
+
+class ContactChannel(enum.StrEnum):
+    """How the hotline was reached. Asked, never required; None: not recorded."""
+
+    CALL = "call"
+    TEXT = "text"
+    CHAT = "chat"
+    EMAIL = "email"
+    PARTNER = "partner"  # a partner agency referred the person
+
+    @property
+    def label(self) -> str:
+        return {"call": "Phone call", "text": "Text message", "chat": "Web chat",
+                "email": "E-mail", "partner": "A partner agency"}[self.value]
+
+
 class RequestStatus(enum.StrEnum):
     PENDING = "pending"
     PLACED = "placed"
     UNPLACEABLE = "unplaceable"
     WITHDRAWN = "withdrawn"
     CLOSED = "closed"
+
+
+# The steps of a request, each stored as the first moment it happened (`<step>_at`; filing
+# is `created_at`): the reports' time to safety reads them, not the audit log.
+STEPS = ("first_proposed", "approved", "confirmed", "checked_in", "checked_out", "ended")
+
+
+def month_of(moment: datetime, timezone: str) -> date:
+    """The first day of the month `moment` (naive UTC) falls in, in `timezone`."""
+    local = moment.replace(tzinfo=UTC).astimezone(ZoneInfo(timezone))
+    return local.date().replace(day=1)
+
+
+def _month_filed(context) -> date:
+    """A request's month of filing in the hotline's time zone (its figures are by month)."""
+    created = context.get_current_parameters().get("created_at") or utcnow()
+    zone = current_app.config["HOTLINE_TIMEZONE"] if has_app_context() else "UTC"
+    return month_of(created, zone)
+
+
+def _state_filed(context) -> str | None:
+    """The state of where the person was at filing (kept when retention deletes where)."""
+    return state_of_label(context.get_current_parameters().get("location_label"))
+
+
+def _deadline(context) -> date:
+    return context.get_current_parameters()["latest"]
 
 
 def most_urgent_first(query):
@@ -102,6 +162,9 @@ class HousingRequest(Base):
         CheckConstraint("pets >= 0", name="pets_not_negative"),
         CheckConstraint("nights >= 1", name="nights_positive"),
         CheckConstraint("latest >= earliest", name="window_ordered"),
+        # The reports filter and group by month, state and priority.
+        Index("ix_housing_request_us_state_month", "us_state", "filed_month"),
+        Index("ix_housing_request_priority_month", "priority", "filed_month"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,10 +196,34 @@ class HousingRequest(Base):
     status_reason_code: Mapped[str | None] = mapped_column(String(30))  # for the reports
     # The planner's last word on why this request could not be placed, for the advocate.
     unplaced_reason: Mapped[str | None] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)  # filed
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     # When the retention job deleted the note, location and danger zones (None: not yet).
     purged_at: Mapped[datetime | None]
+
+    # -- for the reports: codes and moments, never free text; retention keeps them --------
+    trafficking_type: Mapped[TraffickingType | None] = mapped_column(
+        enum_column(TraffickingType, "trafficking_type"))
+    contact_channel: Mapped[ContactChannel | None] = mapped_column(
+        enum_column(ContactChannel, "contact_channel"))
+    # The state (US_STATES: 50 states, DC, PR) of where the person was at filing.
+    us_state: Mapped[str | None] = mapped_column(String(2), default=_state_filed)
+    # The first day of the month of filing, in the hotline's time zone.
+    filed_month: Mapped[date] = mapped_column(default=_month_filed, index=True)
+    # The last arrival day as filed: editing the window later never moves it, so a stay
+    # that starts after it is late (placement/bookings/outcomes.py).
+    arrive_by: Mapped[date] = mapped_column(default=_deadline)
+    # The first moment of each step (STEPS), set by the transition tables' one function
+    # each (requests/states.py move, bookings/service.py _move and add_proposal).
+    first_proposed_at: Mapped[datetime | None]
+    approved_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    checked_in_at: Mapped[datetime | None]
+    checked_out_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]  # withdrawn or closed
+    # Why it last had to wait for a place, as a code (requests/outcomes.py REASONS): the
+    # planner's, a place's decline, a rejection... Kept once placed (why it was late).
+    wait_reason_code: Mapped[str | None] = mapped_column(String(40))
 
     danger_zones: Mapped[list["DangerZone"]] = relationship(
         back_populates="request", cascade="all, delete-orphan"
@@ -158,6 +245,13 @@ class HousingRequest(Base):
     @property
     def persons(self) -> int:
         return self.adults + self.children
+
+    def record_step(self, step: str, at: datetime) -> None:
+        """`step` (one of STEPS) happened at `at`; only its first time is kept."""
+        if step not in STEPS:
+            raise ValueError(step)
+        if getattr(self, f"{step}_at") is None:
+            setattr(self, f"{step}_at", at)
 
 
 class PartyMember(Base):
