@@ -1,34 +1,68 @@
 """`flask --app placement backup FILE` and `restore FILE`: every row, portable between
-SQLite and PostgreSQL.
+SQLite and PostgreSQL, in a file that is encrypted and authenticated.
 
-The file is gzipped JSON: the schema revision and, per table in dependency order, its rows.
-Encrypted notes stay encrypted: keep the note keys (NOTE_KEYS or instance/note_keys) with
-the backup, but never inside it. A restore goes only into an empty database migrated to the
-same revision, inside one transaction: it completes or leaves nothing.
+Inside the seal (placement/backup_crypto.py) is gzipped JSON lines: a header (format,
+schema revision), then per table in dependency order a line naming it and its columns and a
+line per row. Both ways stream, a batch of rows at a time. The key is the first of
+BACKUP_KEYS, which must not be a note key: notes stay encrypted under the note keys inside
+the backup, and one leaked key must not open both. A restore goes only into an empty
+database migrated to the same revision, inside one transaction that commits only once the
+file has been read and checked to its last byte: it completes or leaves nothing.
+
+Backups written before they were encrypted (format /1, plain gzipped JSON) are restored
+only with --unencrypted: a hotline may hold a few until they age out, and refusing them
+would leave it without its only copy; the flag keeps it deliberate.
 """
 
 import base64
+import binascii
 import enum
 import gzip
+import io
 import json
 import os
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 import click
 from alembic.migration import MigrationContext
+from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import Date, DateTime, Enum, LargeBinary, delete, func, insert, select
+from sqlalchemy import Connection, Date, DateTime, Enum, LargeBinary, delete, func, insert, select
+from sqlalchemy.exc import DBAPIError
 
 from partners.base import Base
 
+from .backup_crypto import (
+    CHUNK,
+    BackupKeyError,
+    OpeningReader,
+    SealedFileError,
+    SealingWriter,
+    key_id,
+    parse_key,
+)
+from .crypto import load_keys
 from .extensions import db
 
-FORMAT = "shelter-bridge-backup/1"
+FORMAT = "shelter-bridge-backup/2"
+PLAIN_FORMAT = "shelter-bridge-backup/1"
+GZIP_MAGIC = b"\x1f\x8b"
+CHUNK_BYTES = CHUNK
 # Tables the migrations seed (the vocabulary of needs): a fresh database has their rows,
 # and a restore replaces them with the backup's (which hold the admins' additions).
 SEEDED = {"need"}
 BATCH = 1000
+KEY_HINT = "`flask --app placement keys generate-backup` makes one"
+
+
+class BackupError(click.ClickException):
+    """One line for the operator; exits non-zero without a traceback."""
 
 
 def _dump_value(value):
@@ -60,87 +94,271 @@ def current_revision(connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
 
-def write_backup(path: Path) -> dict[str, int]:
+# -- keys -----------------------------------------------------------------------------------
+
+def _note_key_bytes() -> set[bytes]:
+    found = set()
+    for text in load_keys(current_app):
+        with suppress(binascii.Error, ValueError):
+            found.add(base64.urlsafe_b64decode(text.encode()))
+    return found
+
+
+def backup_keys() -> list[bytes]:
+    """BACKUP_KEYS, newest first: the first seals new backups, any of them opens one."""
+    texts = [k.strip() for k in (current_app.config.get("BACKUP_KEYS") or "").split(",")]
+    keys = [parse_key(text) for text in texts if text]
+    if set(keys) & _note_key_bytes():
+        raise BackupKeyError(f"a key in BACKUP_KEYS is also a note key: give backups a key "
+                             f"of their own ({KEY_HINT})")
+    return keys
+
+
+def sealing_key() -> bytes:
+    keys = backup_keys()
+    if not keys:
+        raise BackupKeyError(f"set BACKUP_KEYS: backups are written only encrypted, with a "
+                             f"key of their own ({KEY_HINT}; keep a copy away from the "
+                             "backups)")
+    return keys[0]
+
+
+# -- writing --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Written:
+    rows: int
+    tables: int
+    bytes: int
+    key_id: str
+
+
+@contextmanager
+def _snapshot() -> Iterator[Connection]:
+    """One consistent view of every table. PostgreSQL: a repeatable-read, read-only
+    transaction of its own (under read committed a booking could appear between reading
+    the requests and reading the bookings). SQLite: the session's transaction, a snapshot
+    already; a second connection would wait for it, since transactions outside a web
+    request take the write lock at BEGIN."""
+    if db.engine.dialect.name == "sqlite":
+        yield db.session.connection()
+        return
+    with db.engine.connect().execution_options(
+            isolation_level="REPEATABLE READ", postgresql_readonly=True) as connection:
+        yield connection
+
+
+def _write_rows(connection: Connection, out: TextIO) -> dict[str, int]:
+    out.write(json.dumps({"format": FORMAT, "revision": current_revision(connection)}) + "\n")
     counts = {}
-    with db.engine.connect() as connection:
-        document = {"format": FORMAT, "revision": current_revision(connection), "tables": {}}
-        for table in Base.metadata.sorted_tables:
-            rows = [
-                {key: _dump_value(value) for key, value in row.items()}
-                for row in connection.execute(select(table).order_by(*table.primary_key))
-                .mappings()
-            ]
-            document["tables"][table.name] = rows
-            counts[table.name] = len(rows)
-    # Readable by the owner only: a backup holds every case (notes still encrypted).
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)
-    with os.fdopen(fd, "wb") as raw, gzip.open(raw, "wt", encoding="utf-8") as handle:
-        json.dump(document, handle)
+    for table in Base.metadata.sorted_tables:
+        out.write(json.dumps({"table": table.name, "columns": [c.name for c in table.columns]})
+                  + "\n")
+        rows = connection.execute(select(table).order_by(*table.primary_key)
+                                  .execution_options(yield_per=BATCH))
+        counts[table.name] = 0
+        for row in rows:
+            out.write(json.dumps([_dump_value(value) for value in row]) + "\n")
+            counts[table.name] += 1
     return counts
 
 
-class RestoreError(click.ClickException):
-    pass
+def write_backup(raw: BinaryIO, key: bytes) -> dict[str, int]:
+    """Every row, sealed with `key`, into `raw` (left open)."""
+    sealed = SealingWriter(raw, key, chunk_size=CHUNK_BYTES)
+    with (_snapshot() as connection,
+          gzip.GzipFile(fileobj=sealed, mode="wb", mtime=0) as zipped,
+          io.TextIOWrapper(zipped, encoding="utf-8") as out):
+        counts = _write_rows(connection, out)
+    sealed.close()  # the last chunk, flagged as such
+    return counts
 
 
-def read_backup(path: Path) -> dict:
+def write_file(path: Path) -> Written:
+    """Write a backup to `path` whole or not at all: into a hidden file beside it (mode
+    600, synced), renamed over `path` once complete."""
+    key = sealing_key()  # refuse before creating anything
+    fd, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".partial")
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as handle:
-            document = json.load(handle)
-    except (OSError, ValueError) as error:
-        raise RestoreError(f"{path} is not a Shelter Bridge backup ({error})") from None
-    if document.get("format") != FORMAT:
-        raise RestoreError(f"{path} is not a {FORMAT} file")
-    return document
+        with os.fdopen(fd, "wb") as raw:
+            counts = write_backup(raw, key)
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(partial, path)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(partial)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)  # the rename itself survives a crash
+    finally:
+        os.close(folder)
+    return Written(rows=sum(counts.values()), tables=len(counts),
+                   bytes=path.stat().st_size, key_id=key_id(key))
 
 
-def restore_backup(path: Path) -> dict[str, int]:
-    document = read_backup(path)
-    counts = {}
-    with db.engine.begin() as connection:
-        if current_revision(connection) != document["revision"]:
-            raise RestoreError(
-                f"the backup is of schema {document['revision']}; this database is at "
-                f"{current_revision(connection)}: run `flask db upgrade` to match first")
-        for table in Base.metadata.sorted_tables:
-            if table.name not in SEEDED and connection.scalar(
-                    select(func.count()).select_from(table)):
-                raise RestoreError(f"the database is not empty (table {table.name}); "
-                                   "restore only into a fresh, migrated database")
-        for table in Base.metadata.sorted_tables:  # nothing refers to them yet
-            if table.name in SEEDED:
-                connection.execute(delete(table))
-        for table in Base.metadata.sorted_tables:
-            rows = document["tables"].get(table.name, [])
-            columns = {c.name: c for c in table.columns}
-            loaded = [{k: _load_value(columns[k], v) for k, v in row.items() if k in columns}
-                      for row in rows]
-            for start in range(0, len(loaded), BATCH):
-                connection.execute(insert(table), loaded[start:start + BATCH])
-            counts[table.name] = len(loaded)
-            if connection.dialect.name == "postgresql" and "id" in columns and loaded:
-                # New rows must get ids after the restored ones.
-                connection.execute(select(func.setval(
-                    func.pg_get_serial_sequence(f'"{table.name}"', "id"),
-                    select(func.max(table.c.id)).scalar_subquery(),
-                )))
+# -- reading --------------------------------------------------------------------------------
+
+def _plain_records(raw: BinaryIO) -> Iterator:
+    """The records of a format /1 file, read whole as that format always was."""
+    with gzip.GzipFile(fileobj=raw) as handle:
+        document = json.load(handle)
+    if not isinstance(document, dict) or document.get("format") != PLAIN_FORMAT:
+        raise ValueError("not a backup")
+    yield {"format": FORMAT, "revision": document.get("revision")}
+    for name, rows in document["tables"].items():
+        columns = list(rows[0]) if rows else []
+        yield {"table": name, "columns": columns}
+        for row in rows:
+            yield [row.get(column) for column in columns]
+
+
+@contextmanager
+def _opened(path: Path, unencrypted: bool) -> Iterator[tuple[Iterator, Callable[[], None]]]:
+    """The file's records, and the check that it was sound to its end."""
+    with open(path, "rb") as raw:
+        if raw.read(2) == GZIP_MAGIC:
+            if not unencrypted:
+                raise BackupError(
+                    f"{path} is an unencrypted backup from before backups were encrypted: "
+                    "restore it with --unencrypted if you must, then delete it and its copies")
+            raw.seek(0)
+            yield _plain_records(raw), lambda: None
+            return
+        raw.seek(0)
+        reader = OpeningReader(raw, backup_keys())
+        with gzip.GzipFile(fileobj=reader) as zipped:
+            lines = io.TextIOWrapper(zipped, encoding="utf-8")
+            yield (json.loads(line) for line in lines), reader.check_end
+
+
+def _header(records: Iterator) -> str | None:
+    header = next(records, None)
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
+        raise ValueError("no backup header")
+    return header.get("revision")
+
+
+def _tables(records: Iterator) -> Iterator[tuple[object, list, list[list]]]:
+    """(table, its columns in the file's order, a batch of rows), batch after batch."""
+    tables = Base.metadata.tables
+    table, columns, batch = None, [], []
+    for record in records:
+        if isinstance(record, dict):
+            if table is not None:
+                yield table, columns, batch
+            table = tables[record["table"]]  # KeyError: a table this schema lacks
+            columns, batch = [table.c.get(name) for name in record["columns"]], []
+            continue
+        if table is None or not isinstance(record, list):
+            raise ValueError("a row outside its table")
+        batch.append(record)
+        if len(batch) >= BATCH:
+            yield table, columns, batch
+            batch = []
+    if table is not None:
+        yield table, columns, batch
+
+
+def _check_empty(connection: Connection, revision: str | None) -> None:
+    if current_revision(connection) != revision:
+        raise BackupError(
+            f"the backup is of schema {revision}; this database is at "
+            f"{current_revision(connection)}: run `flask db upgrade` to match first")
+    for table in Base.metadata.sorted_tables:
+        if table.name not in SEEDED and connection.scalar(
+                select(func.count()).select_from(table)):
+            raise BackupError(f"the database is not empty (table {table.name}); "
+                              "restore only into a fresh, migrated database")
+
+
+def _insert(connection: Connection, records: Iterator) -> dict[str, int]:
+    for table in Base.metadata.sorted_tables:  # nothing refers to them yet
+        if table.name in SEEDED:
+            connection.execute(delete(table))
+    counts: dict[str, int] = {}
+    for table, columns, batch in _tables(records):
+        counts.setdefault(table.name, 0)
+        if not batch:
+            continue
+        rows = [{c.name: _load_value(c, value) for c, value in zip(columns, row, strict=True)
+                 if c is not None} for row in batch]
+        connection.execute(insert(table), rows)
+        counts[table.name] += len(rows)
     return counts
+
+
+def _move_sequences(connection: Connection, counts: dict[str, int]) -> None:
+    """New rows must get ids after the restored ones. Last, once the file proved sound:
+    a sequence moved is not undone by a rollback."""
+    if connection.dialect.name != "postgresql":
+        return
+    for name, count in counts.items():
+        table = Base.metadata.tables[name]
+        if count and "id" in table.c:
+            connection.execute(select(func.setval(
+                func.pg_get_serial_sequence(f'"{name}"', "id"),
+                select(func.max(table.c.id)).scalar_subquery())))
+
+
+def restore_backup(path: Path, unencrypted: bool = False, check: bool = False) -> dict[str, int]:
+    """Load the backup into this empty database, or with `check` only read it through."""
+    try:
+        with _opened(path, unencrypted) as (records, check_end):
+            revision = _header(records)
+            if check:
+                counts: dict[str, int] = {}
+                for table, _columns, batch in _tables(records):
+                    counts[table.name] = counts.get(table.name, 0) + len(batch)
+                check_end()
+                return counts
+            with db.engine.begin() as connection:
+                _check_empty(connection, revision)
+                counts = _insert(connection, records)
+                check_end()  # before the commit: sound to its last byte
+                _move_sequences(connection, counts)
+            return counts
+    except (SealedFileError, BackupKeyError) as error:
+        raise BackupError(f"{path} cannot be restored: {error}. Nothing was restored.") from None
+    except (OSError, EOFError, ValueError, KeyError, TypeError) as error:
+        # Not the message: it could quote a value from the file.
+        raise BackupError(f"{path} is not a Shelter Bridge backup that can be read "
+                          f"({type(error).__name__}). Nothing was restored.") from None
+    except DBAPIError as error:
+        raise BackupError(f"the database refused the backup's rows ({type(error).__name__}). "
+                          "Nothing was restored.") from None
 
 
 @click.command("backup")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @with_appcontext
 def backup_command(path: Path) -> None:
-    """Write every row to PATH (gzipped JSON)."""
-    counts = write_backup(path)
-    click.echo(f"Backed up {sum(counts.values())} rows from {len(counts)} tables to {path}.")
+    """Write every row to PATH, encrypted with the first of BACKUP_KEYS."""
+    try:
+        written = write_file(path)
+    except BackupKeyError as error:
+        raise BackupError(str(error)) from None
+    finally:
+        db.session.rollback()  # SQLite read in the session's transaction
+    click.echo(f"Backed up {written.rows} rows from {written.tables} tables to {path} "
+               f"({written.bytes / 1e6:.1f} MB, backup key {written.key_id}).")
 
 
 @click.command("restore")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--check", is_flag=True,
+              help="Read and verify every row of PATH with the keys; write nothing.")
+@click.option("--unencrypted", is_flag=True,
+              help="Accept a backup written before backups were encrypted.")
 @with_appcontext
-def restore_command(path: Path) -> None:
+def restore_command(path: Path, check: bool, unencrypted: bool) -> None:
     """Load a backup into this (empty, migrated) database."""
-    counts = restore_backup(path)
-    click.echo(f"Restored {sum(counts.values())} rows into {len(counts)} tables.")
+    counts = restore_backup(path, unencrypted=unencrypted, check=check)
+    rows = sum(counts.values())
+    if check:
+        click.echo(f"{path} is sound: {rows} rows of {len(counts)} tables.")
+        return
+    click.echo(f"Restored {rows} rows into {len(counts)} tables. Details that passed "
+               "retention since the backup was made are back: purge them now with "
+               "`flask --app placement scheduler --once retention`.")

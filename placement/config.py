@@ -114,6 +114,7 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "SESSION_ABSOLUTE_HOURS": float(os.environ.get("SESSION_ABSOLUTE_HOURS", "12")),
         "PERMANENT_SESSION_LIFETIME": 12 * 3600,
         "NOTE_KEYS": os.environ.get("NOTE_KEYS"),
+        "BACKUP_KEYS": os.environ.get("BACKUP_KEYS"),  # newest first; never a note key
         "PLANNER_TIME_LIMIT": float(os.environ.get("PLANNER_TIME_LIMIT", "20")),
         "PLANNER_WORKERS": int(os.environ.get("PLANNER_WORKERS", "2")),
         "PLANNER_SYNC": False,  # tests run the planner in the request; the app never does

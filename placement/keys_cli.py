@@ -9,12 +9,13 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .auth.models import User
+from .backup_crypto import generate_key as generate_backup_key
 from .crypto import add_instance_key, rotate_token
 from .database import unit_of_work
 from .extensions import db
 from .requests.models import HousingRequest
 
-keys_cli = AppGroup("keys", help="Encryption keys for notes.")
+keys_cli = AppGroup("keys", help="Encryption keys for notes and for backups.")
 
 
 # Every encrypted column: (model, attribute).
@@ -38,6 +39,12 @@ def reencrypt_all() -> dict[str, int]:
 def generate_command() -> None:
     """Print a new key, to put first in NOTE_KEYS."""
     click.echo(Fernet.generate_key().decode())
+
+
+@keys_cli.command("generate-backup")
+def generate_backup_command() -> None:
+    """Print a new backup key, to put first in BACKUP_KEYS (never a note key)."""
+    click.echo(generate_backup_key())
 
 
 @keys_cli.command("rotate")

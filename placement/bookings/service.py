@@ -35,7 +35,7 @@ from ..reasons import DECLINE_LABELS, END_LABELS, NO_BED, OTHER, reason_text
 from ..requests import rejections
 from ..requests import states as request_states
 from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus
-from ..requests.service import RequestEdit, apply_edit
+from ..requests.service import NOT_PLANNED_FIELDS, RequestEdit, apply_edit
 from .models import Booking, new_confirmation_code
 from .needs import labels_of, needs_lacking
 from .states import (
@@ -560,12 +560,14 @@ def end_request(session: Session, request: HousingRequest, actor_id: int, action
 def edit_request(session: Session, request: HousingRequest, actor_id: int,
                  edit: RequestEdit) -> list[str]:
     """A pending request changed without filing it again: its proposals, made for what it
-    was, are withdrawn in the same transaction (the next plan proposes afresh)."""
+    was, are withdrawn in the same transaction (the next plan proposes afresh), unless
+    only what no plan reads changed (the type of trafficking, how the hotline was
+    reached)."""
     _lock_request(session, request.id)
     if request.status is not RequestStatus.PENDING:
         raise BookingConflict(f"Request {request.case_code} is {request.status.value}: only a "
                               "request waiting for a place can be changed.")
     changed = apply_edit(session, request, edit, actor_id)
-    if changed:
+    if set(changed) - NOT_PLANNED_FIELDS:
         _withdraw_open_proposals(session, request, actor_id, "the request was changed")
     return changed

@@ -31,7 +31,7 @@ from partners.needs import Need
 from ..reason_form import CodedReasonForm
 from ..reasons import END_REASONS
 from ..web import DateField
-from .models import AgeBand, PersonGender, Priority
+from .models import AgeBand, ContactChannel, PersonGender, Priority, TraffickingType
 from .party import DERIVED_RULES, MAX_PEOPLE, PartyError, Person, tally
 from .service import local_today, window_errors
 
@@ -57,6 +57,26 @@ GENDER_CHOICES = [
     SelectChoice(PersonGender.UNKNOWN.value, "Not known"),
 ]
 MAX_DANGER_ZONES = 3
+NOT_RECORDED = SelectChoice("", "Not recorded")
+
+
+def trafficking_field() -> SelectField:
+    """Asked when it can be, never required: "Not recorded" is a valid answer."""
+    return SelectField("Type of trafficking", default="", choices=[
+        NOT_RECORDED, *(SelectChoice(t.value, t.label) for t in TraffickingType)],
+        invalid_choice_message="Choose a type of trafficking from the list, or “Not recorded”.")
+
+
+def channel_field() -> SelectField:
+    return SelectField("How the hotline was reached", default="", choices=[
+        NOT_RECORDED, *(SelectChoice(c.value, c.label) for c in ContactChannel)],
+        invalid_choice_message="Choose how the hotline was reached from the list, or “Not "
+                               "recorded”.")
+
+
+def coded(field, codes: type[TraffickingType] | type[ContactChannel]):
+    """A valid optional choice as its code (None: not recorded)."""
+    return codes(field.data) if field.data else None
 # Rows the form shows without JavaScript (request-form.js adds and removes them).
 PEOPLE_ROWS = 6
 
@@ -157,6 +177,8 @@ class RequestForm(NeedsForm):
     needs = needs_field()
     not_needed = not_needed_field()
     note = TextAreaField("Note for coordinators", validators=[Optional(), Length(max=2000)])
+    trafficking_type = trafficking_field()
+    contact_channel = channel_field()
     # Shown once the form was sent back because it may repeat one of the advocate's own.
     file_anyway = BooleanField("This is a different person: file the request anyway")
     submit = SubmitField("File request")
@@ -218,6 +240,8 @@ class EditRequestForm(NeedsForm):
                              max_entries=MAX_DANGER_ZONES)
     needs = needs_field()
     not_needed = not_needed_field()
+    trafficking_type = trafficking_field()
+    contact_channel = channel_field()
     submit = SubmitField("Save changes")
 
     def check_window(self, today: date) -> bool:

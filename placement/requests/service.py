@@ -17,12 +17,14 @@ from ..crypto import encrypt_note
 from ..places.picker import parse_key as parse_place_key
 from .models import (
     MAX_HORIZON_NIGHTS,
+    ContactChannel,
     DangerZone,
     Exclusion,
     Gender,
     HousingRequest,
     Priority,
     RequestStatus,
+    TraffickingType,
 )
 from .party import Person, derived_needs, set_people, wanted_needs
 
@@ -91,6 +93,9 @@ class RequestDetails:
     needs: set[str] = field(default_factory=set)  # codes the advocate ticked
     # Codes of needs that follow from the party which the advocate said it does not need.
     not_needed: set[str] = field(default_factory=set)
+    # Asked when they can be, never required (None: not recorded).
+    trafficking_type: TraffickingType | None = None
+    contact_channel: ContactChannel | None = None
 
 
 class RequestError(ValueError):
@@ -160,6 +165,7 @@ def file_request(session: Session, advocate_id: int, details: RequestDetails,
         timezone=details.location.timezone, max_miles=details.max_miles,
         earliest=earliest, latest=latest, nights=details.nights,
         note_encrypted=encrypt_note(details.note.strip() if details.note else None),
+        trafficking_type=details.trafficking_type, contact_channel=details.contact_channel,
     )
     set_people(request, details.people)
     request.needs = needs_named(session, wanted_needs(
@@ -188,6 +194,12 @@ class RequestEdit:
     nights: int
     danger_zones: list[tuple[Location, int]]
     needs: set[Need]
+    trafficking_type: TraffickingType | None = None
+    contact_channel: ContactChannel | None = None
+
+
+# What an edit may change that no plan depends on (its proposals stay).
+NOT_PLANNED_FIELDS = frozenset({"type of trafficking", "how the hotline was reached"})
 
 
 def apply_edit(session: Session, request: HousingRequest, edit: RequestEdit,
@@ -212,6 +224,12 @@ def apply_edit(session: Session, request: HousingRequest, edit: RequestEdit,
     if request.needs != edit.needs:
         request.needs = edit.needs
         changed.append("needs")
+    if request.trafficking_type != edit.trafficking_type:
+        request.trafficking_type = edit.trafficking_type
+        changed.append("type of trafficking")
+    if request.contact_channel != edit.contact_channel:
+        request.contact_channel = edit.contact_channel
+        changed.append("how the hotline was reached")
     if changed:
         session.flush()
         audit.record(session, actor_id, "edit", "request", request.id,

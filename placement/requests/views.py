@@ -27,8 +27,8 @@ from ..places.offers import grouped
 from ..web import parse_id
 from . import rejections
 from . import states as request_states
-from .forms import EditRequestForm, EndRequestForm, RequestForm
-from .models import HousingRequest, PlaceRejection, Priority
+from .forms import EditRequestForm, EndRequestForm, RequestForm, coded
+from .models import ContactChannel, HousingRequest, PlaceRejection, Priority, TraffickingType
 from .party import (
     DERIVED_RULES,
     MAX_PEOPLE,
@@ -157,7 +157,9 @@ def edit_of(form: EditRequestForm, housing_request: HousingRequest) -> RequestEd
                          form.not_needed.data or ())
     return RequestEdit(form.earliest.data, form.latest.data, form.nights.data, [
         (z.where.location, z.miles.data or 25) for z in form.danger_zones
-        if z.where.data and z.where.data.strip()], needs_named(db.session, needs))
+        if z.where.data and z.where.data.strip()], needs_named(db.session, needs),
+        coded(form.trafficking_type, TraffickingType),
+        coded(form.contact_channel, ContactChannel))
 
 
 def edit_needs_context(form: EditRequestForm, housing_request: HousingRequest) -> dict:
@@ -206,6 +208,8 @@ def create():
         earliest=None if auto_window else form.earliest.data,
         latest=None if auto_window else form.latest.data,
         needs=set(form.needs.data or ()), not_needed=set(form.not_needed.data or ()),
+        trafficking_type=coded(form.trafficking_type, TraffickingType),
+        contact_channel=coded(form.contact_channel, ContactChannel),
     )
     try:
         if not form.file_anyway.data and (twins := own_duplicates(details)):
