@@ -7,6 +7,7 @@ its own record, `keep_on_refusal`) and its mail is dropped. Views only flush. A 
 command, a scheduled job and a planner run each wrap their work in `unit_of_work()`.
 """
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,7 +17,7 @@ from functools import wraps
 from typing import TypeVar
 
 from flask import Flask, current_app, has_request_context, request
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine, event, text
 
 from .extensions import db
 
@@ -155,3 +156,14 @@ def unit_of_work() -> Iterator[None]:
     except BaseException:
         db.session.rollback()
         raise
+
+
+def one_at_a_time(name: str) -> None:
+    """Make the rest of this transaction's "is one under way? if not, start one" a single
+    step across every process and host: on PostgreSQL a lock named `name`, held until the
+    transaction ends; SQLite's BEGIN IMMEDIATE already lets one writer in at a time. Without
+    it two transactions at the same instant both find none and both start one."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        digest = hashlib.blake2b(f"shelter-bridge:{name}".encode(), digest_size=8).digest()
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                           {"key": int.from_bytes(digest, "big", signed=True)})

@@ -29,7 +29,7 @@ from ..planning.bridge import (
     scrub_stored_problem,
 )
 from ..planning.models import PlanRun
-from ..planning.runner import active_run
+from ..planning.runner import queue_run
 from ..requests.models import (
     DangerZone,
     Exclusion,
@@ -78,11 +78,9 @@ def replan(now: datetime) -> Counts:
     counts = {"pending": pending, "withdrawn": withdrawn, "plan_run": 0}
     if pending == 0:
         return counts
-    if active_run() is not None:
+    run, queued = queue_run(None, current_app.config["PLANNER_TIME_LIMIT"])
+    if not queued:
         return counts | {"busy": 1}
-    run = PlanRun(created_by_id=None, time_limit=current_app.config["PLANNER_TIME_LIMIT"])
-    db.session.add(run)
-    db.session.flush()
     return counts | {"plan_run": run.id}
 
 

@@ -22,7 +22,7 @@ from ..auth.models import User
 from ..bookings.models import Booking
 from ..bookings.service import lock_proposals, withdraw
 from ..bookings.states import PLACING
-from ..database import unit_of_work
+from ..database import one_at_a_time, unit_of_work
 from ..extensions import db
 from ..requests.models import HousingRequest, RequestStatus
 from ..requests.service import local_today
@@ -40,17 +40,28 @@ def active_run() -> PlanRun | None:
     )
 
 
+def queue_run(actor_id: int | None, time_limit: float) -> tuple[PlanRun, bool]:
+    """The run under way, else a new queued one: (run, queued). One step for every process
+    and host, so that "Plan now" on two hosts, or a click and the scheduler's re-plan, at the
+    same instant queue one run, not two solves over the same requests."""
+    one_at_a_time("plan-run")
+    running = active_run()
+    if running is not None:
+        return running, False
+    run = PlanRun(created_by_id=actor_id, time_limit=time_limit)
+    db.session.add(run)
+    db.session.flush()
+    return run, True
+
+
 def start_run(actor_id: int | None, time_limit: float | None = None,
               today: date | None = None) -> tuple[PlanRun, bool]:
     """Queue a run unless one is already under way; returns (run, started)."""
     with unit_of_work():
-        running = active_run()
-        if running is not None:
-            return running, False
-        run = PlanRun(created_by_id=actor_id,
-                      time_limit=time_limit or current_app.config["PLANNER_TIME_LIMIT"])
-        db.session.add(run)
-        db.session.flush()
+        run, queued = queue_run(actor_id,
+                                time_limit or current_app.config["PLANNER_TIME_LIMIT"])
+        if not queued:
+            return run, False
         run_id = run.id  # read now: touching `run` after the commit would open a transaction
     app = current_app._get_current_object()
     if app.config["PLANNER_SYNC"]:
