@@ -76,8 +76,10 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
     env_name = overrides.get("ENV_NAME") or os.environ.get("SHELTER_BRIDGE_ENV", "development")
     production = env_name == "production"
     if production:
-        missing = [name for name in ("SECRET_KEY", "NOTE_KEYS")
-                   if not (overrides.get(name) or os.environ.get(name))]
+        needed = ["SECRET_KEY", "NOTE_KEYS"]
+        if overrides.get("BACKUP_DIR") or os.environ.get("BACKUP_DIR"):
+            needed.append("BACKUP_KEYS")  # the nightly backup is written only encrypted
+        missing = [name for name in needed if not (overrides.get(name) or os.environ.get(name))]
         if missing:
             raise ConfigError(f"set {' and '.join(missing)} in the environment: production "
                               "never generates keys (see the README's Configuration)")
@@ -156,6 +158,10 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "STALE_CHECK_EVERY_MINUTES": int(os.environ.get("STALE_CHECK_EVERY_MINUTES", "60")),
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", "90")),
         "RETENTION_AT": os.environ.get("RETENTION_AT", "02:00"),
+        # The nightly encrypted backup (placement/jobs/backups.py), off unless BACKUP_DIR is
+        # set; after the purge, so that night's backup no longer holds what it removed.
+        "BACKUP_DIR": os.environ.get("BACKUP_DIR") or None,
+        "BACKUP_AT": os.environ.get("BACKUP_AT", "02:30"),
         # What more points would do: the nightly batch, how often a queued one is looked
         # for, and the solver's seconds for a whole batch (all programs, all steps).
         "WHAT_IF_AT": os.environ.get("WHAT_IF_AT", "03:00"),

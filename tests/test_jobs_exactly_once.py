@@ -10,6 +10,7 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
+from placement.backup_crypto import generate_key
 from placement.extensions import db
 from placement.jobs.models import JobOutcome, JobRun
 from placement.jobs.registry import JOBS
@@ -28,9 +29,10 @@ WORKER = textwrap.dedent("""
     from placement import create_app
     from placement.jobs.runner import run_due
 
-    url, instance, barrier, me, count = sys.argv[1:6]
+    url, instance, barrier, me, count, backups, backup_key = sys.argv[1:8]
     app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": url,
-                      "INSTANCE_PATH": instance, "REPLAN_ON_CRITICAL": False})
+                      "INSTANCE_PATH": instance, "REPLAN_ON_CRITICAL": False,
+                      "BACKUP_DIR": backups, "BACKUP_KEYS": backup_key})
     Path(barrier, me).touch()
     deadline = time.monotonic() + 60
     while len(list(Path(barrier).iterdir())) < int(count) and time.monotonic() < deadline:
@@ -49,11 +51,12 @@ def test_three_processes_over_ten_ticks_run_each_job_exactly_ten_times(app, tmp_
     barrier = tmp_path / "barrier"
     barrier.mkdir()
     url = app.config["SQLALCHEMY_DATABASE_URI"]
+    backup_key = generate_key()  # the backup job races too, into one folder
     started = time.monotonic()
     workers = [
         subprocess.Popen(
             [sys.executable, "-c", WORKER, url, str(tmp_path / f"instance-{n}"), str(barrier),
-             str(n), str(PROCESSES)],
+             str(n), str(PROCESSES), str(tmp_path / "backups"), backup_key],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for n in range(PROCESSES)
     ]
@@ -67,5 +70,6 @@ def test_three_processes_over_ten_ticks_run_each_job_exactly_ten_times(app, tmp_
     assert Counter(run.job for run in runs) == {name: TICKS for name in JOBS}
     assert {run.outcome for run in runs} == {JobOutcome.DONE}
     assert sum(by_process, Counter()) == {name: TICKS for name in JOBS}
+    assert len(list((tmp_path / "backups").glob("shelter-bridge-*.backup"))) == TICKS
     print(f"\n{PROCESSES} processes, {elapsed:.1f}s; runs per process: "
           f"{[sum(c.values()) for c in by_process]}")

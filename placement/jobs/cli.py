@@ -37,8 +37,11 @@ def scheduler_command(once: str | None, now: str | None, list_jobs: bool) -> Non
     app = current_app._get_current_object()
     if list_jobs:
         for job in JOBS.values():
-            click.echo(f"{job.name:20} {job.trigger(app.config)}  ({job.title})")
+            when = job.off(app.config) or job.trigger(app.config)
+            click.echo(f"{job.name:20} {when}  ({job.title})")
         return
+    if once in JOBS and JOBS[once].off(app.config):
+        raise click.ClickException(f"{once} is {JOBS[once].off(app.config)}.")
     if once:
         moment = _moment(now) or clock(app)
         runs = run_due(app, moment, None if once == "all" else [once])

@@ -4,7 +4,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import escalation, jobs, what_if
+from . import backups, escalation, jobs, what_if
 from .triggers import Daily, Every, parse_time
 
 Trigger = Every | Daily
@@ -19,6 +19,9 @@ class Job:
     config_keys: tuple[str, ...]
     # Runs after the job's commit, still under its lock (the planner run of `replan`).
     follow_up: Callable[[jobs.Counts, datetime], None] | None = field(default=None)
+    # Why the job is off under these settings, or None when it runs: an off job is neither
+    # scheduled nor run, even when asked for by name.
+    off: Callable[[Mapping], str | None] = field(default=lambda _config: None)
 
 
 def _daily(key: str) -> Callable[[Mapping], Daily]:
@@ -49,4 +52,7 @@ JOBS: dict[str, Job] = {job.name: job for job in [
         _daily("WHAT_IF_AT"), ("WHAT_IF_AT",)),
     Job("retention", "Purge case details past retention", jobs.purge_expired_case_data,
         _daily("RETENTION_AT"), ("RETENTION_DAYS", "RETENTION_AT")),
+    Job("backup", "Encrypted backup, and old ones deleted", backups.backup,
+        _daily("BACKUP_AT"), ("BACKUP_AT", "RETENTION_DAYS"),
+        off=lambda c: None if c["BACKUP_DIR"] else "off (BACKUP_DIR is not set)"),
 ]}

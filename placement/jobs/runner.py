@@ -116,9 +116,11 @@ def _recorded(name: str, fire_time: datetime) -> bool:
 
 
 def run_job(app: Flask, name: str, now: datetime) -> JobRun | None:
-    """Run `name` for the tick `now` falls in, unless it ran or is running elsewhere.
-    Returns the recorded run, or None when this process did not run it."""
+    """Run `name` for the tick `now` falls in, unless it ran or is running elsewhere, or is
+    off. Returns the recorded run, or None when this process did not run it."""
     job = JOBS[name]
+    if job.off(app.config):
+        return None
     with app.app_context(), acting_as(ActorKind.JOB):  # its changes are the job's
         fire_time = job.trigger(app.config).fire_time(now)
         try:

@@ -35,6 +35,8 @@ def add_jobs(app: Flask, scheduler: BaseScheduler) -> BaseScheduler:
     On a clock moved by SHELTER_BRIDGE_CLOCK_OFFSET, the triggers are moved with it."""
     offset = getattr(app.config.get("SCHEDULER_CLOCK"), "offset", None)
     for job in JOBS.values():
+        if job.off(app.config):
+            continue
         trigger = job.trigger(app.config).apscheduler()
         if offset:
             trigger = Shifted(trigger, offset)

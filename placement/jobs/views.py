@@ -28,7 +28,9 @@ def index():
     last = {}
     for run in runs:
         last.setdefault(run.job, run)
-    jobs = [(job, job.trigger(current_app.config), last.get(job.name)) for job in JOBS.values()]
+    config = current_app.config
+    jobs = [(job, job.off(config) or job.trigger(config), last.get(job.name))
+            for job in JOBS.values()]
     expiring = ledger.lots_expiring_soon(db.session, hotline_today(now), days=60)
     return render_template("jobs/index.html", jobs=jobs, runs=runs, expiring=expiring,
                            stale=stale_shelters(now), config=current_app.config)
