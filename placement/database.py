@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import Engine, event, text
+from sqlalchemy.orm import Session
 
 from .extensions import db
 
@@ -158,12 +159,12 @@ def unit_of_work() -> Iterator[None]:
         raise
 
 
-def one_at_a_time(name: str) -> None:
+def one_at_a_time(session: Session, name: str) -> None:
     """Make the rest of this transaction's "is one under way? if not, start one" a single
     step across every process and host: on PostgreSQL a lock named `name`, held until the
     transaction ends; SQLite's BEGIN IMMEDIATE already lets one writer in at a time. Without
     it two transactions at the same instant both find none and both start one."""
-    if db.session.get_bind().dialect.name == "postgresql":
+    if session.get_bind().dialect.name == "postgresql":
         digest = hashlib.blake2b(f"shelter-bridge:{name}".encode(), digest_size=8).digest()
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
-                           {"key": int.from_bytes(digest, "big", signed=True)})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                        {"key": int.from_bytes(digest, "big", signed=True)})

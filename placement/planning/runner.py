@@ -44,7 +44,7 @@ def queue_run(actor_id: int | None, time_limit: float) -> tuple[PlanRun, bool]:
     """The run under way, else a new queued one: (run, queued). One step for every process
     and host, so that "Plan now" on two hosts, or a click and the scheduler's re-plan, at the
     same instant queue one run, not two solves over the same requests."""
-    one_at_a_time("plan-run")
+    one_at_a_time(db.session, "plan-run")
     running = active_run()
     if running is not None:
         return running, False

@@ -10,13 +10,16 @@ from sqlalchemy.orm import Session, aliased
 from partners.points import LoyaltyProgram
 from partners.suppression import is_small
 
+from ..database import one_at_a_time
 from .models import BatchState, WhatIf, WhatIfBatch
 
 OPEN = (BatchState.QUEUED, BatchState.RUNNING)
 
 
 def queue_batch(session: Session, requested_by_id: int | None) -> WhatIfBatch:
-    """A batch to run at the next tick, unless one is queued already (that one then)."""
+    """A batch to run at the next tick, unless one is queued already (that one then): one
+    queued batch however many ask at once, on however many hosts."""
+    one_at_a_time(session, "what-if-batch")
     waiting = session.scalar(select(WhatIfBatch).where(
         WhatIfBatch.state == BatchState.QUEUED).order_by(WhatIfBatch.id).limit(1))
     if waiting is not None:
