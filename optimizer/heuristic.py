@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from .options import Option, Options
+from .options import Option, Options, parts, spending
 from .plan import Assignment
 from .problem import Problem
 
@@ -28,10 +28,17 @@ class Usage:
         self.left = dict(opts.balance or opts.problem.balance)
 
     def fits(self, o: Option) -> bool:
+        if o.tail:  # a chain: every stay fits, and the points of all of them
+            return all(self._room(p) for p in parts(o)) and all(
+                self.left[prog] >= pts for prog, pts in spending(o))
+        if not self._room(o):
+            return False
+        return o.program is None or self.left[o.program] >= o.points
+
+    def _room(self, o: Option) -> bool:
+        """Beds or rooms and genders for one stay."""
         free = self.free[o.place]
         if any(free[n] < o.amount for n in o.rows()):
-            return False
-        if o.program is not None and self.left[o.program] < o.points:
             return False
         if o.gender_row:
             g = self.problem.requests[o.req].gender
@@ -42,14 +49,15 @@ class Usage:
         return True
 
     def take(self, o: Option) -> None:
-        free = self.free[o.place]
         g = self.problem.requests[o.req].gender
-        for n in o.rows():
-            free[n] -= o.amount
-            if o.gender_row:
-                self.genders.setdefault((o.place, n), Counter())[g] += 1
-        if o.program is not None:
-            self.left[o.program] -= o.points
+        for p in parts(o) if o.tail else (o,):
+            free = self.free[p.place]
+            for n in p.rows():
+                free[n] -= p.amount
+                if p.gender_row:
+                    self.genders.setdefault((p.place, n), Counter())[g] += 1
+            if p.program is not None:
+                self.left[p.program] -= p.points
 
 
 def first_fit(opts: Options, order: list[int] | None = None) -> dict[int, Option]:
@@ -109,10 +117,18 @@ def urgent_first(opts: Options) -> dict[int, Option]:
 
 
 def assignments(problem: Problem, chosen: dict[int, Option]) -> list[Assignment]:
+    """The plan's assignments: one per stay (a chain's segments in order)."""
     out = []
     for i in sorted(chosen):
         o = chosen[i]
         r = problem.requests[i]
-        out.append(Assignment(r.id, o.place, o.check_in, r.nights,
-                              o.amount if o.program is not None else 0, o.points))
+        if not o.tail:
+            out.append(Assignment(r.id, o.place, o.check_in, r.nights,
+                                  o.amount if o.program is not None else 0, o.points))
+            continue
+        segs = parts(o)
+        ends = [s.check_in for s in segs[1:]] + [o.check_in + r.nights]
+        for s, end in zip(segs, ends, strict=True):
+            out.append(Assignment(r.id, s.place, s.check_in, end - s.check_in,
+                                  s.amount if s.program is not None else 0, s.points))
     return out

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 from ortools.linear_solver import linear_solver_pb2, pywraplp
 
-from .options import Option, Options
+from .options import Option, Options, parts, spending
 
 SCALE = 1024
 
@@ -43,11 +43,11 @@ class Prices:
 def _rows(opts: Options, o: Option) -> list[tuple[object, int]]:
     """The binding rows an option uses, with its amount on each."""
     out: list[tuple[object, int]] = []
-    pre = opts.binding.get(o.place)
-    if pre is not None and pre[o.last] != pre[o.first]:
-        out.extend(((o.place, n), o.amount) for n in o.rows() if pre[n + 1] != pre[n])
-    if o.program is not None and o.program in opts.programs:
-        out.append((o.program, o.points))
+    for p in parts(o) if o.tail else (o,):  # a chain: every stay's rows
+        pre = opts.binding.get(p.place)
+        if pre is not None and pre[p.last] != pre[p.first]:
+            out.extend(((p.place, n), p.amount) for n in p.rows() if pre[n + 1] != pre[n])
+    out.extend((prog, pts) for prog, pts in spending(o) if prog in opts.programs)
     return out
 
 
@@ -68,7 +68,7 @@ def _kind(place: object) -> tuple:
 def poolable(opts: Options, group: list[int]) -> bool:
     """Whether pooling interchangeable places at least halves the places (cheap to check)."""
     places = opts.problem.places
-    touched = {o.place for i in group for o in opts.by_request[i]}
+    touched = {p.place for i in group for o in opts.by_request[i] for p in parts(o)}
     return 2 * len({_kind(places[p]) for p in touched}) <= len(touched)
 
 
@@ -93,9 +93,10 @@ def _columns(opts: Options, group: list[int], aggregate: bool
     members: dict[object, list[str]] = {}
     for i in group:
         for o in opts.by_request[i]:
-            if o.place not in kinds:
-                k = kinds[o.place] = _kind(places[o.place])
-                members.setdefault(k, []).append(o.place)
+            for p in parts(o) if o.tail else (o,):
+                if p.place not in kinds:
+                    k = kinds[p.place] = _kind(places[p.place])
+                    members.setdefault(k, []).append(p.place)
     binding: set[tuple[object, int]] = set()
     stands: dict[object, list[object]] = {}
     for place, k in kinds.items():
@@ -106,30 +107,43 @@ def _columns(opts: Options, group: list[int], aggregate: bool
             if pre[n + 1] != pre[n]:
                 binding.add((k, n))
                 stands.setdefault((k, n), []).append((place, n))
-    merged: dict[tuple[int, object, int], list] = {}
+    merged = _pools(opts, group, kinds)
+    columns = []
+    cap = {}
+    for key, (c, o) in merged.items():
+        if not o.tail:
+            k = key[1]
+            rows: list[tuple[object, int]] = [((k, n), o.amount) for n in o.rows()
+                                               if (k, n) in binding]
+        else:
+            rows = [((kinds[p.place], n), p.amount) for p in parts(o) for n in p.rows()
+                    if (kinds[p.place], n) in binding]
+        rows.extend((prog, pts) for prog, pts in spending(o) if prog in opts.programs)
+        columns.append((key[0], c, rows))
+        for row, _ in rows:
+            if row not in cap:
+                cap[row] = (sum(opts.free[p][row[1]] for p in members[row[0]])
+                            if isinstance(row, tuple) else _capacity(opts, row))
+    return columns, cap, stands
+
+
+def _pools(opts: Options, group: list[int], kinds: dict[str, object]) -> dict[tuple, list]:
+    """Per request, kind and check-in (a chain: of each of its stays), the least cost and
+    the option of the fewest points."""
+    merged: dict[tuple, list] = {}
     for i in group:
         for o in opts.by_request[i]:
-            key = (i, kinds[o.place], o.check_in)
+            key = (i, kinds[o.place], o.check_in) if not o.tail else (
+                i, *((kinds[p.place], p.check_in) for p in parts(o)))
             m = merged.get(key)
             if m is None:
                 merged[key] = [o.cost, o]
                 continue
             m[0] = min(m[0], o.cost)
-            if o.points < m[1].points:  # the fewest points of the pool (hotels only)
-                m[1] = o
-    columns = []
-    cap = {}
-    for (i, k, _s), (c, o) in merged.items():
-        rows: list[tuple[object, int]] = [((k, n), o.amount) for n in o.rows()
-                                           if (k, n) in binding]
-        if o.program is not None and o.program in opts.programs:
-            rows.append((o.program, o.points))
-        columns.append((i, c, rows))
-        for key, _ in rows:
-            if key not in cap:
-                cap[key] = (sum(opts.free[p][key[1]] for p in members[k])
-                            if isinstance(key, tuple) else _capacity(opts, key))
-    return columns, cap, stands
+            if (o.points < m[1].points if not o.tail else
+                    sum(pts for _, pts in spending(o)) < sum(pts for _, pts in spending(m[1]))):
+                m[1] = o  # the fewest points of the pool (hotels only)
+    return merged
 
 
 def prices(opts: Options, group: list[int], seconds: float | None = 10.0,

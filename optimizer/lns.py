@@ -18,7 +18,7 @@ from ortools.sat.python import cp_model
 from . import model as cpmodel
 from .budget import Budget
 from .config import Config
-from .options import Option, Options, _binding, has_gender_rows, plan_units
+from .options import Option, Options, _binding, has_gender_rows, parts, plan_units, spending
 
 GENDER_LNS_THRESHOLD = 5_000  # options, where two genders may meet in a room (weak LP)
 
@@ -50,32 +50,33 @@ def restrict(opts: Options, current: dict[int, Option], freed: set[int],
     fit (plus its current one): a heuristic cut that keeps neighbourhood models small.
     """
     requests = opts.problem.requests
-    touched = {o.place for i in freed for o in opts.by_request[i]}
+    touched = {p.place for i in freed for o in opts.by_request[i] for p in parts(o)}
     free = {k: list(opts.free[k]) for k in touched}  # only the places the freed could use
     genders = {row: set(gs) for row, gs in opts.fixed_genders.items() if row[0] in touched}
     balance = dict(opts.balance)
     for i, o in current.items():
         if i in freed:
             continue
-        if o.program is not None:
-            balance[o.program] -= o.points
-        if o.place not in touched:
-            continue
-        for n in o.rows():
-            free[o.place][n] -= o.amount
-            if o.gender_row:
-                genders.setdefault((o.place, n), set()).add(requests[i].gender)
+        for p in parts(o) if o.tail else (o,):
+            if p.program is not None:
+                balance[p.program] -= p.points
+            if p.place not in touched:
+                continue
+            for n in p.rows():
+                free[p.place][n] -= p.amount
+                if p.gender_row:
+                    genders.setdefault((p.place, n), set()).add(requests[i].gender)
     by_request: list[list[Option]] = [[] for _ in requests]
     for i in freed:
         g = requests[i].gender
         keep = []
         for o in opts.by_request[i]:
-            cap = free[o.place]
-            if any(cap[n] < o.amount for n in o.rows()):
+            if any(any(free[p.place][n] < p.amount for n in p.rows())
+                   or p.gender_row and any(genders.get((p.place, n), {g}) != {g}
+                                           for n in p.rows())
+                   for p in (parts(o) if o.tail else (o,))):
                 continue
-            if o.program is not None and balance[o.program] < o.points:
-                continue
-            if o.gender_row and any(genders.get((o.place, n), {g}) != {g} for n in o.rows()):
+            if any(balance[prog] < pts for prog, pts in spending(o)):
                 continue
             keep.append(o)
             if per_request is not None and len(keep) >= per_request:
@@ -98,7 +99,7 @@ class Neighbourhoods:
         self.at: dict[str, list[int]] = defaultdict(list)
         self.places: dict[int, list[str]] = {}
         for i in self.requests:
-            places = sorted({o.place for o in opts.by_request[i]})
+            places = sorted({p.place for o in opts.by_request[i] for p in parts(o)})
             self.places[i] = places
             for p in places:
                 self.at[p].append(i)

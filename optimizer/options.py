@@ -30,19 +30,48 @@ Row = tuple[str, int]  # (place id, night): one nightly capacity
 
 @dataclass(slots=True)
 class Option:
+    """One stay, or a chain of stays (spec: Moves): its first stay's fields here, the later
+    ones in `tail` (Options of the same request, each with its own cost term), and the whole
+    chain's cost in `cost`. Everything that looks at beds, rooms, genders or points goes
+    through `parts` and `spending`, so a chain counts every stay it takes."""
+
     req: int  # index into problem.requests
     place: str
     check_in: int
-    cost: int  # thousandths
+    cost: int  # thousandths (a chain's: every stay's term)
     amount: int  # persons (shelter) or rooms (hotel) taken on each night inside the horizon
     first: int  # nights [first, last) inside the horizon
     last: int
     points: int = 0
     program: str | None = None
     gender_row: bool = False  # the place is same_gender
+    tail: tuple[Option, ...] = ()  # a chain's later stays, in order
 
     def rows(self) -> range:
         return range(self.first, self.last)
+
+
+def parts(o: Option) -> tuple[Option, ...]:
+    """The stays an option takes: itself, or a chain's every stay in order."""
+    return (o, *o.tail) if o.tail else (o,)
+
+
+def spending(o: Option) -> list[tuple[str, int]]:
+    """Points per program an option spends (a chain's stays added up)."""
+    if not o.tail:
+        return [] if o.program is None else [(o.program, o.points)]
+    out: dict[str, int] = {}
+    for s in parts(o):
+        if s.program is not None:
+            out[s.program] = out.get(s.program, 0) + s.points
+    return list(out.items())
+
+
+def stay_key(o: Option) -> tuple:
+    """What identifies an option within its request: (place, check-in) of every stay."""
+    if not o.tail:
+        return ((o.place, o.check_in),)
+    return tuple((s.place, s.check_in) for s in parts(o))
 
 
 @dataclass
@@ -59,6 +88,12 @@ class Options:
     programs: set[str] = field(default_factory=set)  # programs whose balance can bind
     binding: dict[str, list[int]] = field(default_factory=dict)  # prefix counts of bound rows
     forced: set[int] = field(default_factory=set)  # requests that some optimal plan places
+    chained: frozenset[int] = frozenset()  # requests with chains among their options (Moves)
+    # Bounds proven before these options were made (chains listed below an upper bound):
+    # every plan costs at least `proven`, and at least min(the optimum over these options,
+    # `ceiling`) (thousandths; see chains.py).
+    proven: int = 0
+    ceiling: int | None = None
     stats: dict[str, int] = field(default_factory=dict)
     summaries: dict[int, tuple] = field(default_factory=dict, repr=False)  # see `_summary`
 
@@ -68,7 +103,8 @@ class Options:
         return Options(self.problem, list(self.by_request), self.free, self.fixed_genders,
                        self.balance, set(self.cap_rows), set(self.gender_rows),
                        set(self.programs), dict(self.binding), set(self.forced),
-                       dict(self.stats), dict(self.summaries))
+                       self.chained, self.proven, self.ceiling, dict(self.stats),
+                       dict(self.summaries))
 
     @cached_property
     def unplaced(self) -> list[int]:
@@ -232,6 +268,12 @@ def with_balance(raw: Options, problem: Problem, prune: bool = True) -> Options:
     whose points exceed `problem`'s balances leaves exactly the lists generation would make,
     and `settle` does the rest as `build_options` does. `raw` is left as it is.
     """
+    return settle(balanced(raw, problem), prune)
+
+
+def balanced(raw: Options, problem: Problem) -> Options:
+    """`generate_options(problem)` from `raw` (see `with_balance`), not yet settled: single
+    stays only, as generation makes them (a solve lists chains itself, `chains.py`)."""
     balance = problem.balance
     lower = {k for k, v in balance.items() if v < raw.balance[k]}
     opts = raw.copy()
@@ -243,7 +285,7 @@ def with_balance(raw: Options, problem: Problem, prune: bool = True) -> Options:
             if len(kept) < len(req_opts):  # else the same list: its cached summary holds
                 opts.by_request[i] = kept
     opts.stats["feasible_alone"] = sum(len(o) for o in opts.by_request)
-    return settle(opts, prune)
+    return opts
 
 
 def _binding(opts: Options) -> None:
@@ -301,9 +343,21 @@ def _summary(opts: Options, i: int, req_opts: list[Option]
     spans = [(place, f, last, a, isinstance(p := places[place], Shelter) and p.same_gender)
              for place, (f, last, a) in _spans(req_opts).items()]
     top: dict[str, int] = {}
+    pair: dict[str, list[int]] = {}  # chains of two: the most a first and a second stay spend
     for o in req_opts:
-        if o.program is not None and top.get(o.program, -1) < o.points:
+        if o.tail:
+            for prog, pts in spending(o):
+                if top.get(prog, -1) < pts:
+                    top[prog] = pts
+            if len(o.tail) == 1:
+                for k, p in enumerate(parts(o)):
+                    if p.program is not None:
+                        most = pair.setdefault(p.program, [0, 0])
+                        most[k] = max(most[k], p.points)
+        elif o.program is not None and top.get(o.program, -1) < o.points:
             top[o.program] = o.points
+    for prog, (a, b) in pair.items():  # the model may pair any first and second stay
+        top[prog] = max(top.get(prog, 0), a + b)
     tops = list(top.items())
     opts.summaries[i] = (req_opts, spans, tops)
     return spans, tops
@@ -314,11 +368,12 @@ def _spans(req_opts: list[Option]) -> dict[str, list[int]]:
     amount there: at most that much on each of those nights (a safe overestimate)."""
     span: dict[str, list[int]] = {}
     for o in req_opts:
-        sp = span.get(o.place)
-        if sp is None:
-            span[o.place] = [o.first, o.last, o.amount]
-        else:
-            sp[0], sp[1] = min(sp[0], o.first), max(sp[1], o.last)
+        for p in parts(o) if o.tail else (o,):
+            sp = span.get(p.place)
+            if sp is None:
+                span[p.place] = [p.first, p.last, p.amount]
+            else:
+                sp[0], sp[1] = min(sp[0], p.first), max(sp[1], p.last)
     return span
 
 
@@ -364,16 +419,94 @@ def prune_dominated(opts: Options, group: list[int] | None = None) -> None:
             for k, o in enumerate(req_opts):
                 if _is_free(opts, o):
                     if k + 1 < len(req_opts):
-                        opts.by_request[i] = req_opts[:k + 1]
+                        opts.by_request[i] = req_opts = req_opts[:k + 1]
                         changed = True
                     opts.forced.add(i)
                     break
+            if opts.chained and i in opts.chained and _drop_merged(opts, i, req_opts):
+                changed = True
         if not changed:
             break
         if group is None:
             _binding(opts)
         else:
             rebind(opts, group)
+
+
+def _drop_merged(opts: Options, i: int, req_opts: list[Option]) -> bool:
+    """Drop request i's chains that a shorter stay of its own beats (spec: Moves).
+
+    Two stays in a row of a chain, A then B, *merge* into one stay at A (A stays on over B's
+    nights) or at B (B starts on A's check-in). If the merged option is among i's options,
+    costs no more, and its place's rows on the nights it gains cannot bind (nor its program,
+    when it spends more), then any plan may swap the chain for it without breaking a rule
+    or raising the cost: the chain is never needed. Merging only shortens a chain, so no two
+    options drop each other. Where the request has a free option cheaper than its chains,
+    `prune_dominated` has already dropped them.
+    """
+    chains = [o for o in req_opts if o.tail]
+    if not chains:
+        return False
+    by_key = {stay_key(o): o for o in req_opts}
+    dropped = {id(o) for o in chains if _merged_beats(opts, o, by_key)}
+    if not dropped:
+        return False
+    opts.by_request[i] = [o for o in req_opts if id(o) not in dropped]
+    return True
+
+
+def _merged_beats(opts: Options, o: Option, by_key: Mapping[tuple, Option]) -> bool:
+    segs = parts(o)
+    key = stay_key(o)
+    for j in range(len(segs) - 1):
+        a, b = segs[j], segs[j + 1]
+        # A stays on over B's nights: B's entry goes.
+        other = by_key.get(key[:j + 1] + key[j + 2:])
+        if other is not None and other.cost <= o.cost and _gains_free(opts, a, b):
+            return True
+        # B starts on A's check-in: A's entry goes, B's check-in is A's.
+        other = by_key.get(key[:j] + ((b.place, a.check_in),) + key[j + 2:])
+        if other is not None and other.cost <= o.cost and _gains_free(opts, b, a):
+            return True
+    return False
+
+
+def _gains_free(opts: Options, stay: Option, over: Option) -> bool:
+    """Whether `stay`'s place, taking `over`'s nights too, touches no row that can bind (and
+    its program, which then spends more, cannot run out)."""
+    if stay.program is not None and stay.program in opts.programs:
+        return False
+    pre = opts.binding.get(stay.place)
+    return pre is None or pre[over.last] == pre[over.first]
+
+
+def stand_in(opts: Options, i: int, o: Option) -> Option | None:
+    """An option request i still has that may replace `o` in any plan at no extra cost: `o`
+    itself if kept, else the cheapest kept option no dearer whose stays beyond `o`'s touch no
+    binding row and whose extra points no binding program (what dominance kept in its
+    place); None if there is none."""
+    kept = opts.by_request[i]
+    if any(k is o for k in kept):
+        return o
+    if o.tail:  # a chain the model paired from listed stays: the listed one, if any
+        key = stay_key(o)
+        same = next((k for k in kept if k.tail and stay_key(k) == key), None)
+        if same is not None:
+            return same
+    if kept and kept[-1].cost <= o.cost and _is_free(opts, kept[-1]):
+        return kept[-1]  # the free option that dominance keeps last
+    mine = {(p.place, n) for p in parts(o) for n in p.rows()}
+    spent = dict(spending(o))
+    for k in kept:
+        if k.cost > o.cost:
+            break
+        if all(opts.binding.get(p.place) is None or all(
+                (p.place, n) in mine or opts.binding[p.place][n + 1] == opts.binding[p.place][n]
+                for n in p.rows()) for p in parts(k)) and all(
+                prog not in opts.programs or pts <= spent.get(prog, 0)
+                for prog, pts in spending(k)):
+            return k
+    return None
 
 
 def rebind(opts: Options, group: list[int]) -> int:
@@ -429,15 +562,24 @@ def rebind(opts: Options, group: list[int]) -> int:
 def has_gender_rows(opts: Options, group: list[int]) -> bool:
     """Whether two genders may meet in a room somewhere in `group`'s options."""
     rows = opts.gender_rows
-    return bool(rows) and any(o.gender_row and any((o.place, n) in rows for n in o.rows())
-                              for i in group for o in opts.by_request[i])
+    return bool(rows) and any(p.gender_row and any((p.place, n) in rows for n in p.rows())
+                              for i in group for o in opts.by_request[i] for p in parts(o))
 
 
 def _is_free(opts: Options, o: Option) -> bool:
+    """Whether an option touches no row or program that can bind."""
+    if o.tail:
+        return all(_stay_free(opts, p) for p in parts(o)) and not any(
+            prog in opts.programs for prog, _ in spending(o))
     if o.program is not None and o.program in opts.programs:
         return False
     pre = opts.binding[o.place]
     return pre[o.last] == pre[o.first]
+
+
+def _stay_free(opts: Options, p: Option) -> bool:
+    pre = opts.binding[p.place]
+    return pre[p.last] == pre[p.first]
 
 
 def plan_units(opts: Options, chosen: Mapping[int, Option],
@@ -500,11 +642,12 @@ def components(opts: Options, requests: list[int] | None = None) -> list[list[in
     for i in members:
         for o in opts.by_request[i]:
             keys: list[object] = []
-            if o.program is not None and o.program in opts.programs:
-                keys.append(o.program)
-            pre = opts.binding.get(o.place)
-            if pre is not None and pre[o.last] != pre[o.first]:
-                keys.extend((o.place, m) for m in o.rows() if pre[m + 1] != pre[m])
+            for p in parts(o) if o.tail else (o,):
+                if p.program is not None and p.program in opts.programs:
+                    keys.append(p.program)
+                pre = opts.binding.get(p.place)
+                if pre is not None and pre[p.last] != pre[p.first]:
+                    keys.extend((p.place, m) for m in p.rows() if pre[m + 1] != pre[m])
             for key in keys:
                 j = owner.setdefault(key, i)
                 a, b = find(i), find(j)
@@ -528,8 +671,8 @@ def relax_points(opts: Options) -> Options:
 def keeps_balances(opts: Options, chosen: dict[int, Option]) -> bool:
     spent: dict[str, int] = defaultdict(int)
     for o in chosen.values():
-        if o.program is not None:
-            spent[o.program] += o.points
+        for prog, pts in spending(o):
+            spent[prog] += pts
     return all(v <= opts.balance[k] for k, v in spent.items())
 
 

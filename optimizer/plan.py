@@ -40,7 +40,20 @@ class Plan:
 
     @property
     def placed(self) -> dict[str, Assignment]:
-        return {a.request: a for a in self.assignments}
+        """Each placed request's first (or only) stay."""
+        return {rid: stays[0] for rid, stays in self.chains.items()}
+
+    @property
+    def chains(self) -> dict[str, list[Assignment]]:
+        """Each placed request's stays in order of check-in: one, or a chain's segments
+        (spec: Moves)."""
+        out: dict[str, list[Assignment]] = {}
+        for a in self.assignments:
+            out.setdefault(a.request, []).append(a)
+        for stays in out.values():
+            if len(stays) > 1:
+                stays.sort(key=lambda a: a.check_in)
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"format": FORMAT, "assignments": [], "unplaced": list(self.unplaced)}

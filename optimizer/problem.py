@@ -18,6 +18,7 @@ from typing import Any
 FORMAT = "placement-instance/1"
 UNPLACED = {"critical": 100000, "high": 10000, "normal": 1000}
 DELAY = {"critical": 10000, "high": 1000, "normal": 100}
+MOVE = {"critical": 2000, "high": 200, "normal": 20}  # M: each later stay of a chain (Moves)
 POLICIES = ("women", "men", "family", "youth", "any")
 GENDERS = ("female", "male", "nonbinary")
 MAX_NIGHTS = 3660  # the spec's longest horizon
@@ -100,8 +101,8 @@ class Request:
     delay_cost: float | None = None
     # Strings a place must offer, all of them, to be eligible; compared exactly.
     needs: frozenset[str] = frozenset()
-    # Bridge stays (spec: Moves) are read and written back but not used: a plan places every
-    # request as one stay, which the spec allows whatever max_moves says.
+    # Bridge stays (spec: Moves): with max_moves ≥ 1 the request may be placed as a chain of
+    # up to max_moves + 1 stays without a gap, each at a place not used before in the chain.
     max_moves: int = 0
     move_cost: float | None = None
 
@@ -118,6 +119,11 @@ class Request:
     def delay_weight(self) -> float:
         """D: the cost of each night of delay after `earliest`."""
         return DELAY[self.priority] if self.delay_cost is None else self.delay_cost
+
+    @property
+    def move_weight(self) -> float:
+        """M: what each later stay of a chain costs on top of its points and miles."""
+        return MOVE[self.priority] if self.move_cost is None else self.move_cost
 
     @property
     def needs_pet_place(self) -> bool:

@@ -21,6 +21,12 @@ def stay_units(delay_weight: float, delay: int, points: int, distance: float) ->
     return round((delay_weight * delay + points / 1000 + 0.1 * distance) * 1000)
 
 
+def move_units(points: int, distance: float, move_weight: float) -> int:
+    """A later stay of a chain (spec: Moves) in thousandths: its points, its miles and the
+    move, "evaluated in that order" and rounded on its own."""
+    return round((points / 1000 + 0.1 * distance + move_weight) * 1000)
+
+
 def unplaced_units(request: Request) -> int:
     """What leaving the request unplaced costs, in thousandths."""
     return round(request.unplaced_weight * 1000)

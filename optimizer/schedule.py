@@ -27,6 +27,8 @@ from .options import (
     prune_dominated,
     prune_requests,
     rebind,
+    spending,
+    stand_in,
     trivial,
 )
 from .pricing import priced
@@ -203,8 +205,11 @@ def shrink(opts: Options, group: list[int], hint: dict[int, Option]) -> tuple[in
     if dropped or freed:
         prune_dominated(opts, group)
         for i, o in list(hint.items()):
-            if not any(k is o for k in opts.by_request[i]):
-                hint[i] = opts.by_request[i][-1]  # the free option dominance kept
+            k = stand_in(opts, i, o)  # what dominance kept in its place, no dearer
+            if k is None:
+                del hint[i]
+            else:
+                hint[i] = k
     return dropped, freed
 
 
@@ -213,4 +218,4 @@ def _needs_model(opts: Options, group: list[int]) -> bool:
     if len(group) > 1:
         return True
     i = group[0]
-    return any(o.program in opts.programs for o in opts.by_request[i] if o.program)
+    return any(prog in opts.programs for o in opts.by_request[i] for prog, _ in spending(o))

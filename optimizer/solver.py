@@ -14,21 +14,27 @@ optimal plan).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from .budget import Budget
+from .chains import Bridges, movers
 from .config import Config, Progress
 from .heuristic import assignments, complete, first_fit, urgent_first
 from .options import (
     Option,
     Options,
     build_options,
+    generate_options,
     keeps_balances,
     lower_bound,
     plan_units,
     prune_by_gap,
     relax_points,
+    settle,
+    stay_key,
 )
 from .plan import Plan
 from .problem import Problem
@@ -47,7 +53,51 @@ class Outcome:
 def solve_problem(problem: Problem, config: Config | None = None) -> Outcome:
     config = config or Config()
     run = clock(config)  # counts from the start
+    if movers(problem):
+        return solve_bridged(generate_options(problem, config.prune), config, run)
     return solve_options(build_options(problem, prune=config.prune), config, run)
+
+
+def solve_bridged(raw: Options, config: Config, run: Budget) -> Outcome:
+    """Solve a problem some of whose requests may move (spec: Moves), from its generated
+    single stays `raw`, on the clock `run`: the chains that a better plan could use are
+    listed first (`chains.py`), then the options are settled and solved as any others.
+
+    1. prices by column generation and the Lagrangian bound L over every option;
+    2. the single stays and the LP's chains solved as a problem of their own, in
+       `bridge_share` of the time: a plan of the whole, UB;
+    3. the chains that a plan below UB could use (with UB's and the hint's own), then the
+       usual pipeline, started from UB's plan. The bound is max(L, min(bound, ceiling)).
+    """
+    stats: dict[str, Any] = {}
+    bridges = Bridges(raw)
+    keep = bridges.from_plan(config.hint) if config.hint is not None else []
+    if not config.prune:  # every chain, as every single stay
+        opts, _ = bridges.listed(None, keep=keep, max_chains=None)
+        return solve_options(settle(opts, prune=False), config, run)
+    priced = bridges.price(run.wall_limit(config.bridge_share))
+    stats["bridges"] = {"stays": sum(len(g.stop) for seg in bridges.segs.values()
+                                     for groups in (seg.first, seg.later)
+                                     for g in groups.values()),
+                        "lp_rounds": priced.rounds, "lp": round(priced.lp_bound, 3),
+                        "lagrangian": priced.bound / 1000,
+                        "lp_chains": sum(len(c) for c in priced.columns.values()),
+                        "price_seconds": round(priced.seconds, 2)}
+    share = min(config.time_limit * config.bridge_share, run.left)
+    first = settle(bridges.with_columns(priced), prune=True)
+    sub = dataclasses.replace(config, time_limit=share, progress=None)
+    start = solve_options(first, sub, run.part(share)).plan
+    run.charge(share)
+    upper = round((start.cost or 0) * 1000)
+    kept = [*keep, *bridges.from_plan(start)]
+    opts, ceiling = bridges.listed(priced, upper, kept)
+    opts.proven, opts.ceiling = priced.bound, ceiling
+    stats["bridges"].update(first_plan=start.cost, first_status=start.status,
+                            listed=opts.stats["chains"], ceiling=None if ceiling is None
+                            else ceiling / 1000, seconds=round(run.elapsed, 2))
+    outcome = solve_options(settle(opts, prune=True), config, run, starts=[start])
+    outcome.stats.update(stats)
+    return outcome
 
 
 def clock(config: Config) -> Budget:
@@ -56,13 +106,15 @@ def clock(config: Config) -> Budget:
     return Budget(config.time_limit, config.deterministic)
 
 
-def solve_options(opts: Options, config: Config, run: Budget) -> Outcome:
+def solve_options(opts: Options, config: Config, run: Budget,
+                  starts: Sequence[Plan] = ()) -> Outcome:
     """Solve the problem whose options `build_options` made (`opts.problem`), on the clock
-    `run` (started before the options were built, so preparing them counts)."""
+    `run` (started before the options were built, so preparing them counts); `starts` are
+    plans to start from besides the hint."""
     stats: dict[str, Any] = {}
     stats.update(opts.stats)
     stats["prepare_seconds"] = round(run.elapsed, 3)
-    best = first_plan(opts, config.hint, stats)
+    best = first_plan(opts, config.hint, stats, starts)
     upper = plan_units(opts, best)
     if config.gap_prune:
         opts = prune_by_gap(opts, upper)
@@ -83,8 +135,10 @@ def solve_options(opts: Options, config: Config, run: Budget) -> Outcome:
     return Outcome(plan, stats)
 
 
-def first_plan(opts: Options, hint: Plan | None, stats: dict[str, Any]) -> dict[int, Option]:
-    """The cheapest of first-fit, urgent-first and the repaired hint: the first upper bound."""
+def first_plan(opts: Options, hint: Plan | None, stats: dict[str, Any],
+               starts: Sequence[Plan] = ()) -> dict[int, Option]:
+    """The cheapest of first-fit, urgent-first, the repaired hint and the repaired `starts`:
+    the first upper bound."""
     best = first_fit(opts)
     stats["first_fit"] = plan_units(opts, best) / 1000
     stats["start"] = "first_fit"
@@ -93,12 +147,14 @@ def first_plan(opts: Options, hint: Plan | None, stats: dict[str, Any]) -> dict[
     if plan_units(opts, urgent) < plan_units(opts, best):
         best = urgent
         stats["start"] = "urgent_first"
-    if hint is not None:
-        hinted = repair_hint(opts, hint)
-        stats["hint"] = plan_units(opts, hinted) / 1000
-        if plan_units(opts, hinted) < plan_units(opts, best):
-            best = hinted
-            stats["start"] = "hint"
+    for name, plan in [("hint", hint), *(("bridges", p) for p in starts)]:
+        if plan is None:
+            continue
+        repaired = repair_hint(opts, plan)
+        stats[name] = plan_units(opts, repaired) / 1000
+        if plan_units(opts, repaired) < plan_units(opts, best):
+            best = repaired
+            stats["start"] = name
     return best
 
 
@@ -106,12 +162,14 @@ def repair_hint(opts: Options, hint: Plan) -> dict[int, Option]:
     """The hint's stays that still fit (in its order), then first-fit for everybody else."""
     index = {r.id: i for i, r in enumerate(opts.problem.requests)}
     seeds = []
-    for a in hint.assignments:
-        i = index.get(a.request)
+    for rid, stays in hint.chains.items():  # a chain is kept whole or not at all
+        i = index.get(rid)
         if i is None:
             continue
+        key = tuple((a.resource, a.check_in) for a in stays)
         for o in opts.by_request[i]:
-            if o.place == a.resource and o.check_in == a.check_in:
+            if o.place == key[0][0] and o.check_in == key[0][1] and (
+                    len(key) == 1 and not o.tail or stay_key(o) == key):
                 seeds.append((i, o))
                 break
     return complete(opts, seeds)
@@ -151,7 +209,9 @@ def final_plan(problem: Problem, opts: Options, found: Phase, best: dict[int, Op
         chosen, units = best, upper
     if found.optimal:
         bound = units
-    bound = min(bound, units)
+    if opts.ceiling is not None:  # proven for the listed options only below the ceiling
+        bound = min(bound, opts.ceiling)
+    bound = min(max(bound, opts.proven), units)
     placed_ids = {problem.requests[i].id for i in chosen}
     return Plan(
         assignments=assignments(problem, chosen),

@@ -4,7 +4,8 @@ It imports nothing of the optimizer but the typed Problem and Plan (the data sch
 distance, costs, rooms, policies and place rules are its own, never the model's
 (`rules.py`, `options.py`), so a modelling mistake shows up here instead of reaching both.
 Every optimizer test runs it on the plan it gets, and it agrees with the project's
-independent checker (`shared/tools/check_plan.py`) on verdict and cost.
+independent checker (`shared/tools/check_plan.py`) on verdict and cost, chains of stays
+(spec: Moves) included.
 """
 
 from __future__ import annotations
@@ -53,6 +54,12 @@ def cost_units(request: Request, check_in: int, points: int, distance: float) ->
     """One placed request's cost in thousandths, rounded exactly as the spec says."""
     term = request.delay_weight * (check_in - request.earliest) + points / 1000 + 0.1 * distance
     return round(term * 1000)
+
+
+def move_units(request: Request, points: int, distance: float) -> int:
+    """A later stay of a chain in thousandths: its points, its miles and the move cost, in
+    that order, rounded on its own."""
+    return round((points / 1000 + 0.1 * distance + request.move_weight) * 1000)
 
 
 def unplaced_units(request: Request) -> int:
@@ -143,6 +150,8 @@ class _Taken:
     added: dict[tuple[str, int], set[str]] = field(default_factory=dict)  # the plan's genders
     spent: dict[str, int] = field(default_factory=dict)  # points per program
     seen: set[str] = field(default_factory=set)  # requests placed or listed unplaced
+    # Per placed request, its stays: (check-in, nights, place, points, miles).
+    stays: dict[str, list[tuple[int, int, str, int, float]]] = field(default_factory=dict)
     units: int = 0
 
     @classmethod
@@ -158,6 +167,8 @@ def validate(problem: Problem, plan: Plan) -> Verdict:
     verdict = Verdict()
     for a in plan.assignments:
         _check_stay(problem, a, taken, verdict.errors)
+    for rid, stays in taken.stays.items():
+        _check_chain(problem.request_by_id[rid], stays, taken, verdict.errors)
     _check_unplaced(problem, plan, taken, verdict.errors)
     _check_capacity(problem, taken, verdict.errors)
     verdict.units = taken.units
@@ -166,21 +177,18 @@ def validate(problem: Problem, plan: Plan) -> Verdict:
 
 
 def _check_stay(problem: Problem, a: Assignment, taken: _Taken, errors: list[str]) -> None:
-    """One assignment's own rules; adds what it takes and costs to `taken`."""
+    """One assignment's own rules (a chain's segment obeys every rule on its own); adds what
+    it takes to `taken`, and the stay to its request's (`_check_chain` prices them)."""
     H = problem.nights
     where = f"assignment {a.request}->{a.resource}"
     r = problem.request_by_id.get(a.request)
     if r is None:
         errors.append(f"{where}: unknown request")
         return
-    if a.request in taken.seen:
-        errors.append(f"{where}: request appears twice")
     taken.seen.add(a.request)
     s, k = a.check_in, a.nights
-    if k != r.nights:
-        errors.append(f"{where}: {k} nights, request needs {r.nights}")
-    if not r.earliest <= s <= r.latest:
-        errors.append(f"{where}: check-in {s} outside [{r.earliest}, {r.latest}]")
+    if k < 1:
+        errors.append(f"{where}: {k} nights, a stay has at least 1")
     if not 0 <= s < H:
         errors.append(f"{where}: check-in {s} outside the horizon of {H} nights")
         return
@@ -208,7 +216,36 @@ def _check_stay(problem: Problem, a: Assignment, taken: _Taken, errors: list[str
         taken.spent[place.program] += points
         if a.points is not None and a.points != points:
             errors.append(f"{where}: says {a.points} points, costs {points}")
-    taken.units += cost_units(r, s, points, miles(r.lat, r.lon, place.lat, place.lon))
+    d = miles(r.lat, r.lon, place.lat, place.lon)
+    taken.stays.setdefault(r.id, []).append((s, k, place.id, points, d))
+
+
+def _check_chain(r: Request, stays: list[tuple[int, int, str, int, float]], taken: _Taken,
+                 errors: list[str]) -> None:
+    """The rules of a request's whole placement, one stay or a chain (spec: Moves), and its
+    cost: the first stay pays the delay, each later one of a chain its move."""
+    where = f"request {r.id}"
+    stays = sorted(stays, key=lambda x: x[0])
+    if len(stays) > r.max_moves + 1:
+        errors.append(f"{where}: {len(stays)} stays, at most {r.max_moves + 1} allowed"
+                      if r.max_moves else f"{where}: request appears twice")
+    if not r.earliest <= stays[0][0] <= r.latest:
+        errors.append(f"{where}: check-in {stays[0][0]} outside [{r.earliest}, {r.latest}]")
+    total = sum(k for _, k, _, _, _ in stays)
+    if total != r.nights:
+        errors.append(f"{where}: {total} nights, request needs {r.nights}")
+    for (s, k, place, _, _), (s2, _, place2, _, _) in zip(stays, stays[1:], strict=False):
+        if s2 != s + k:
+            errors.append(f"{where}: the stay at {place2} checks in on night {s2}, the one at "
+                          f"{place} ends on night {s + k}")
+    if len({place for _, _, place, _, _ in stays}) < len(stays):
+        errors.append(f"{where}: uses a place twice" if r.max_moves
+                      else f"{where}: placed more than once")
+    for j, (s, _, _, points, d) in enumerate(stays):
+        if j and r.max_moves:
+            taken.units += move_units(r, points, d)
+        else:  # a whole stay, or a chain's first (a second one where none is allowed: an error)
+            taken.units += cost_units(r, s, points, d)
 
 
 def _check_unplaced(problem: Problem, plan: Plan, taken: _Taken, errors: list[str]) -> None:

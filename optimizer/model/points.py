@@ -12,7 +12,7 @@ def add(v: Variables) -> int:
     balance = v.opts.balance
     for prog, pairs in sorted(v.by_program.items()):
         v.model.add(cp_model.LinearExpr.weighted_sum([var for _, var in pairs],
-                                                [o.points for o, _ in pairs])
+                                                [pts for pts, _ in pairs])
                     <= balance[prog])
         added += 1
     return added

@@ -43,7 +43,7 @@ def assert_valid(problem: Problem, plan: Plan) -> None:
     assert verdict.feasible, verdict.errors
     assert plan.cost is not None and abs(plan.cost - verdict.cost) < 0.0005
     assert plan.bound is not None and plan.bound <= plan.cost + 1e-9
-    ids = [a.request for a in plan.assignments] + list(plan.unplaced)
+    ids = list(plan.chains) + list(plan.unplaced)  # a chain's stays are one placement
     assert sorted(ids) == sorted(r.id for r in problem.requests)
 
 
