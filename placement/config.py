@@ -158,6 +158,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "STALE_CHECK_EVERY_MINUTES": int(os.environ.get("STALE_CHECK_EVERY_MINUTES", "60")),
         "RETENTION_DAYS": int(os.environ.get("RETENTION_DAYS", "90")),
         "RETENTION_AT": os.environ.get("RETENTION_AT", "02:00"),
+        # What became of each request (placement/jobs/outcomes.py), a day after its window.
+        "OUTCOME_CHECK_EVERY_MINUTES": int(os.environ.get("OUTCOME_CHECK_EVERY_MINUTES", "60")),
+        "OUTCOME_GRACE_DAYS": int(os.environ.get("OUTCOME_GRACE_DAYS", "1")),
         # The nightly encrypted backup (placement/jobs/backups.py), off unless BACKUP_DIR is
         # set; after the purge, so that night's backup no longer holds what it removed.
         "BACKUP_DIR": os.environ.get("BACKUP_DIR") or None,

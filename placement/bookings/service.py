@@ -38,6 +38,7 @@ from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus
 from ..requests.service import NOT_PLANNED_FIELDS, RequestEdit, apply_edit
 from .models import Booking, new_confirmation_code
 from .needs import labels_of, needs_lacking
+from .outcomes import record_outcome
 from .states import (
     PLACING,
     TRANSITIONS,
@@ -138,11 +139,31 @@ def _refuse_unless_pending(session: Session, request: HousingRequest,
 
 def _move(session: Session, booking: Booking, action: str, actor_id: int | None,
           detail: str | None = None) -> None:
+    """The one place a booking's state changes: checked against the table, the request's
+    step and why it waits again recorded as the table says, and an audit row."""
     source = booking.state
     booking.state = target_of(action, source)
+    transition = TRANSITIONS[action]
+    if transition.step:
+        booking.request.record_step(transition.step, utcnow())
+    if transition.waits:
+        booking.request.wait_reason_code = transition.waits.format(
+            reason_code=booking.reason_code)
     audit.record(session, actor_id, action, "booking", booking.id, source.value,
                  booking.state.value, detail)
     session.flush()
+
+
+def add_proposal(session: Session, booking: Booking) -> Booking:
+    """The one way a stay enters the database, proposed (by a planner run, or by a
+    coordinator placing by hand, who approves it at once): its request's first proposal is
+    recorded."""
+    if booking.state not in (None, BookingState.PROPOSED):
+        raise ValueError("a stay enters the database proposed")
+    booking.state = BookingState.PROPOSED
+    session.add(booking)
+    booking.request.record_step("first_proposed", utcnow())
+    return booking
 
 
 def _ago(moment: datetime, now: datetime) -> str:
@@ -259,7 +280,7 @@ def place_by_hand(session: Session, request: HousingRequest, place: Shelter | Ho
                       persons=request.persons, rooms=rooms, points_planned=points,
                       **({"hotel": place} if is_hotel else {"shelter": place}))
     _check_fit(booking, rule_check, override)
-    session.add(booking)
+    add_proposal(session, booking)
     session.flush()
     approve(session, booking, actor_id, today, advice=CHOOSE_AGAIN)
     if booking.need_override:
@@ -347,7 +368,7 @@ def _unplace(session: Session, booking: Booking, actor_id: int | None,
     coordinator says no place is needed any more, it is closed for good."""
     request = booking.request
     if close_reason is not None:
-        request_states.move(session, request, "close", actor_id, close_reason)
+        _end(session, request, "close", actor_id, close_reason, None)
         _withdraw_open_proposals(session, request, actor_id, "the request was closed")
     elif request_states.can("requeue", request.status):
         # Only a placed request goes back: the jobs release stays one after another, and a
@@ -405,8 +426,8 @@ def decline(session: Session, booking: Booking, actor_id: int | None, reason_cod
     shelter as full on the stay's nights, so the next plan does not send the next person
     there."""
     reason = _coded_reason(DECLINE_LABELS, reason_code, note, "the place said no")
+    booking.reason_code = reason_code  # before the move: the request waits for this reason
     _give_back(session, booking, "decline", actor_id, reason)
-    booking.reason_code = reason_code
     _keep_out(session, booking, actor_id)
     if reason_code == NO_BED and not booking.is_hotel:
         at = now or utcnow()
@@ -548,13 +569,21 @@ def end_request(session: Session, request: HousingRequest, actor_id: int, action
         raise BookingConflict(f"The person is {live.state.label.lower()} at {live.place.name}: "
                               "end the stay on its page instead.")
     why = f"the request was {request_states.TRANSITIONS[action].done}"
-    request_states.move(session, request, action, actor_id, reason)
-    request.status_reason_code = reason_code
+    _end(session, request, action, actor_id, reason, reason_code)
     if live is not None:
         _release(session, live)
         live.reason = why
         _move(session, live, "cancel", actor_id)
     _withdraw_open_proposals(session, request, actor_id, why)
+
+
+def _end(session: Session, request: HousingRequest, action: str, actor_id: int | None,
+         reason: str, reason_code: str | None) -> None:
+    """The request is withdrawn or closed, with its reason (and its code, when chosen from
+    the short list): what became of it is recorded now (outcomes.record_outcome)."""
+    request_states.move(session, request, action, actor_id, reason)
+    request.status_reason_code = reason_code
+    record_outcome(session, request, utcnow())
 
 
 def edit_request(session: Session, request: HousingRequest, actor_id: int,

@@ -4,7 +4,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import backups, escalation, jobs, what_if
+from . import backups, escalation, jobs, outcomes, what_if
 from .triggers import Daily, Every, parse_time
 
 Trigger = Every | Daily
@@ -55,4 +55,7 @@ JOBS: dict[str, Job] = {job.name: job for job in [
     Job("backup", "Encrypted backup, and old ones deleted", backups.backup,
         _daily("BACKUP_AT"), ("BACKUP_AT", "RETENTION_DAYS"),
         off=lambda c: None if c["BACKUP_DIR"] else "off (BACKUP_DIR is not set)"),
+    Job("outcomes", "Record what became of requests whose window is over",
+        outcomes.record_outcomes, lambda c: Every(c["OUTCOME_CHECK_EVERY_MINUTES"]),
+        ("OUTCOME_CHECK_EVERY_MINUTES", "OUTCOME_GRACE_DAYS")),
 ]}

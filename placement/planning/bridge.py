@@ -24,10 +24,12 @@ from partners.places import Hotel, Shelter
 from partners.points import LoyaltyProgram
 
 from ..bookings.models import Booking
+from ..bookings.service import add_proposal
 from ..bookings.states import HOLDING, PLACING, BookingState
 from ..places.keys import hotel_key, parse_resource, place_of, ref_of, shelter_key
 from ..places.offers import need_labels
 from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus
+from ..requests.outcomes import PROPOSED, planner_reason
 
 REASON_LENGTH = 500  # HousingRequest.unplaced_reason
 
@@ -246,9 +248,11 @@ def fit(reason: str, length: int = REASON_LENGTH) -> str:
 
 def mark_skipped(session: Session, snapshot: Snapshot) -> None:
     """Each request the snapshot left out carries its reason, for advocates and
-    coordinators."""
+    coordinators (and its code, for the reports)."""
     for request_id, why in snapshot.skipped.items():
-        session.get(HousingRequest, request_id).unplaced_reason = fit(f"Not planned: {why}.")
+        request = session.get(HousingRequest, request_id)
+        request.unplaced_reason = fit(f"Not planned: {why}.")
+        request.wait_reason_code = planner_reason("skipped")
 
 
 def _stay(snapshot: Snapshot, assignment: Assignment) -> dict:
@@ -285,25 +289,26 @@ def proposals_as_hint(session: Session, snapshot: Snapshot) -> Plan:
 
 def proposals_from_plan(session: Session, snapshot: Snapshot, plan: Plan,
                         plan_run_id: int | None) -> list[Booking]:
-    """Proposed bookings for the plan's assignments; unplaced requests get the reason."""
+    """Proposed bookings for the plan's assignments; unplaced requests get the reason (in
+    words, and its kind as a code)."""
     proposals = []
     for a in plan.assignments:
         request_id = snapshot.requests.get(a.request)
         if request_id is None:
             continue
         request = session.get(HousingRequest, request_id)
-        booking = Booking(
-            request_id=request_id, plan_run_id=plan_run_id, state=BookingState.PROPOSED,
-            persons=request.persons, **_stay(snapshot, a),
-        )
+        booking = add_proposal(session, Booking(
+            request=request, plan_run_id=plan_run_id, persons=request.persons,
+            **_stay(snapshot, a)))
         request.unplaced_reason = None
-        session.add(booking)
+        request.wait_reason_code = PROPOSED
         proposals.append(booking)
     for key in plan.unplaced:
         request_id = snapshot.requests.get(key)
         if request_id is not None:
             request = session.get(HousingRequest, request_id)
             request.unplaced_reason = fit(plan.reasons.get(key) or "no fitting place was found")
+            request.wait_reason_code = planner_reason(plan.reason_kinds.get(key))
     mark_skipped(session, snapshot)
     session.flush()
     return proposals
