@@ -104,13 +104,11 @@ class Segments:
     request: Request
     stops: list[Stop]
     horizon: int
+    where: np.ndarray  # each stop's index among the problem's places
+    amounts: np.ndarray  # each stop's amount
     first: dict[tuple[int, int], Group] = field(default_factory=dict)
     later: dict[tuple[int, int], Group] = field(default_factory=dict)
     _options: dict[tuple[int, int, int], Option] = field(default_factory=dict, repr=False)
-
-    @property
-    def amounts(self) -> np.ndarray:
-        return np.array([s.amount for s in self.stops], dtype=np.int64)
 
     def starts(self) -> range:
         r = self.request
@@ -131,7 +129,7 @@ class Segments:
 
 def segments(problem: Problem, free: dict[str, list[int]],
              fixed_genders: dict[tuple[str, int], set[str]], i: int,
-             table: PlaceTable) -> Segments:
+             table: PlaceTable, index: dict[str, int]) -> Segments:
     """Every stay request i's chains could use (each fits alone; see the module)."""
     r = problem.requests[i]
     H = problem.nights
@@ -150,7 +148,8 @@ def segments(problem: Problem, free: dict[str, list[int]],
         stops.append(Stop(p.id, d, amount, p.program if hotel else None,
                           _prefix(list(p.points)) if hotel else None, _prefix(bad), max_stay,
                           same))
-    seg = Segments(i, r, stops, H)
+    seg = Segments(i, r, stops, H, np.array([index[st.id] for st in stops], dtype=np.int64),
+                   np.array([st.amount for st in stops], dtype=np.int64))
     weight, move, m, nights = r.delay_weight, r.move_weight, r.max_moves, r.nights
     ends = {s + nights for s in seg.starts()}
     for s in seg.starts():
@@ -187,23 +186,49 @@ def _group(into: dict[tuple[int, int], Group], stops: list[Stop], a: int, b: int
 # --- prices ----------------------------------------------------------------------------------
 
 
-def _reduced(seg: Segments, lam_rows: dict[tuple[str, int], float | int],
-             lam_prog: dict[str, float | int], integer: bool
+@dataclass
+class Lam:
+    """Prices λ ≥ 0 on nightly rows and programs, per place as prefix sums over the nights
+    (floats for the LP, or integers × SCALE for exact bounds)."""
+
+    rows: dict[tuple[str, int], float]  # (place, night) -> λ
+    programs: dict[str, float]
+    pre: np.ndarray  # place index × (H + 1): Σ λ of the place's nights before n
+    prog: np.ndarray  # place index: its program's λ (0 at shelters)
+    integer: bool
+
+    @classmethod
+    def of(cls, problem: Problem, index: dict[str, int], rows: dict[tuple[str, int], float],
+           programs: dict[str, float], integer: bool) -> Lam:
+        H = problem.nights
+        kind = np.int64 if integer else float
+        nightly = np.zeros((len(index), H + 1), dtype=kind)
+        for (place, n), v in rows.items():
+            nightly[index[place], n + 1] = v
+        prog = np.zeros(len(index), dtype=kind)
+        for h in problem.hotels:
+            prog[index[h.id]] = programs.get(h.program, 0)
+        return cls(rows, programs, np.cumsum(nightly, axis=1), prog, integer)
+
+    def scaled(self, problem: Problem, index: dict[str, int]) -> Lam:
+        """The same prices rounded down to multiples of 1/SCALE, as integers × SCALE (any
+        λ ≥ 0 gives a valid bound, and integer sums are exact)."""
+        rows = {k: int(v * SCALE) for k, v in self.rows.items() if int(v * SCALE)}
+        programs = {k: int(v * SCALE) for k, v in self.programs.items() if int(v * SCALE)}
+        return Lam.of(problem, index, rows, programs, integer=True)
+
+
+def _reduced(seg: Segments, lam: Lam | None
              ) -> tuple[dict[tuple[int, int], np.ndarray], dict[tuple[int, int], np.ndarray]]:
-    """c̃ of every stay of `seg` under prices λ: cost (× SCALE when `integer`) plus λ on the
-    rows and program it takes. Integer prices give exact integer sums."""
+    """c̃ of every stay of `seg` under prices λ: its cost (× SCALE for integer prices) plus λ
+    on the rows and the program it takes."""
     H = seg.horizon
-    kind = np.int64 if integer else float
-    pre = np.zeros((len(seg.stops), H + 1), dtype=kind)
-    prog = np.zeros(len(seg.stops), dtype=kind)
-    for k, st in enumerate(seg.stops):
-        row = [lam_rows.get((st.id, n), 0) for n in range(H)]
-        if any(row):
-            pre[k, 1:] = np.cumsum(np.array(row, dtype=kind))
-        if st.program is not None:
-            prog[k] = lam_prog.get(st.program, 0)
+    if lam is None:
+        return ({k: g.cost * SCALE for k, g in seg.first.items()},
+                {k: g.cost * SCALE for k, g in seg.later.items()})
+    pre, prog = lam.pre[seg.where], lam.prog[seg.where]
     amounts = seg.amounts
-    scale = SCALE if integer else 1
+    scale = SCALE if lam.integer else 1
 
     def tilde(g: Group) -> np.ndarray:
         inside = min(H, g.b)
@@ -276,7 +301,8 @@ def cheapest(seg: Segments, first: dict[tuple[int, int], np.ndarray],
     of each pair of nights, so the LP sees different moves)."""
     r = seg.request
     if r.max_moves >= 2:
-        return heapq.nsmallest(k, chains_below(seg, first, later, limit), key=lambda x: x[0])
+        return heapq.nsmallest(k, chains_below(seg, first, later, Limit(limit)),
+                               key=lambda x: x[0])
     found = []
     for (s, t), f in first.items():
         lk = (t, s + r.nights)
@@ -292,11 +318,18 @@ def cheapest(seg: Segments, first: dict[tuple[int, int], np.ndarray],
 # --- listing ---------------------------------------------------------------------------------
 
 
+@dataclass
+class Limit:
+    """A bound that may fall while chains are listed below it."""
+
+    value: float
+
+
 def chains_below(seg: Segments, first: dict[tuple[int, int], np.ndarray],
-                 later: dict[tuple[int, int], np.ndarray], limit: float
+                 later: dict[tuple[int, int], np.ndarray], limit: Limit
                  ) -> Iterator[tuple[float, tuple[tuple[int, int, int, bool], ...]]]:
-    """Every chain of the request with c̃ < `limit`, as (c̃, its stays as (a, b, k, first)),
-    places all different, at most m moves."""
+    """Every chain of the request with c̃ < `limit.value` (read as it falls), as (c̃, its
+    stays as (a, b, k, first)), places all different, at most m moves."""
     r = seg.request
     m = r.max_moves
     order = {key: np.argsort(v, kind="stable") for key, v in later.items()}
@@ -312,7 +345,7 @@ def chains_below(seg: Segments, first: dict[tuple[int, int], np.ndarray],
                 v = float(f[x])
                 floor = h[t] if h is not None else (
                     float(later[(t, end)][order[(t, end)][0]]) if (t, end) in later else math.inf)
-                if v + floor >= limit:
+                if v + floor >= limit.value:
                     break
                 head = ((s, t, int(x), True),)
                 yield from _complete(seg, later, order, h, end, t, v, head,
@@ -322,7 +355,7 @@ def chains_below(seg: Segments, first: dict[tuple[int, int], np.ndarray],
 def _complete(seg: Segments, later: dict[tuple[int, int], np.ndarray],
               order: dict[tuple[int, int], np.ndarray], h: list[float] | None, end: int,
               a: int, acc: float, chain: tuple, used: set[int], moves: int, m: int,
-              limit: float) -> Iterator[tuple[float, tuple]]:
+              limit: Limit) -> Iterator[tuple[float, tuple]]:
     for b in range(end, a, -1):
         last = b == end
         if not last and (moves + 2 > m or h is None or b >= seg.horizon):
@@ -334,7 +367,7 @@ def _complete(seg: Segments, later: dict[tuple[int, int], np.ndarray],
         rest = 0.0 if last else h[b]
         for y in order[(a, b)]:
             v = acc + float(g[y])
-            if v + rest >= limit:
+            if v + rest >= limit.value:
                 break
             k = int(stops[y])
             if k in used:
@@ -388,13 +421,13 @@ def chain_of(seg: Segments, stays: list[tuple[str, int, int]], balance: dict[str
 
 @dataclass
 class Priced:
-    """What the prices give: the bound L (thousandths), per request the floor m_i and the
-    part of L without it (rest), the integer prices, and the LP's chains."""
+    """What the prices give (step 2): the bound L (thousandths) and per request
+    (L − m_i) · SCALE (`rest`), m_i being the request's least c̃ (or U), under the integer
+    prices `lam` (None: no prices, the bound of each request at its cheapest)."""
 
     bound: int
-    rest: dict[int, int]  # (L − m_i) · SCALE
-    lam_rows: dict[tuple[str, int], int]
-    lam_prog: dict[str, int]
+    rest: dict[int, int]
+    lam: Lam | None
     columns: dict[int, list[Option]]  # chains the LP used, per request
     rounds: int = 0
     lp_bound: float = 0.0
@@ -407,43 +440,33 @@ class Bridges:
 
     def __init__(self, raw: Options) -> None:
         problem = raw.problem
-        self.raw = raw
-        self.problem = problem
+        self.raw, self.problem = raw, problem
+        self.index = {p.id: k for k, p in enumerate((*problem.shelters, *problem.hotels))}
         table = PlaceTable([*problem.shelters, *problem.hotels])
-        self.segs = {i: segments(problem, raw.free, raw.fixed_genders, i, table)
+        self.segs = {i: segments(problem, raw.free, raw.fixed_genders, i, table, self.index)
                      for i in movers(problem)}
 
-    # Rows and programs that chains and single stays together could overfill.
+    def stays(self) -> int:
+        return sum(len(g.stop) for seg in self.segs.values()
+                   for groups in (seg.first, seg.later) for g in groups.values())
+
     def shared(self) -> tuple[set[tuple[str, int]], set[str]]:
+        """The rows and programs that single stays and chains together could overfill: per
+        request, its single stays' nights and, at every place its chains may use, all the
+        nights its chains cover (an overestimate, so rows outside cannot bind)."""
         problem = self.problem
         H = problem.nights
         demand: dict[str, list[int]] = {}
         spend: dict[str, int] = {}
         for i, req_opts in enumerate(self.raw.by_request):
-            spans: dict[str, list[int]] = {}
-            top: dict[str, int] = {}
+            spans = {place: list(sp) for place, sp in _spans_of(req_opts).items()}
+            top = {prog: pts for o in req_opts for prog, pts in spending(o)}
             for o in req_opts:
-                sp = spans.get(o.place)
-                spans[o.place] = [o.first, o.last, o.amount] if sp is None else [
-                    min(sp[0], o.first), max(sp[1], o.last), o.amount]
                 for prog, pts in spending(o):
-                    top[prog] = max(top.get(prog, 0), pts)
+                    top[prog] = max(top[prog], pts)
             seg = self.segs.get(i)
             if seg is not None:
-                r = seg.request
-                lo, hi = r.earliest, min(H, r.latest + r.nights)
-                peak: dict[str, list[int]] = {}
-                for st in seg.stops:
-                    sp = spans.get(st.id)
-                    spans[st.id] = [lo, hi, st.amount] if sp is None else [
-                        min(sp[0], lo), max(sp[1], hi), st.amount]
-                    if st.program is not None:
-                        nightly = peak.setdefault(st.program, [0] * H)
-                        hotel = problem.places[st.id]
-                        for n in range(lo, hi):
-                            nightly[n] = max(nightly[n], st.amount * hotel.points[n])
-                for prog, nightly in peak.items():  # a chain pays at most the dearest night
-                    top[prog] = max(top.get(prog, 0), sum(nightly))
+                _add_chain_spans(seg, spans, top, problem)
             for place, (f, last, a) in spans.items():
                 d = demand.setdefault(place, [0] * (H + 1))
                 d[f] += a
@@ -458,129 +481,96 @@ class Bridges:
                 run += d[n]
                 if run > free[n]:
                     rows.add((place, n))
-        programs = {p for p, v in spend.items() if v > self.raw.balance[p]}
-        return rows, programs
+        return rows, {p for p, v in spend.items() if v > self.raw.balance[p]}
 
     def price(self, seconds: float | None) -> Priced:
-        """Step 2: LP prices by column generation and the Lagrangian bound over every option
-        (falls back to no prices, the trivial bound with chains, if GLOP fails)."""
+        """Step 2: LP prices by column generation, and the Lagrangian bound over every option
+        under them (the trivial bound with chains, should GLOP fail)."""
         start = time.monotonic()
-        rows, programs = self.shared()
-        raw = self.raw
-        group = list(range(len(raw.by_request)))
-        cap: dict[object, int] = {r: raw.free[r[0]][r[1]] for r in rows}
-        cap.update({p: raw.balance[p] for p in programs})
-        tight = sorted(cap, key=str)
-        columns: list[tuple[int, int, list[tuple[object, int]]]] = []
-        for i, req_opts in enumerate(raw.by_request):
-            for o in req_opts:
-                columns.append((i, o.cost, _option_rows(o, rows, programs)))
+        raw, problem = self.raw, self.problem
+        master = _Master(raw, *self.shared())
         chosen: dict[int, list[Option]] = {}
         seen: set[tuple] = set()
-        lam_rows: dict[tuple[str, int], float] = {}
-        lam_prog: dict[str, float] = {}
-        unplaced = raw.unplaced
-        rounds, lp_value = 0, 0.0
+        lam, rounds, lp_value = None, 0, 0.0
         while rounds < CG_ROUNDS:
             left = None if seconds is None else seconds - (time.monotonic() - start)
             if left is not None and left <= 0:
                 break
-            proto, row_index = lagrange._lp(raw, group, columns, cap, tight)
-            response = lagrange._solve(proto, None if left is None else max(0.1, left))
-            if response is None:
+            solved = master.solve(None if left is None else max(0.1, left))
+            if solved is None:
                 break
             rounds += 1
-            lp_value = response.objective_value + sum(unplaced)
-            duals = response.dual_value
-            lam_rows = {k: -duals[r] for k, r in row_index.items()
-                        if isinstance(k, tuple) and duals[r] < 0}
-            lam_prog = {k: -duals[r] for k, r in row_index.items()
-                        if not isinstance(k, tuple) and duals[r] < 0}
+            lp_value, duals, rows, programs = solved
+            lam = Lam.of(problem, self.index, rows, programs, integer=False)
             added = 0
             for i, seg in self.segs.items():
-                first, later = _reduced(seg, lam_rows, lam_prog, integer=False)
-                target = unplaced[i] + duals[i] - 1e-6  # a column enters below this
-                new = 0
+                first, later = _reduced(seg, lam)
+                target = raw.unplaced[i] + duals[i] - 1e-6  # a column enters below this
                 for _, stays in cheapest(seg, first, later, target, CG_PER_REQUEST):
-                    key = (i, stays)
-                    o = chain_option(seg, stays, raw.balance) if key not in seen else None
-                    if o is None:
-                        continue
-                    seen.add(key)
-                    chosen.setdefault(i, []).append(o)
-                    columns.append((i, o.cost, _option_rows(o, rows, programs)))
-                    new += 1
-                added += new
+                    o = chain_option(seg, stays, raw.balance) if (i, stays) not in seen else None
+                    seen.add((i, stays))
+                    if o is not None:
+                        chosen.setdefault(i, []).append(o)
+                        master.add(i, o)
+                        added += 1
             if not added:
                 break
-        lam_i = {k: int(v * SCALE) for k, v in lam_rows.items() if int(v * SCALE)}
-        prog_i = {k: int(v * SCALE) for k, v in lam_prog.items() if int(v * SCALE)}
-        bound, rest = self.lagrangian(lam_i, prog_i)
-        return Priced(bound, rest, lam_i, prog_i, chosen, rounds, lp_value / 1000,
+        exact = lam.scaled(problem, self.index) if lam is not None else None
+        bound, rest = self.lagrangian(exact)
+        return Priced(bound, rest, exact, chosen, rounds, lp_value / 1000,
                       time.monotonic() - start)
 
-    def lagrangian(self, lam_rows: dict[tuple[str, int], int], lam_prog: dict[str, int]
-                   ) -> tuple[int, dict[int, int]]:
+    def lagrangian(self, lam: Lam | None) -> tuple[int, dict[int, int]]:
         """L (thousandths, rounded up) over every option, chains included, and per request
         (L − m_i) · SCALE, in integers (see `lagrange.reduced`)."""
         raw = self.raw
-        total = -sum(v * raw.free[k[0]][k[1]] for k, v in lam_rows.items())
-        total -= sum(v * raw.balance[k] for k, v in lam_prog.items())
-        mins: dict[int, int] = {}
-        for i, req_opts in enumerate(raw.by_request):
-            m = raw.unplaced[i] * SCALE
-            for o in req_opts:
-                c = o.cost * SCALE + sum(lam_rows.get((p.place, n), 0) * p.amount
-                                         for p in parts(o) for n in p.rows())
-                c += sum(lam_prog.get(prog, 0) * pts for prog, pts in spending(o))
-                m = min(m, c)
-            seg = self.segs.get(i)
-            if seg is not None:
-                first, later = _reduced(seg, lam_rows, lam_prog, integer=True)
-                v, _ = best_chain(seg, first, later)
-                if v < m:
-                    m = int(v)
-            mins[i] = m
-            total += m
-        rest = {i: total - m for i, m in mins.items()}
-        return -((-total) // SCALE), rest
+        mins = _single_floors(raw, self.index, lam)
+        for i, seg in self.segs.items():
+            v, _ = best_chain(seg, *_reduced(seg, lam))
+            mins[i] = min(mins[i], int(v)) if v < math.inf else mins[i]
+        total = sum(mins)
+        if lam is not None:
+            total -= sum(v * raw.free[k[0]][k[1]] for k, v in lam.rows.items())
+            total -= sum(v * raw.balance[k] for k, v in lam.programs.items())
+        return -((-total) // SCALE), {i: total - m for i, m in enumerate(mins)}
 
     def listed(self, priced: Priced | None, upper: int = 0, keep: Iterable[Option] = (),
                max_chains: int | None = MAX_CHAINS) -> tuple[Options, int | None]:
         """Step 3: the generated options plus every chain that a plan below `upper`
-        (thousandths) could use, at most `max_chains` of them, and `keep`'s chains; and the
-        ceiling (thousandths) if some were left out. Without `priced`, every chain (the
-        pipeline's shortcuts off)."""
+        (thousandths) could use, at most `max_chains` of them (the lowest floors), and
+        `keep`'s chains; and the ceiling (thousandths) if some were left out. Without
+        `priced`, every chain (the pipeline's shortcuts off)."""
         raw = self.raw
         heap: list[tuple[int, int, int, tuple]] = []  # (−floor, order, i, stays): max-heap
-        ceiling = math.inf
-        order = 0
+        ceiling, order = math.inf, 0
+        reduced = {i: _reduced(seg, None if priced is None else priced.lam)
+                   for i, seg in self.segs.items()}
+        top = math.inf
+        if priced is not None:
+            top = upper * SCALE
+            if max_chains is not None:  # the floor below which about max_chains are
+                top = _threshold(self.segs, reduced, priced.rest, top, max_chains)
+                if top < upper * SCALE:
+                    ceiling = top
         for i, seg in self.segs.items():
-            if priced is None:
-                first, later = _reduced(seg, {}, {}, integer=True)
-                rest, limit = 0, math.inf
-            else:
-                first, later = _reduced(seg, priced.lam_rows, priced.lam_prog, integer=True)
-                rest = priced.rest[i]
-                limit = upper * SCALE - rest
+            rest = 0 if priced is None else priced.rest[i]
+            own = top - rest
+            limit = Limit(own)
+            if max_chains is not None and len(heap) >= max_chains:
+                limit.value = min(own, -heap[0][0] - rest)
+            first, later = reduced[i]
             for v, stays in chains_below(seg, first, later, limit):
                 floor = rest + int(v)
                 item = (-floor, order, i, stays)
                 order += 1
                 if max_chains is None or len(heap) < max_chains:
                     heapq.heappush(heap, item)
-                elif floor >= -heap[0][0]:
-                    ceiling = min(ceiling, floor)
-                else:
-                    ceiling = min(ceiling, -heapq.heappushpop(heap, item)[0])
-        extra: dict[int, list[Option]] = {}
-        for _, _, i, stays in sorted(heap, key=lambda x: x[1]):
-            o = chain_option(self.segs[i], stays, raw.balance)
-            if o is not None and (priced is None or o.cost < raw.unplaced[i]):
-                extra.setdefault(i, []).append(o)  # dearer than U: never better than out
-        for o in keep:
-            if o.tail and not any(stay_key(k) == stay_key(o) for k in extra.get(o.req, [])):
-                extra.setdefault(o.req, []).append(o)
+                    continue
+                ceiling = min(ceiling, -heapq.heappushpop(heap, item)[0])
+                limit.value = min(own, -heap[0][0] - rest)  # below the dearest listed
+            if max_chains is not None and len(heap) >= max_chains:
+                ceiling = min(ceiling, limit.value + rest)  # chains at the limit, unlisted
+        extra = self._options(heap, priced is None, keep)
         out = raw.copy()
         for i, chains in extra.items():
             out.by_request[i] = sorted([*raw.by_request[i], *chains],
@@ -590,6 +580,21 @@ class Bridges:
         out.stats["feasible_alone"] = sum(len(o) for o in out.by_request)
         cap = None if ceiling == math.inf else -((-int(ceiling)) // SCALE)
         return out, cap
+
+    def _options(self, heap: list[tuple[int, int, int, tuple]], every: bool,
+                 keep: Iterable[Option]) -> dict[int, list[Option]]:
+        """The listed chains as options per request, in listing order, with `keep`'s; a
+        chain dearer than leaving its request out is never better (unless `every`)."""
+        raw = self.raw
+        extra: dict[int, list[Option]] = {}
+        for _, _, i, stays in sorted(heap, key=lambda x: x[1]):
+            o = chain_option(self.segs[i], stays, raw.balance)
+            if o is not None and (every or o.cost < raw.unplaced[i]):
+                extra.setdefault(i, []).append(o)
+        for o in keep:
+            if o.tail and not any(stay_key(k) == stay_key(o) for k in extra.get(o.req, [])):
+                extra.setdefault(o.req, []).append(o)
+        return extra
 
     def with_columns(self, priced: Priced) -> Options:
         """The generated options plus only the chains the LP used: a problem of its own whose
@@ -616,10 +621,134 @@ class Bridges:
         return out
 
 
+def _threshold(segs: dict[int, Segments], reduced: dict[int, tuple[dict, dict]],
+               rest: dict[int, int], top: int, most: int) -> int:
+    """The highest floor T ≤ `top` below which at most about `most` chains lie, by bisection
+    on counts (chains of two counted as pairs of a first and a later stay, places alike
+    included: an overcount; longer chains are not counted, the caller's cap holds them)."""
+    pairs: list[tuple[int, np.ndarray, np.ndarray]] = []  # (rest, first c̃, sorted later c̃)
+    for i, seg in segs.items():
+        if seg.request.max_moves != 1:
+            continue
+        first, later = reduced[i]
+        for (s, t), f in first.items():
+            g = later.get((t, s + seg.request.nights))
+            if g is not None:
+                pairs.append((rest[i], f, np.sort(g)))
+
+    def count(floor: int) -> int:
+        return sum(int(np.searchsorted(g, floor - r - f, side="left").sum())
+                   for r, f, g in pairs)
+
+    if count(top) <= most:
+        return top
+    low = min((r + int(f.min()) + int(g[0]) for r, f, g in pairs), default=top)
+    high = top  # count(high) > most ≥ count(low) once low is below every chain
+    while high - low > SCALE:  # to a thousandth
+        mid = (low + high) // 2
+        if count(mid) <= most:
+            low = mid
+        else:
+            high = mid
+    return low
+
+
+def _spans_of(req_opts: list[Option]) -> dict[str, tuple[int, int, int]]:
+    spans: dict[str, tuple[int, int, int]] = {}
+    for o in req_opts:
+        sp = spans.get(o.place)
+        spans[o.place] = (o.first, o.last, o.amount) if sp is None else (
+            min(sp[0], o.first), max(sp[1], o.last), o.amount)
+    return spans
+
+
+def _add_chain_spans(seg: Segments, spans: dict[str, list[int]], top: dict[str, int],
+                     problem: Problem) -> None:
+    """Every place a request's chains may use, over all the nights its chains cover; and
+    per program at most the dearest room of each of those nights."""
+    H = problem.nights
+    r = seg.request
+    lo, hi = r.earliest, min(H, r.latest + r.nights)
+    peak: dict[str, list[int]] = {}
+    for st in seg.stops:
+        sp = spans.get(st.id)
+        spans[st.id] = [lo, hi, st.amount] if sp is None else [
+            min(sp[0], lo), max(sp[1], hi), st.amount]
+        if st.program is not None:
+            nightly = peak.setdefault(st.program, [0] * H)
+            points = problem.places[st.id].points
+            for n in range(lo, hi):
+                nightly[n] = max(nightly[n], st.amount * points[n])
+    for prog, nightly in peak.items():
+        top[prog] = max(top.get(prog, 0), sum(nightly))
+
+
+def _single_floors(raw: Options, index: dict[str, int], lam: Lam | None) -> list[int]:
+    """Per request, min(U, its single stays' least c̃) · SCALE, in integers."""
+    mins = [u * SCALE for u in raw.unplaced]
+    for i, req_opts in enumerate(raw.by_request):
+        if not req_opts:
+            continue
+        if lam is None:
+            mins[i] = min(mins[i], req_opts[0].cost * SCALE)
+            continue
+        where = np.array([index[o.place] for o in req_opts], dtype=np.int64)
+        first = np.array([o.first for o in req_opts], dtype=np.int64)
+        last = np.array([o.last for o in req_opts], dtype=np.int64)
+        amount = np.array([o.amount for o in req_opts], dtype=np.int64)
+        points = np.array([o.points for o in req_opts], dtype=np.int64)
+        cost = np.array([o.cost for o in req_opts], dtype=np.int64)
+        c = (cost * SCALE + amount * (lam.pre[where, last] - lam.pre[where, first])
+             + lam.prog[where] * points)
+        mins[i] = min(mins[i], int(c.min()))
+    return mins
+
+
+class _Master:
+    """The LP over the single stays and the chains added so far (column generation): one
+    row per request (at most one column), one per shared row and program."""
+
+    def __init__(self, raw: Options, rows: set[tuple[str, int]], programs: set[str]) -> None:
+        self.raw, self.rows, self.programs = raw, rows, programs
+        cap: dict[object, int] = {r: raw.free[r[0]][r[1]] for r in rows}
+        cap.update({p: raw.balance[p] for p in programs})
+        columns = [(i, o.cost, _option_rows(o, rows, programs))
+                   for i, req_opts in enumerate(raw.by_request) for o in req_opts]
+        self.proto, self.row_index = lagrange._lp(raw, list(range(len(raw.by_request))),
+                                                  columns, cap, sorted(cap, key=str))
+
+    def add(self, i: int, o: Option) -> None:
+        """A chain of request i as a new column."""
+        var = len(self.proto.variable)
+        v = self.proto.variable.add()
+        v.lower_bound, v.upper_bound = 0.0, 1.0
+        v.objective_coefficient = float(o.cost - self.raw.unplaced[i])
+        cons = self.proto.constraint
+        cons[i].var_index.append(var)
+        cons[i].coefficient.append(1.0)
+        for key, a in _option_rows(o, self.rows, self.programs):
+            r = self.row_index[key]
+            cons[r].var_index.append(var)
+            cons[r].coefficient.append(float(a))
+
+    def solve(self, seconds: float | None
+              ) -> tuple[float, list[float], dict[tuple[str, int], float], dict[str, float]] | None:
+        """(LP optimum in thousandths, request duals, λ per row, λ per program), or None."""
+        response = lagrange._solve(self.proto, seconds)
+        if response is None:
+            return None
+        duals = response.dual_value
+        rows = {k: -duals[r] for k, r in self.row_index.items()
+                if isinstance(k, tuple) and duals[r] < 0}
+        programs = {k: -duals[r] for k, r in self.row_index.items()
+                    if not isinstance(k, tuple) and duals[r] < 0}
+        return (response.objective_value + sum(self.raw.unplaced),
+                list(duals[:len(self.raw.by_request)]), rows, programs)
+
+
 def _option_rows(o: Option, rows: set[tuple[str, int]], programs: set[str]
                  ) -> list[tuple[object, int]]:
     out: list[tuple[object, int]] = [((p.place, n), p.amount) for p in parts(o)
                                      for n in p.rows() if (p.place, n) in rows]
     out.extend((prog, pts) for prog, pts in spending(o) if prog in programs)
     return out
-

@@ -29,7 +29,7 @@ class Config:
     lp: bool = True  # LP prices per component: a Lagrangian bound and reduced-cost fixing
     probe: bool = True  # big components: solve restricted to cheaper options first
     relaxed_share: float = 0.7  # of the time limit, for the points-relaxed phase
-    bridge_share: float = 0.2  # of the time limit, for each of the chains' first steps (Moves)
+    bridge_share: float = 0.4  # of the time limit at most, for a first plan with chains (Moves)
     log: bool = False
 
     @property

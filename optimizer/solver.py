@@ -75,12 +75,9 @@ def solve_bridged(raw: Options, config: Config, run: Budget) -> Outcome:
     if not config.prune:  # every chain, as every single stay
         opts, _ = bridges.listed(None, keep=keep, max_chains=None)
         return solve_options(settle(opts, prune=False), config, run)
-    priced = bridges.price(run.wall_limit(config.bridge_share))
-    stats["bridges"] = {"stays": sum(len(g.stop) for seg in bridges.segs.values()
-                                     for groups in (seg.first, seg.later)
-                                     for g in groups.values()),
-                        "lp_rounds": priced.rounds, "lp": round(priced.lp_bound, 3),
-                        "lagrangian": priced.bound / 1000,
+    priced = bridges.price(run.wall_limit(0.25))
+    stats["bridges"] = {"stays": bridges.stays(), "lp_rounds": priced.rounds,
+                        "lp": round(priced.lp_bound, 3), "lagrangian": priced.bound / 1000,
                         "lp_chains": sum(len(c) for c in priced.columns.values()),
                         "price_seconds": round(priced.seconds, 2)}
     share = min(config.time_limit * config.bridge_share, run.left)
