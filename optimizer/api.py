@@ -6,7 +6,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from . import scenarios as _scenarios
-from .explain import check_stay, explain_unplaced, unplaced_reasons
+from .explain import (
+    check_chain,
+    check_stay,
+    describe_placement,
+    explain_unplaced,
+    unplaced_reasons,
+)
 from .plan import Plan
 from .problem import Problem
 from .scenarios import (
@@ -66,5 +72,5 @@ def shadow_prices(problem: Problem, delta: int = 50_000, programs: Sequence[str]
 
 
 __all__ = ["Config", "Plan", "Problem", "Scenario", "ScenarioError", "ScenarioResult",
-           "ShadowPrice", "check_stay", "evaluate_scenarios", "explain_unplaced", "raised",
-           "shadow_prices", "solve"]
+           "ShadowPrice", "check_chain", "check_stay", "describe_placement",
+           "evaluate_scenarios", "explain_unplaced", "raised", "shadow_prices", "solve"]

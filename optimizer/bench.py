@@ -3,7 +3,8 @@ of the what-if figures (`scenarios`, `shadow`).
 
 Each instance runs as its own `python -m optimizer solve` process, so the seconds are the
 whole command (reading and writing included) and the peak memory is that process's own.
-Best-known costs come from the instances' README; first-fit runs in this process.
+Best-known costs come from the instances' README; first-fit runs in this process, on single
+stays (chains are listed only inside a solve).
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from .problem import load_problem
 from .scenarios import ScenarioResult, ShadowPrice
 from .validate import validate
 
-# needs/: city-1 and state-1 with survivor-specific needs on requests and offers on places.
+# needs/: city-1 and state-1 with survivor-specific needs on requests and offers on places;
+# moves/: the same with max_moves on most requests (bridge stays, spec: Moves).
 EMERGENCY = ["tiny-1", "city-1", "state-1", "region-1", "national-1", "needs/city-1",
-             "needs/state-1"]
+             "needs/state-1", "moves/city-1", "moves/state-1"]
 MANDATORY = 10_000_000  # IHTC: a mandatory patient left out costs this much
 
 
@@ -41,8 +43,9 @@ def best_known(readme: Path) -> dict[str, float]:
         return out
     for line in readme.read_text().splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) >= 6 and re.fullmatch(r"((ihtc|needs)/)?[\w-]+", cells[0]):
-            value = cells[5] if not cells[0].startswith("ihtc/") else cells[-1]
+        if len(cells) >= 6 and re.fullmatch(r"((ihtc|needs|moves)/)?[\w-]+", cells[0]):
+            value = (cells[-1] if cells[0].startswith("ihtc/") else
+                     cells[2].split()[0] if cells[0].startswith("moves/") else cells[5])
             try:
                 out[cells[0]] = float(value.replace(",", ""))
             except ValueError:
@@ -79,9 +82,10 @@ def run_one(path: Path, time_limit: float, workers: int) -> dict[str, object]:
         "feasible": verdict.feasible,
         "seconds": seconds,
         "peak_mb": usage.ru_maxrss / 1024,  # Linux reports KiB
-        "people": sum(by_id[a.request].persons for a in plan.assignments),
+        "people": sum(by_id[rid].persons for rid in placed),
         "requests": len(problem.requests),
         "placed": len(placed),
+        "chains": sum(len(stays) > 1 for stays in plan.chains.values()),
         "points": sum(a.points or 0 for a in plan.assignments),
         "mandatory_out": sum(1 for rid in plan.unplaced
                              if by_id[rid].unplaced_weight >= MANDATORY),
@@ -110,8 +114,8 @@ def run_bench(args: argparse.Namespace) -> int:
         names = [n for n in names if n in args.only.split(",")]
     print(f"time limit {args.time_limit:g} s, {args.workers} workers, {os.cpu_count()} cores\n")
     print("| instance | status | cost | bound | gap to bound | best known | gap to best "
-          "| placed | people | points | mandatory out | seconds | peak MB | first-fit |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| placed | people | points | mandatory out | seconds | peak MB | first-fit | chains |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     failed = 0
     for name in names:
         path = root / f"{name}.json"
@@ -130,7 +134,7 @@ def run_bench(args: argparse.Namespace) -> int:
               f"| {'' if best is None else _gap(plan.cost, best)} "
               f"| {row['placed']}/{row['requests']} | {row['people']} | {row['points']:,} "
               f"| {row['mandatory_out']} | {row['seconds']:.1f} | {row['peak_mb']:.0f} "
-              f"| {row['first_fit']:,.3f} |", flush=True)
+              f"| {row['first_fit']:,.3f} | {row['chains']} |", flush=True)
         failed += not row["feasible"]
     return 1 if failed else 0
 

@@ -10,14 +10,16 @@ leaving the request out; or else a stay does fit now (the plan was not optimal).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
 import numpy as np
 
+from .chains import chain_option, segments
 from .geo import SLACK, miles
 from .heuristic import Usage
-from .options import Option, Options, _np_miles
+from .options import Option, Options, PlaceTable, _np_miles, parts
 from .plan import Plan
 from .problem import Hotel, Place, Problem, Request, Shelter
 from .rules import fixed_load, place_refusals, policy_refusal, stay_units, unplaced_units
@@ -109,7 +111,10 @@ def explain_request(problem: Problem, plan: Plan, request_id: str,
         where = f"within {3 * r.max_miles:g} miles" if r.max_miles is not None else "at all"
         return Reason("distance", f"there is no shelter or hotel {where}")
     if all(failing.values()):
-        return _static_reason(problem, r, failing, now)
+        reason = _static_reason(problem, r, failing, now)
+        if r.max_moves and r.nights > 1 and set(reason.kind.split("+")) & BRIDGEABLE:
+            return _with_bridges(problem, r, usage, reason)
+        return reason
     fits = sorted((o for k, rules in failing.items() if not rules for o, why in now[k]
                    if not why), key=lambda o: o.cost)
     u = unplaced_units(r)
@@ -276,11 +281,164 @@ def _pets(r: Request) -> str:
     return "a pet" if r.pets == 1 else f"{r.pets} pets"
 
 
+# --- bridge stays (spec: Moves) -------------------------------------------------------------
+
+
+def check_chain(problem: Problem, request_id: str, stays: Sequence[tuple[str, int, int]],
+                plan: Plan | None = None) -> list[str]:
+    """Every rule that placing the request as a chain of `stays` (place, check-in, nights)
+    breaks, in plain words; empty when it fits. Each stay obeys every rule on its own, and
+    beds, rooms, genders and points count the fixed stays, the plan's other stays (not the
+    request's own) and the chain's earlier stays. One stay is `check_stay` with its nights."""
+    r = problem.request_by_id.get(request_id)
+    if r is None:
+        return [f"there is no pending request {request_id}"]
+    if not stays:
+        return ["a placement has at least one stay"]
+    stays = sorted(stays, key=lambda x: x[1])
+    out = _chain_shape(problem, r, stays)
+    usage = _usage(problem, plan, skip=request_id)
+    index = problem.requests.index(r)
+    for place_id, s, k in stays:
+        place = problem.places.get(place_id)
+        if place is None:
+            out.append(f"there is no shelter or hotel {place_id}")
+            continue
+        out.extend(f"{place_id}: {w}" for w in place_refusals(r, place, k))
+        if not 0 <= s < problem.nights or k < 1:
+            out.append(f"{place_id}: a stay of {k} nights from night {s} is outside the plan")
+            continue
+        o = _option(problem, r, place, s, k)
+        o.req = index
+        out.extend(_blocked(problem, usage, o).words)
+        usage.take(o)  # the chain's next stays see this one's points
+    return out
+
+
+def _chain_shape(problem: Problem, r: Request, stays: list[tuple[str, int, int]]) -> list[str]:
+    """The rules of a chain as a whole: how many stays, its window, its nights, no gap, and
+    no place twice."""
+    out = []
+    if len(stays) > r.max_moves + 1:
+        out.append("the request may not move" if not r.max_moves else
+                   f"{len(stays)} stays, but the request may move at most {r.max_moves} "
+                   f"time{'s' if r.max_moves > 1 else ''}")
+    start = stays[0][1]
+    if not r.earliest <= start <= r.latest:
+        out.append(f"check-in on {_night(problem, start)} is outside the request's window "
+                   f"({_night(problem, r.earliest)} to {_night(problem, r.latest)})")
+    total = sum(k for _, _, k in stays)
+    if total != r.nights:
+        out.append(f"the stays add up to {total} nights, the request needs {r.nights}")
+    for (p1, s1, k1), (p2, s2, _) in zip(stays, stays[1:], strict=False):
+        if s2 != s1 + k1:
+            out.append(f"the stay at {p2} begins on {_night(problem, s2)}, not on "
+                       f"{_night(problem, s1 + k1)} when the one at {p1} ends")
+    twice = sorted({p for p, _, _ in stays if sum(q == p for q, _, _ in stays) > 1})
+    out.extend(f"the chain uses {p} twice" for p in twice)
+    return out
+
+
+def describe_placement(problem: Problem, plan: Plan, request_id: str) -> str | None:
+    """Where the plan puts the request, in words ("placed as a bridge: Airport Holiday
+    Lodge for 2 nights, then Harbor House from Thu Dec 3"); None if it is unplaced."""
+    stays = plan.chains.get(request_id)
+    if not stays:
+        return None
+    if len(stays) == 1:
+        a = stays[0]
+        return (f"placed at {_name(problem, a.resource)} from {_day(problem, a.check_in)} "
+                f"for {_nights(a.nights)}")
+    words = [f"{_name(problem, stays[0].resource)} for {_nights(stays[0].nights)}"]
+    for j, a in enumerate(stays[1:], start=1):
+        more = "" if j == len(stays) - 1 else f" for {_nights(a.nights)}"
+        words.append(f"{_name(problem, a.resource)} from {_day(problem, a.check_in)}{more}")
+    return "placed as a bridge: " + ", then ".join(words)
+
+
+# Reasons a chain of stays may overcome: full nights, and a stay too long for max_stay (a
+# chain's stays obey every other place rule as a single stay does).
+BRIDGEABLE = {"full", "full_alone", "taken", "max_stay"}
+
+
+def _with_bridges(problem: Problem, r: Request, usage: Usage, reason: Reason) -> Reason:
+    """A request that may move and no single stay takes: a chain of two stays that fits
+    beside the plan makes it `fits` (or `costly`); else the sentence says none does."""
+    chain = fitting_chain(problem, problem.requests.index(r), usage)
+    if chain is None:
+        return Reason(reason.kind, f"{reason.text}, and no bridge of two stays fits either",
+                      reason.places, reason.needs)
+    words = _chain_words(problem, r, chain)
+    u = unplaced_units(r)
+    if chain.cost >= u:
+        return Reason("costly", f"the cheapest bridge that fits ({words}) would cost "
+                      f"{chain.cost / 1000:,.3f}, no less than the {u / 1000:,.0f} of leaving "
+                      "this request unplaced", [p.place for p in parts(chain)])
+    return Reason("fits", f"a bridge fits now ({words}): run the planner again or place it "
+                  "by hand", [p.place for p in parts(chain)])
+
+
+def fitting_chain(problem: Problem, i: int, usage: Usage) -> Option | None:
+    """The cheapest chain of two stays of request i that fits beside `usage`, or None."""
+    table = PlaceTable([*problem.shelters, *problem.hotels])
+    index = {p.id: k for k, p in enumerate(table.places)}
+    seg = segments(problem, usage.free, _fixed_genders(usage), i, table, index)
+    r = problem.requests[i]
+    best: Option | None = None
+    for (s, t), g in seg.first.items():
+        later = seg.later.get((t, s + r.nights))
+        if later is None:
+            continue
+        firsts = sorted((int(c), k) for k, c in enumerate(g.cost))
+        seconds = sorted((int(c), k) for k, c in enumerate(later.cost))
+        for c1, x in firsts:
+            if best is not None and c1 + seconds[0][0] >= best.cost:
+                break
+            for c2, y in seconds:
+                if best is not None and c1 + c2 >= best.cost:
+                    break
+                o = chain_option(seg, ((s, t, x, True), (t, s + r.nights, y, False)),
+                                 usage.left)
+                if o is not None and o.place != o.tail[0].place and usage.fits(o):
+                    best = o
+                    break
+    return best
+
+
+def _fixed_genders(usage: Usage) -> dict[tuple[str, int], set[str]]:
+    return {row: set(+c) for row, c in usage.genders.items() if +c}
+
+
+def _chain_words(problem: Problem, r: Request, chain: Option) -> str:
+    stays = parts(chain)
+    ends = [p.check_in for p in stays[1:]] + [chain.check_in + r.nights]
+    words = [f"{stays[0].place} for {_nights(ends[0] - stays[0].check_in)}"]
+    words += [f"{p.place} from {_day(problem, p.check_in)}" for p in stays[1:]]
+    return ", then ".join(words)
+
+
+def _name(problem: Problem, place_id: str) -> str:
+    place = problem.places.get(place_id)
+    return place.name if place is not None and place.name else place_id
+
+
+def _day(problem: Problem, n: int) -> str:
+    d = problem.night_date(n)
+    return f"{d:%a} {d:%b} {d.day}"
+
+
+def _nights(k: int) -> str:
+    return f"{k} night{'s' if k != 1 else ''}"
+
+
 # --- capacity, genders, points --------------------------------------------------------------
 
 
-def _option(problem: Problem, r: Request, place: Place, s: int) -> Option:
-    last = min(problem.nights, s + r.nights)
+def _option(problem: Problem, r: Request, place: Place, s: int,
+            nights: int | None = None) -> Option:
+    """A stay of `nights` (the request's own by default) at `place` from night s, priced as
+    a whole stay (a chain's later stay is priced by `_chain_units`)."""
+    last = min(problem.nights, s + (r.nights if nights is None else nights))
     d = miles(r.lat, r.lon, place.lat, place.lon)
     if isinstance(place, Hotel):
         amount = place.rooms_for(r.persons)
@@ -303,7 +461,7 @@ def _usage(problem: Problem, plan: Plan | None, skip: str | None = None) -> Usag
         place = problem.places.get(a.resource)
         if a.request == skip or r is None or place is None or not 0 <= a.check_in < problem.nights:
             continue
-        o = _option(problem, r, place, a.check_in)
+        o = _option(problem, r, place, a.check_in, a.nights)  # a chain's stay: its own nights
         o.req = index[r.id]
         usage.take(o)
     return usage

@@ -39,11 +39,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .budget import Budget
+from .chains import movers
 from .config import Config
-from .options import Options, generate_options, with_balance
+from .options import Options, balanced, generate_options, settle
 from .plan import Plan
 from .problem import Hotel, Problem
-from .solver import clock, solve_options
+from .solver import clock, solve_bridged, solve_options
 
 PRIORITIES = ("critical", "high", "normal")
 # Shares of the time: a scenario with no parent's plan starts cold; one whose raised programs
@@ -167,7 +168,9 @@ def _solve(stays: Stays, problem: Problem, name: str, parent: ScenarioResult | N
     share = run.left
     hint = parent.plan if parent is not None else config.hint
     sub = dataclasses.replace(config, time_limit=run.seconds, hint=hint, progress=None)
-    outcome = solve_options(with_balance(stays.raw, problem, config.prune), sub, run)
+    raw = balanced(stays.raw, problem)
+    outcome = (solve_bridged(raw, sub, run) if stays.chains
+               else solve_options(settle(raw, config.prune), sub, run))
     phase = outcome.stats["relaxed" if "relaxed" in outcome.stats else "exact"]
     relaxation = phase["bound"]  # the points relaxation's (the whole solve's if no program binds)
     if parent is not None and not stays.gained(parent.balance, problem.balance):
@@ -205,7 +208,7 @@ def _reused(stays: Stays, problem: Problem, name: str, parent: ScenarioResult | 
 
 def _result(problem: Problem, name: str, plan: Plan, **how: Any) -> ScenarioResult:
     by_id, places = problem.request_by_id, problem.places
-    placed = [by_id[a.request] for a in plan.assignments]
+    placed = [by_id[rid] for rid in plan.chains]  # a chain's stays are one placement
     priorities = Counter(r.priority for r in placed)
     points: Counter[str] = Counter()
     for a in plan.assignments:
@@ -216,7 +219,7 @@ def _result(problem: Problem, name: str, plan: Plan, **how: Any) -> ScenarioResu
         name=name, balance=problem.balance, plan=plan,
         placed={p: priorities[p] for p in PRIORITIES}, people=sum(r.persons for r in placed),
         unplaced=list(plan.unplaced), points=dict(points),
-        delay_nights=sum(a.check_in - by_id[a.request].earliest for a in plan.assignments),
+        delay_nights=sum(a.check_in - by_id[rid].earliest for rid, a in plan.placed.items()),
         seconds=plan.seconds or 0.0, **how)
 
 
@@ -284,6 +287,9 @@ class Stays:
 
     def __init__(self, raw: Options) -> None:
         self.raw = raw
+        # Chains (Moves) are listed per solve, not generated here: where some request may
+        # move, a raised balance is never taken for the same problem (see `gained`).
+        self.chains = bool(movers(raw.problem))
         points: dict[str, set[int]] = {k: set() for k in raw.balance}
         for req_opts in raw.by_request:
             for o in req_opts:
@@ -293,7 +299,10 @@ class Stays:
 
     def gained(self, low: Mapping[str, int], high: Mapping[str, int]) -> bool:
         """Whether balances `high` ≥ `low` admit a stay that `low` does not: one whose
-        points fit in a raised program's `high` balance but not in its `low` one."""
+        points fit in a raised program's `high` balance but not in its `low` one (any raise,
+        where requests may move: chains are not among the stays generated here)."""
+        if self.chains and any(high[k] > v for k, v in low.items()):
+            return True
         for k, v in low.items():
             prices = self.points[k]
             i = bisect.bisect_right(prices, v)
@@ -305,6 +314,8 @@ class Stays:
         """Whether balances `high` ≥ `low` make the same problem: for every raised program,
         the most any plan could spend at `high` (each request at its dearest stay there)
         fits in `low`. Then no stay is gained and neither balance can bind."""
+        if self.chains and any(high[k] > v for k, v in low.items()):
+            return False
         return all(self._worst(k, high[k]) <= v for k, v in low.items() if high[k] > v)
 
     def _worst(self, program: str, balance: int) -> int:
