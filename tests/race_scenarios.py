@@ -146,6 +146,23 @@ def race_pairs(pairs: list[tuple[int, Shot, Shot]]) -> str | None:
             "refusal; " + summary(outcomes, marks))
 
 
+def placed_twice_at_once(ann: Browser, bob: Browser, create_shelter, create_request,
+                         today: date, count: int) -> str | None:
+    """`count` requests, each placed by hand by Ann and Bob at the same instant, into two
+    shelters with room for all: race_pairs' complaint, or None."""
+    harbor = create_shelter(name="Harbor House", capacity=count, location="20001")
+    bayside = create_shelter(name="Bayside Home", capacity=count, location="20001")
+    requests = [create_request(where=WHERE, earliest=today, nights=NIGHTS)
+                for _ in range(count)]
+    db.session.commit()
+    url = f"/requests/{requests[0].id}/place"
+    ann_token, bob_token = ann.get(url).csrf_token(), bob.get(url).csrf_token()
+    return race_pairs([
+        (r.id, (ann, f"/requests/{r.id}/place", place_form(ann_token, harbor, today)),
+         (bob, f"/requests/{r.id}/place", place_form(bob_token, bayside, today)))
+        for r in requests])
+
+
 def crowd_into(browsers: list[Browser], place, requests, today: date
                ) -> tuple[list[Outcome], str]:
     """Every request placed by hand into `place` at once, the posts spread over the

@@ -34,6 +34,7 @@ from tests.race_scenarios import (
     crowd_into,
     live_stays,
     place_form,
+    placed_twice_at_once,
     race_pairs,
     serving,
     signed_in,
@@ -74,19 +75,8 @@ def today(app) -> date:
 
 def test_two_coordinators_placing_one_request_by_hand_leave_one_stay(
         server, coordinators, create_shelter, create_request, today):
-    harbor = create_shelter(name="Harbor House", capacity=PAIRS, location="20001")
-    bayside = create_shelter(name="Bayside Home", capacity=PAIRS, location="20001")
-    requests = [create_request(where=WHERE, earliest=today, nights=NIGHTS)
-                for _ in range(PAIRS)]
-    db.session.commit()
     ann, bob = coordinators(2)
-    url = f"/requests/{requests[0].id}/place"
-    ann_token, bob_token = ann.get(url).csrf_token(), bob.get(url).csrf_token()
-
-    problem = race_pairs([
-        (r.id, (ann, f"/requests/{r.id}/place", place_form(ann_token, harbor, today)),
-         (bob, f"/requests/{r.id}/place", place_form(bob_token, bayside, today)))
-        for r in requests])
+    problem = placed_twice_at_once(ann, bob, create_shelter, create_request, today, PAIRS)
     assert problem is None, problem
 
 

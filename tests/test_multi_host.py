@@ -62,7 +62,7 @@ from tests.race_scenarios import (
     live_stays,
     log_marks,
     place_form,
-    race_pairs,
+    placed_twice_at_once,
     serving,
     signed_in,
     summary,
@@ -236,19 +236,8 @@ def test_approvals_for_the_last_bed_on_two_hosts_book_it_once(
 
 def test_one_request_placed_by_hand_on_two_hosts_at_once_is_placed_once(
         hosts, coordinator, create_shelter, create_request, today):
-    harbor = create_shelter(name="Harbor House", capacity=ROUNDS, location="20001")
-    bayside = create_shelter(name="Bayside Home", capacity=ROUNDS, location="20001")
-    requests = [create_request(where=WHERE, earliest=today, nights=NIGHTS)
-                for _ in range(ROUNDS)]
-    db.session.commit()
     ann, bob = coordinator(hosts[0]), coordinator(hosts[1])
-    url = f"/requests/{requests[0].id}/place"
-    ann_token, bob_token = ann.get(url).csrf_token(), bob.get(url).csrf_token()
-
-    problem = race_pairs([
-        (r.id, (ann, f"/requests/{r.id}/place", place_form(ann_token, harbor, today)),
-         (bob, f"/requests/{r.id}/place", place_form(bob_token, bayside, today)))
-        for r in requests])
+    problem = placed_twice_at_once(ann, bob, create_shelter, create_request, today, ROUNDS)
     assert problem is None, problem
 
 
