@@ -17,6 +17,7 @@ from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, logout_user
 
 from .auth.models import Role
+from .logs import signed_in_user_id
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -46,7 +47,10 @@ def set_headers(response):
     if request.is_secure:
         headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
     is_static = request.endpoint in ("static", "bootstrap.static")
-    if not is_static and (current_user.is_authenticated or request.blueprint == "report"):
+    # Who is signed in, from the identity map: after the request's commit, asking
+    # current_user.is_authenticated would load the account again (one query a page).
+    signed_in = signed_in_user_id() is not None
+    if not is_static and (signed_in or request.blueprint == "report"):
         headers["Cache-Control"] = "no-store"
         headers["Pragma"] = "no-cache"
     return response
