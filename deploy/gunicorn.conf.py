@@ -5,6 +5,7 @@ Settings come from the environment (the systemd unit's EnvironmentFile, or the P
 - WEB_CONCURRENCY (default 3): sync workers; two per core is a good start. A planner run
   started from a page solves in a thread of its worker, so keep one worker per core free.
 - GUNICORN_TIMEOUT (default 60 s): a worker silent that long is killed and replaced.
+- Each worker freezes what loading the app made (gc.freeze): see post_worker_init.
 
 Graceful restarts: `kill -HUP` (systemctl reload) starts workers with the new code and lets
 the old ones finish their requests within graceful_timeout; the app is loaded in each
@@ -84,3 +85,13 @@ def child_exit(server, worker) -> None:
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker) -> None:
+    """The app is loaded: its ~200,000 long-lived objects (modules, the ZIP code table,
+    templates) move out of the garbage collector's sight, so a full collection during a
+    request no longer walks them (it cost the tape chart a quarter of its time)."""
+    import gc
+
+    gc.collect()
+    gc.freeze()
