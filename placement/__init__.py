@@ -8,6 +8,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import audit, config, database, errors, filters, hooks, logs, metrics, security, web
 from .auth import access
+from .changes import count_changes
 from .database import configure_engine
 from .extensions import bootstrap, csrf, db, login_manager, migrate
 from .jobs import scheduler
@@ -60,6 +61,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         configure_engine(db.engine)
+        count_changes(db.engine)
     migrate.init_app(app, db, directory=_data_folder("placement.migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

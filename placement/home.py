@@ -9,6 +9,7 @@ from partners.models import Hotel, Shelter
 from .auth.access import public, roles
 from .auth.models import Role
 from .extensions import db
+from .page_cache import render_page
 from .requests.models import HousingRequest, RequestStatus, most_urgent_first
 
 # A national queue holds hundreds of requests: the page shows the most urgent ones.
@@ -71,17 +72,20 @@ def advocate():
 @bp.route("/coordinator")
 @roles(Role.COORDINATOR)
 def coordinator():
-    waiting = select(HousingRequest).where(HousingRequest.status == RequestStatus.PENDING)
-    pending = db.session.scalars(most_urgent_first(waiting).limit(QUEUE_ROWS)).all()
-    total = db.session.scalar(select(func.count()).select_from(waiting.subquery()))
-    counts = {
-        "shelters": db.session.scalar(select(func.count(Shelter.id))),
-        "hotels": db.session.scalar(select(func.count(Hotel.id))),
-    }
+    return render_page("queue", "home/coordinator.html", _queue)
+
+
+def _queue() -> dict:
     from .planning.views import data_freshness
 
-    return render_template("home/coordinator.html", pending=pending, counts=counts,
-                           total=total, freshness=data_freshness())
+    waiting = select(HousingRequest).where(HousingRequest.status == RequestStatus.PENDING)
+    return {
+        "pending": db.session.scalars(most_urgent_first(waiting).limit(QUEUE_ROWS)).all(),
+        "total": db.session.scalar(select(func.count()).select_from(waiting.subquery())),
+        "counts": {"shelters": db.session.scalar(select(func.count(Shelter.id))),
+                   "hotels": db.session.scalar(select(func.count(Hotel.id)))},
+        "freshness": data_freshness(),
+    }
 
 
 @bp.app_context_processor

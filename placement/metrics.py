@@ -69,6 +69,11 @@ JOB_RUNS = Counter(
     PREFIX + "job_runs", "Scheduled job runs by job and outcome (done, failed).",
     ["job", "outcome"], registry=PROCESS)
 
+PAGE_BODIES = Counter(
+    PREFIX + "page_bodies", "Bodies of the heaviest pages served kept (hit) or drawn "
+    "(miss), by Flask endpoint (placement/page_cache.py).", ["endpoint", "result"],
+    registry=PROCESS)
+
 # How long a pending request has waited: the upper bound of each bucket, in minutes.
 WAIT_BUCKETS = ((60, "under_1h"), (4 * 60, "1h_to_4h"), (24 * 60, "4h_to_24h"))
 LONGEST_WAIT = "over_24h"
@@ -87,6 +92,9 @@ def request_finished(response: Response) -> Response:
         REQUEST_SECONDS.labels(endpoint).observe(time.perf_counter() - started)
     if response.status_code >= 500:
         SERVER_ERRORS.labels(endpoint).inc()
+    body = g.pop("page_body", None)  # set by page_cache.render_page
+    if body is not None:
+        PAGE_BODIES.labels(endpoint, body).inc()
     return response
 
 

@@ -6,6 +6,7 @@ from .audit import AuditEvent
 from .auth.models import User
 from .auth.throttle import LoginFailure
 from .bookings.models import Booking
+from .changes import data_version
 from .inbox import InboxMessage
 from .jobs.models import Alert, JobRun
 from .planning.models import PlanRun
@@ -16,5 +17,5 @@ from .requests.outcomes import RequestOutcome
 __all__ = [
     "Alert", "AuditEvent", "Booking", "InboxMessage", "JobRun", "LoginFailure", "PlanRun",
     "DangerZone", "Donor", "Exclusion", "Hotel", "HousingRequest", "LoyaltyProgram", "PointsLot",
-    "RequestOutcome", "Shelter", "User", "WhatIf", "WhatIfBatch",
+    "RequestOutcome", "Shelter", "User", "WhatIf", "WhatIfBatch", "data_version",
 ]

@@ -58,4 +58,7 @@ def test_every_migration_since_the_needs_keeps_every_row_on_the_way_down_and_up(
     downgrade(revision="238b820ba478")
     upgrade()
     after = row_counts()
+    # The number of the last writing commit (placement/changes.py) is not data: its table
+    # was dropped and made again, and the next commit that writes fills it.
+    before.pop("data_version", None)
     assert {t: n for t, n in after.items() if t in before} == before

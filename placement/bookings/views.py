@@ -21,6 +21,7 @@ from ..auth.access import roles
 from ..auth.models import Role
 from ..errors import render_error
 from ..extensions import db
+from ..page_cache import render_page
 from ..places import picker
 from ..requests import states as request_states
 from ..requests.forms import EndRequestForm
@@ -220,6 +221,6 @@ def tape():
     if state and not (len(state) == 2 and state.isascii() and state.isalpha()):
         return render_error(400, "Filter by a state's two letters, like TX.")
     start = local_today(current_app.config["HOTLINE_TIMEZONE"]) - timedelta(days=1)
-    chart = tape_chart(db.session, start, days, kind=kind, state=state or None)
-    return render_template("bookings/tape.html", chart=chart, days=days, kind=kind,
-                           state=state)
+    return render_page("tape", "bookings/tape.html", lambda: {
+        "chart": tape_chart(db.session, start, days, kind=kind, state=state or None),
+        "days": days, "kind": kind, "state": state})

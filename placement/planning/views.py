@@ -20,6 +20,7 @@ from ..bookings.states import BookingState
 from ..clock import now as clock
 from ..extensions import db
 from ..holds import answer_is_slow_from, hold_ends
+from ..page_cache import render_page
 from ..requests.models import HousingRequest, RequestStatus, most_urgent_first
 from .models import PlanRun, RunStatus
 from .runner import start_run
@@ -37,6 +38,10 @@ def data_freshness() -> dict[str, int]:
 @bp.route("/plan")
 @roles(Role.COORDINATOR)
 def index():
+    return render_page("plan", "planning/index.html", _plan)
+
+
+def _plan() -> dict:
     latest = db.session.scalar(select(PlanRun).order_by(PlanRun.id.desc()).limit(1))
     proposed = select(Booking).where(Booking.state == BookingState.PROPOSED)
     proposals = db.session.scalars(with_needs(
@@ -54,8 +59,8 @@ def index():
     pending = db.session.scalar(select(func.count(HousingRequest.id)).where(
         HousingRequest.status == RequestStatus.PENDING))
     left_out, left_out_count = left_out_of_last_run()
-    return render_template(
-        "planning/index.html", latest=latest, proposals=proposals, unplaced=unplaced,
+    return dict(
+        latest=latest, proposals=proposals, unplaced=unplaced,
         proposal_count=proposal_count, unplaced_count=unplaced_count,
         left_out=left_out, left_out_count=left_out_count, awaiting=awaiting_answers(),
         unfit=unfit_stays(db.session)[:PAGE_ROWS],
