@@ -20,16 +20,18 @@ from placement.auth.totp import set_secret
 from placement.extensions import db
 
 PASSWORD = "violet kettle harbor"
+COORDINATOR, DONOR = "perf.coord@example.org", "perf.donor@example.org"
 PAGES = ["/coordinator", "/plan", "/tape?days=14", "/bookings", "/places/shelters",
          "/places/hotels", "/points", "/donors"]
 
 
-def main() -> None:
-    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
+def coordinator_account() -> tuple[str, str, str]:
+    """A coordinator with a fresh one-time-code secret and a donor account, both made once
+    per database; returns the coordinator's email, password and secret."""
+    app = create_app()
     secret = pyotp.random_base32()
     with app.app_context():
-        for email, role in (("perf.coord@example.org", Role.COORDINATOR),
-                            ("perf.donor@example.org", Role.DONOR)):
+        for email, role in ((COORDINATOR, Role.COORDINATOR), (DONOR, Role.DONOR)):
             user = db.session.scalar(select(User).where(User.email == email)) or create_user(
                 email, role, PASSWORD)
             if role is Role.COORDINATOR:
@@ -41,6 +43,12 @@ def main() -> None:
                 donor = db.session.scalar(select(Donor).order_by(Donor.id).limit(1))
                 donor.user_id = user.id
         db.session.commit()
+    return COORDINATOR, PASSWORD, secret
+
+
+def main() -> None:
+    _, _, secret = coordinator_account()
+    app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
 
     def signed_in(email: str, totp: str | None = None):
         client = app.test_client()
@@ -49,8 +57,8 @@ def main() -> None:
             client.post("/login/verify", data={"code": pyotp.TOTP(totp).now()})
         return client
 
-    coordinator = signed_in("perf.coord@example.org", secret)
-    donor = signed_in("perf.donor@example.org")
+    coordinator = signed_in(COORDINATOR, secret)
+    donor = signed_in(DONOR)
     for client, url in [*((coordinator, page) for page in PAGES), (donor, "/donor/")]:
         times = []
         for _ in range(5):
