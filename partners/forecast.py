@@ -7,11 +7,12 @@ ones to use first. Pure projection (`project`) below, fed from the ledger by
 `program_outlook`.
 """
 
+import heapq
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from .ledger import lot_balances
@@ -54,26 +55,54 @@ def project(lots: Iterable[LotState], pace: float, today: date,
             days: int = HORIZON_DAYS) -> Projection:
     """Day by day from `today`: a lot counts from the day it is received; each day `pace`
     points go, from the lot that expires soonest; at the end of its expiry day a lot
-    lapses with what is left in it."""
+    lapses with what is left in it.
+
+    Days × log(lots), not days × lots: a national program has hundreds of lots and the
+    run-out date is looked for over five years (the page took 1.7 s the plain way). The
+    lots received so far wait in a heap by expiry; each lot's `left` is the truth, and
+    a heap entry whose lot is empty is dropped when it comes up."""
+    lots = sorted(lots, key=lambda lot: (lot.expires_on, lot.received_on, lot.lot_id))
     left = {lot.lot_id: lot.available for lot in lots}
-    by_expiry = sorted(lots, key=lambda lot: (lot.expires_on, lot.received_on, lot.lot_id))
+    arriving = sorted(lots, key=lambda lot: lot.received_on)
+    arrived = 0  # lots of `arriving` received so far
+    expiring = 0  # lots of `lots` (by expiry) whose expiry day has passed
+    usable: list[tuple[date, date, int]] = []  # heap: (expires_on, received_on, lot_id)
+    total = 0  # points left in the lots received so far
     dates, balance, lapses, run_out = [], [], [], None
     for offset, amount in enumerate(daily_amounts(pace, days)):
         day = today + timedelta(days=offset)
-        usable = [lot for lot in by_expiry
-                  if lot.received_on <= day <= lot.expires_on and left[lot.lot_id] > 0]
-        for lot in usable:
-            taken = min(amount, left[lot.lot_id])
-            left[lot.lot_id] -= taken
+        while arrived < len(arriving) and arriving[arrived].received_on <= day:
+            lot = arriving[arrived]
+            arrived += 1
+            total += left[lot.lot_id]
+            if lot.expires_on >= day and left[lot.lot_id] > 0:
+                heapq.heappush(usable, (lot.expires_on, lot.received_on, lot.lot_id))
+        while amount > 0 and usable:
+            expires_on, _, lot_id = usable[0]
+            if expires_on < day or left[lot_id] == 0:
+                heapq.heappop(usable)
+                continue
+            taken = min(amount, left[lot_id])
+            left[lot_id] -= taken
             amount -= taken
-        for lot in (lot for lot in by_expiry if lot.expires_on == day and left[lot.lot_id]):
-            lapses.append(Lapse(lot.lot_id, day, left[lot.lot_id]))
-            left[lot.lot_id] = 0
-        total = sum(left[lot.lot_id] for lot in by_expiry if lot.received_on <= day)
+            total -= taken
+        while expiring < len(lots) and lots[expiring].expires_on <= day:
+            lot = lots[expiring]
+            expiring += 1
+            if lot.expires_on == day and left[lot.lot_id]:
+                lapses.append(Lapse(lot.lot_id, day, left[lot.lot_id]))
+                if lot.received_on <= day:
+                    total -= left[lot.lot_id]
+                left[lot.lot_id] = 0
         dates.append(day)
         balance.append(total)
         if run_out is None and pace > 0 and total == 0:
             run_out = day
+        if total == 0 and pace > 0 and arrived == len(arriving):  # nothing more: all 0
+            rest = days - offset - 1
+            dates.extend(day + timedelta(days=i) for i in range(1, rest + 1))
+            balance.extend([0] * rest)
+            break
     return Projection(dates, balance, run_out, lapses)
 
 
@@ -87,17 +116,22 @@ class Outlook:
     at_risk: list[Lapse]  # at the slowest pace: the most that may lapse
 
 
-def spending_pace(session: Session, program_id: int, today: date, window: int) -> float:
-    """Points spent a day over the `window` days up to today (stays that ended)."""
-    since = datetime.combine(today - timedelta(days=window - 1), time.min)
-    spent = session.scalar(
-        select(func.coalesce(func.sum(LedgerEntry.amount), 0))
+def spending_paces(session: Session, program_id: int, today: date,
+                   windows: Iterable[int] = PACE_WINDOWS) -> dict[int, float]:
+    """Points spent a day over each window of days up to today (stays that ended), read in
+    one pass over the longest window."""
+    windows = sorted(windows)
+    since = {w: datetime.combine(today - timedelta(days=w - 1), time.min) for w in windows}
+    spent = session.execute(
+        select(*(func.coalesce(func.sum(case(
+            (LedgerTransaction.created_at >= since[w], LedgerEntry.amount), else_=0)), 0)
+            for w in windows))
         .join(LedgerEntry.transaction)
         .where(LedgerTransaction.program_id == program_id,
                LedgerTransaction.kind == TxnKind.SPEND,
-               LedgerTransaction.created_at >= since,
-               LedgerEntry.account == Account.SPENT, LedgerEntry.amount > 0))
-    return int(spent) / window
+               LedgerTransaction.created_at >= since[windows[-1]],
+               LedgerEntry.account == Account.SPENT, LedgerEntry.amount > 0)).one()
+    return {w: int(total) / w for w, total in zip(windows, spent, strict=True)}
 
 
 def lot_states(session: Session, program_id: int, today: date) -> list[LotState]:
@@ -112,9 +146,10 @@ def lot_states(session: Session, program_id: int, today: date) -> list[LotState]
 
 def program_outlook(session: Session, program_id: int, today: date) -> Outlook:
     lots = lot_states(session, program_id, today)
-    paces = {w: spending_pace(session, program_id, today, w) for w in PACE_WINDOWS}
+    paces = spending_paces(session, program_id, today)
     projections = {w: project(lots, pace, today) for w, pace in paces.items()}
-    run_outs = {w: projections[w].run_out or project(lots, pace, today, LONG_LOOK_DAYS).run_out
-                for w, pace in paces.items()}
+    run_outs = {w: projections[w].run_out or (
+        project(lots, pace, today, LONG_LOOK_DAYS).run_out if pace > 0 else None)
+        for w, pace in paces.items()}
     slowest = min(PACE_WINDOWS, key=lambda w: paces[w])
     return Outlook(paces, projections, run_outs, projections[slowest].lapses)

@@ -3,6 +3,8 @@
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from partners.base import utcnow
 from partners.forecast import LotState, daily_amounts, program_outlook, project
@@ -98,3 +100,43 @@ def test_a_coordinator_sees_the_forecast_on_the_program_page_and_the_points_page
     assert "The figures, week by week" in page
     overview = client.get("/points").text
     assert "At the last 30 days' pace" in overview and "Runs out" in overview
+
+
+def _day_by_day(lots, pace, today, days):
+    """The projection written the plain way (every lot looked at every day): the reference
+    the heap-driven `project` must agree with."""
+    left = {x.lot_id: x.available for x in lots}
+    by_expiry = sorted(lots, key=lambda x: (x.expires_on, x.received_on, x.lot_id))
+    balance, lapses, run_out = [], [], None
+    for offset, amount in enumerate(daily_amounts(pace, days)):
+        day = today + timedelta(days=offset)
+        for x in [x for x in by_expiry
+                  if x.received_on <= day <= x.expires_on and left[x.lot_id] > 0]:
+            taken = min(amount, left[x.lot_id])
+            left[x.lot_id] -= taken
+            amount -= taken
+        for x in by_expiry:
+            if x.expires_on == day and left[x.lot_id]:
+                lapses.append((x.lot_id, day, left[x.lot_id]))
+                left[x.lot_id] = 0
+        total = sum(left[x.lot_id] for x in by_expiry if x.received_on <= day)
+        balance.append(total)
+        if run_out is None and pace > 0 and total == 0:
+            run_out = day
+    return balance, lapses, run_out
+
+
+lots_strategy = st.lists(st.tuples(st.integers(0, 5_000), st.integers(-3, 60),
+                                   st.integers(-5, 40)), max_size=12)
+
+
+@settings(max_examples=150, deadline=None)
+@given(lots_strategy, st.sampled_from([0, 1, 7.5, 120, 333.3, 2_000]))
+def test_the_fast_projection_agrees_with_the_plain_day_by_day_one(raw, pace):
+    lots = [LotState(i, available, DAY + timedelta(days=received), DAY + timedelta(days=expires))
+            for i, (available, expires, received) in enumerate(raw)]
+    p = project(lots, pace, DAY, days=70)
+    balance, lapses, run_out = _day_by_day(lots, pace, DAY, 70)
+    assert p.balance == balance
+    assert [(x.lot_id, x.expires_on, x.points) for x in p.lapses] == lapses
+    assert p.run_out == run_out
