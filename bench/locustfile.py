@@ -57,9 +57,12 @@ class Advocate(Person):
         # A place to stay away from, found as the advocate types (the picker's search).
         found = self.client.get("/places/search?q=spring", name="/places/search").json()
         self.client.post("/requests/new", name="/requests/new [POST]", data={
-            "csrf_token": token, "priority": "normal", "adults": "1", "children": "1",
-            "gender": "female", "pets": "0", "where": "30303", "max_miles": "40",
-            "nights": "3", "window_auto": "1",
+            "csrf_token": token, "priority": "normal",
+            "people-0-age_band": "adult-25", "people-0-gender": "female",
+            "people-1-age_band": "child", "people-1-gender": "female",
+            "pets": "0", "where": "30303", "max_miles": "40", "nights": "3", "window_auto": "1",
+            # Each advocate files the same party again and again: not a duplicate here.
+            "file_anyway": "y",
             "exclude": [place["key"] for place in found[:1]]})
 
 
