@@ -140,6 +140,8 @@ def kept_bodies(base: str, token: str) -> dict[str, dict[str, float]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--draw-every-time", action="store_true",
+                        help="PAGE_CACHE=0: no page body kept between two writing commits")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
         raise SystemExit("set DATABASE_URL to the benchmark's PostgreSQL database")
@@ -150,7 +152,8 @@ def main() -> None:
     env = {**os.environ, "SHELTER_BRIDGE_ENV": "production",
            "SECRET_KEY": secrets.token_hex(32), "METRICS_TOKEN": metrics_token,
            "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="saturation-metrics-"),
-           "SESSION_COOKIE_SECURE": "0", "GUNICORN_ACCESS_LOG": "/dev/null"}
+           "SESSION_COOKIE_SECURE": "0", "GUNICORN_ACCESS_LOG": "/dev/null",
+           "PAGE_CACHE": "0" if args.draw_every_time else "1"}
     bare_port, app_port = free_port(), free_port()
     with open("/tmp/saturation-gunicorn.log", "w") as log:
         bare = gunicorn("bare_app:app", bare_port, env, log)
@@ -178,7 +181,8 @@ def main() -> None:
             stop(bare)
     bare_rate = sum(run["rate"] for run in runs["bare page"]) / 2
     print(f"wrk -t2 -c20 -d{args.seconds}s, gunicorn -w 3 (deploy/gunicorn.conf.py), "
-          f"one signed-in coordinator")
+          f"one signed-in coordinator, page bodies "
+          f"{'drawn every time' if args.draw_every_time else 'kept between writing commits'}")
     print(f"{'page':12s} {'req/s':>8s} {'share':>7s} {'target':>7s} {'p50':>8s} {'p99':>8s} "
           f"{'KB':>6s}  non-2xx  socket errors")
     for name, results in runs.items():

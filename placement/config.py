@@ -133,6 +133,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # The bearer token of /metrics and of /readyz's details; unset, /metrics is a 404.
         "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         "HOTLINE_TIMEZONE": os.environ.get("HOTLINE_TIMEZONE", "America/New_York"),
+        # Keep the heaviest pages' bodies between two writing commits (placement/page_cache.py);
+        # PAGE_CACHE=0 draws every page afresh.
+        "PAGE_CACHE": os.environ.get("PAGE_CACHE", "1") != "0",
         # Scheduled jobs (placement.jobs). In-app only for the single-process quick start.
         "SCHEDULER_IN_APP": os.environ.get("SCHEDULER_IN_APP", "0") == "1",
         # A callable returning an aware datetime: tests inject one, or move it by a setting.

@@ -37,7 +37,7 @@ _bodies: OrderedDict[tuple, str] = OrderedDict()
 
 
 def _key(name: str) -> tuple | None:
-    if current_app.config.get("PAGE_CACHE") is False:
+    if not current_app.config.get("PAGE_CACHE", True):
         return None
     version = changes.current(db.session)
     if version is None:

@@ -134,3 +134,10 @@ def test_metrics_count_kept_and_drawn_bodies(app, backend, coordinator):
     after = counted("hit"), counted("miss")
     assert (after[0] - before[0], after[1] - before[1]) == (
         (1, 1) if backend == "postgresql" else (0, 0))
+
+
+def test_page_cache_0_draws_every_page_afresh(app, coordinator, drawn):
+    app.config["PAGE_CACHE"] = False  # the operator's switch (PAGE_CACHE=0)
+    coordinator.get("/coordinator")
+    coordinator.get("/coordinator")
+    assert len(drawn) == 2
