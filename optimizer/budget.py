@@ -48,7 +48,7 @@ class Budget:
         least min(0.5 s, half of what is left): tiny components once got 0.03 s and were not
         proven (deterministic time has no start-up to pay for)."""
         left = self.left
-        share = left * weight / total
+        share = left * weight / total if total > 0 else left  # (nothing left to weigh)
         if not self.deterministic:
             share = max(share, min(0.5, left / 2))
         return share

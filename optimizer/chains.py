@@ -21,9 +21,10 @@ options in steps, each safe (none can cut off every optimal plan):
 3. **Listing.** A plan that gives request i option o costs at least L − m_i + c̃_o. Given a
    plan of cost UB (the solver's: the single stays and the LP's chains solved as a problem of
    their own), chains with L − m_i + c̃_o ≥ UB are in no better plan and are never listed.
-   If more than `max_chains` remain, only the cheapest by that floor are listed and the floor
-   of the first one left out is the *ceiling* C: every plan below C uses only listed chains,
-   so a solve of the listed options proves min(its bound, C) (`Options.ceiling`).
+   If more than `Config.max_chains` remain, only those below a lower floor C are listed
+   (C found by counting pairs of stays, `_threshold`): C is the *ceiling*, every plan below
+   C uses only listed chains, so a solve of the listed options proves min(its bound, C)
+   (`Options.ceiling`).
 
 A chain of two is priced exactly; with m ≥ 2 the minimum over chains relaxes "a place not
 used before" to nothing and the count of moves to the nights (a smaller minimum: still a
@@ -57,7 +58,6 @@ from .problem import Hotel, Problem, Request, Shelter
 from .rules import move_units, stay_units
 
 SCALE = lagrange.SCALE
-MAX_CHAINS = 60_000  # chains listed at most; beyond, a ceiling (see the module's step 3)
 CG_ROUNDS = 12  # column-generation rounds at most
 CG_PER_REQUEST = 4  # chains added per request and round at most
 
@@ -384,8 +384,9 @@ def chain_option(seg: Segments, stays: tuple[tuple[int, int, int, bool], ...],
                  balance: dict[str, int]) -> Option | None:
     """The Option for a chain of `seg`'s stays; None if its points overrun a balance."""
     opts = [seg.option(a, b, k, first) for a, b, k, first in stays]
-    head = opts[0]
-    chain = dataclasses.replace(head, cost=sum(o.cost for o in opts), tail=tuple(opts[1:]))
+    h = opts[0]
+    chain = Option(h.req, h.place, h.check_in, sum(o.cost for o in opts), h.amount, h.first,
+                   h.last, h.points, h.program, h.gender_row, tuple(opts[1:]))
     if any(pts > balance[prog] for prog, pts in spending(chain)):
         return None
     return chain
@@ -535,7 +536,7 @@ class Bridges:
         return -((-total) // SCALE), {i: total - m for i, m in enumerate(mins)}
 
     def listed(self, priced: Priced | None, upper: int = 0, keep: Iterable[Option] = (),
-               max_chains: int | None = MAX_CHAINS) -> tuple[Options, int | None]:
+               max_chains: int | None = None) -> tuple[Options, int | None]:
         """Step 3: the generated options plus every chain that a plan below `upper`
         (thousandths) could use, at most `max_chains` of them (the lowest floors), and
         `keep`'s chains; and the ceiling (thousandths) if some were left out. Without

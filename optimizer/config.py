@@ -30,6 +30,7 @@ class Config:
     probe: bool = True  # big components: solve restricted to cheaper options first
     relaxed_share: float = 0.7  # of the time limit, for the points-relaxed phase
     bridge_share: float = 0.4  # of the time limit at most, for a first plan with chains (Moves)
+    max_chains: int = 60_000  # chains listed at most; beyond, a ceiling on the bound (Moves)
     log: bool = False
 
     @property

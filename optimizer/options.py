@@ -444,15 +444,22 @@ def _drop_merged(opts: Options, i: int, req_opts: list[Option]) -> bool:
     options drop each other. Where the request has a free option cheaper than its chains,
     `prune_dominated` has already dropped them.
     """
-    chains = [o for o in req_opts if o.tail]
-    if not chains:
+    # Only chains with a stay whose place could take a neighbour's nights freely are worth a
+    # look (in tight places, few): the merged options are then looked up.
+    doubtful = [o for o in req_opts if o.tail and _mergeable(opts, parts(o))]
+    if not doubtful:
         return False
     by_key = {stay_key(o): o for o in req_opts}
-    dropped = {id(o) for o in chains if _merged_beats(opts, o, by_key)}
+    dropped = {id(o) for o in doubtful if _merged_beats(opts, o, by_key)}
     if not dropped:
         return False
     opts.by_request[i] = [o for o in req_opts if id(o) not in dropped]
     return True
+
+
+def _mergeable(opts: Options, segs: tuple[Option, ...]) -> bool:
+    return any(_gains_free(opts, a, b) or _gains_free(opts, b, a)
+               for a, b in zip(segs, segs[1:], strict=False))
 
 
 def _merged_beats(opts: Options, o: Option, by_key: Mapping[tuple, Option]) -> bool:
@@ -461,13 +468,15 @@ def _merged_beats(opts: Options, o: Option, by_key: Mapping[tuple, Option]) -> b
     for j in range(len(segs) - 1):
         a, b = segs[j], segs[j + 1]
         # A stays on over B's nights: B's entry goes.
-        other = by_key.get(key[:j + 1] + key[j + 2:])
-        if other is not None and other.cost <= o.cost and _gains_free(opts, a, b):
-            return True
+        if _gains_free(opts, a, b):
+            other = by_key.get(key[:j + 1] + key[j + 2:])
+            if other is not None and other.cost <= o.cost:
+                return True
         # B starts on A's check-in: A's entry goes, B's check-in is A's.
-        other = by_key.get(key[:j] + ((b.place, a.check_in),) + key[j + 2:])
-        if other is not None and other.cost <= o.cost and _gains_free(opts, b, a):
-            return True
+        if _gains_free(opts, b, a):
+            other = by_key.get(key[:j] + ((b.place, a.check_in),) + key[j + 2:])
+            if other is not None and other.cost <= o.cost:
+                return True
     return False
 
 

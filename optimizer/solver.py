@@ -87,12 +87,17 @@ def solve_bridged(raw: Options, config: Config, run: Budget) -> Outcome:
     run.charge(share)
     upper = round((start.cost or 0) * 1000)
     kept = [*keep, *bridges.from_plan(start)]
-    opts, ceiling = bridges.listed(priced, upper, kept)
+    # At most a thousand chains per second of the limit: listing and settling them is pure
+    # Python (60,000 take seconds); fewer only lower the ceiling, never the truth of a bound.
+    most = min(config.max_chains, max(1_000, int(1_000 * config.time_limit)))
+    opts, ceiling = bridges.listed(priced, upper, kept, most)
     opts.proven, opts.ceiling = priced.bound, ceiling
     stats["bridges"].update(first_plan=start.cost, first_status=start.status,
                             listed=opts.stats["chains"], ceiling=None if ceiling is None
                             else ceiling / 1000, seconds=round(run.elapsed, 2))
-    outcome = solve_options(settle(opts, prune=True), config, run, starts=[start])
+    # The phases share what the first steps left, as a plain solve shares its whole limit.
+    rest = dataclasses.replace(config, time_limit=max(0.0, run.left))
+    outcome = solve_options(settle(opts, prune=True), rest, run, starts=[start])
     outcome.stats.update(stats)
     return outcome
 
