@@ -31,33 +31,41 @@ class Usage:
         if o.tail:  # a chain: every stay fits, and the points of all of them
             return all(self._room(p) for p in parts(o)) and all(
                 self.left[prog] >= pts for prog, pts in spending(o))
-        if not self._room(o):
+        free = self.free[o.place]
+        if any(free[n] < o.amount for n in o.rows()):
             return False
-        return o.program is None or self.left[o.program] >= o.points
+        if o.program is not None and self.left[o.program] < o.points:
+            return False
+        return not o.gender_row or self._one_gender(o)
 
     def _room(self, o: Option) -> bool:
         """Beds or rooms and genders for one stay."""
         free = self.free[o.place]
         if any(free[n] < o.amount for n in o.rows()):
             return False
-        if o.gender_row:
-            g = self.problem.requests[o.req].gender
-            for n in o.rows():
-                there = self.genders.get((o.place, n))
-                if there and (len(there) > 1 or g not in there):
-                    return False
+        return not o.gender_row or self._one_gender(o)
+
+    def _one_gender(self, o: Option) -> bool:
+        g = self.problem.requests[o.req].gender
+        for n in o.rows():
+            there = self.genders.get((o.place, n))
+            if there and (len(there) > 1 or g not in there):
+                return False
         return True
 
     def take(self, o: Option) -> None:
+        if o.tail:  # a chain: each of its stays
+            for p in parts(o):
+                self.take(p)
+            return
+        free = self.free[o.place]
         g = self.problem.requests[o.req].gender
-        for p in parts(o) if o.tail else (o,):
-            free = self.free[p.place]
-            for n in p.rows():
-                free[n] -= p.amount
-                if p.gender_row:
-                    self.genders.setdefault((p.place, n), Counter())[g] += 1
-            if p.program is not None:
-                self.left[p.program] -= p.points
+        for n in o.rows():
+            free[n] -= o.amount
+            if o.gender_row:
+                self.genders.setdefault((o.place, n), Counter())[g] += 1
+        if o.program is not None:
+            self.left[o.program] -= o.points
 
 
 def first_fit(opts: Options, order: list[int] | None = None) -> dict[int, Option]:

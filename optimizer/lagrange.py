@@ -43,11 +43,18 @@ class Prices:
 def _rows(opts: Options, o: Option) -> list[tuple[object, int]]:
     """The binding rows an option uses, with its amount on each."""
     out: list[tuple[object, int]] = []
-    for p in parts(o) if o.tail else (o,):  # a chain: every stay's rows
-        pre = opts.binding.get(p.place)
-        if pre is not None and pre[p.last] != pre[p.first]:
-            out.extend(((p.place, n), p.amount) for n in p.rows() if pre[n + 1] != pre[n])
-    out.extend((prog, pts) for prog, pts in spending(o) if prog in opts.programs)
+    if o.tail:  # a chain: every stay's rows, and its points per program
+        for p in parts(o):
+            pre = opts.binding.get(p.place)
+            if pre is not None and pre[p.last] != pre[p.first]:
+                out.extend(((p.place, n), p.amount) for n in p.rows() if pre[n + 1] != pre[n])
+        out.extend((prog, pts) for prog, pts in spending(o) if prog in opts.programs)
+        return out
+    pre = opts.binding.get(o.place)
+    if pre is not None and pre[o.last] != pre[o.first]:
+        out.extend(((o.place, n), o.amount) for n in o.rows() if pre[n + 1] != pre[n])
+    if o.program is not None and o.program in opts.programs:
+        out.append((o.program, o.points))
     return out
 
 

@@ -368,13 +368,24 @@ def _spans(req_opts: list[Option]) -> dict[str, list[int]]:
     amount there: at most that much on each of those nights (a safe overestimate)."""
     span: dict[str, list[int]] = {}
     for o in req_opts:
-        for p in parts(o) if o.tail else (o,):
-            sp = span.get(p.place)
-            if sp is None:
-                span[p.place] = [p.first, p.last, p.amount]
-            else:
-                sp[0], sp[1] = min(sp[0], p.first), max(sp[1], p.last)
+        if o.tail:  # a chain: each of its stays
+            for p in parts(o):
+                _widen(span, p)
+            continue
+        sp = span.get(o.place)
+        if sp is None:
+            span[o.place] = [o.first, o.last, o.amount]
+        else:
+            sp[0], sp[1] = min(sp[0], o.first), max(sp[1], o.last)
     return span
+
+
+def _widen(span: dict[str, list[int]], p: Option) -> None:
+    sp = span.get(p.place)
+    if sp is None:
+        span[p.place] = [p.first, p.last, p.amount]
+    else:
+        sp[0], sp[1] = min(sp[0], p.first), max(sp[1], p.last)
 
 
 def _add_spans(demand: dict[str, list[int]], gcount: dict[str, dict[str, list[int]]],
@@ -412,6 +423,7 @@ def prune_dominated(opts: Options, group: list[int] | None = None) -> None:
     requests and rows are looked at (see `rebind`).
     """
     requests = range(len(opts.by_request)) if group is None else group
+    chained = opts.chained
     for _ in range(4):  # later rounds drop little (national-1: 608k, 469k, 419k, 399k, ...)
         changed = False
         for i in requests:
@@ -419,11 +431,11 @@ def prune_dominated(opts: Options, group: list[int] | None = None) -> None:
             for k, o in enumerate(req_opts):
                 if _is_free(opts, o):
                     if k + 1 < len(req_opts):
-                        opts.by_request[i] = req_opts = req_opts[:k + 1]
+                        opts.by_request[i] = req_opts[:k + 1]
                         changed = True
                     opts.forced.add(i)
                     break
-            if opts.chained and i in opts.chained and _drop_merged(opts, i, req_opts):
+            if chained and i in chained and _drop_merged(opts, i, opts.by_request[i]):
                 changed = True
         if not changed:
             break
@@ -650,13 +662,15 @@ def components(opts: Options, requests: list[int] | None = None) -> list[list[in
     owner: dict[object, int] = {}
     for i in members:
         for o in opts.by_request[i]:
-            keys: list[object] = []
-            for p in parts(o) if o.tail else (o,):
-                if p.program is not None and p.program in opts.programs:
-                    keys.append(p.program)
-                pre = opts.binding.get(p.place)
-                if pre is not None and pre[p.last] != pre[p.first]:
-                    keys.extend((p.place, m) for m in p.rows() if pre[m + 1] != pre[m])
+            if o.tail:  # a chain: the rows of every stay and its programs
+                keys = _chain_keys(opts, o)
+            else:
+                keys = []
+                if o.program is not None and o.program in opts.programs:
+                    keys.append(o.program)
+                pre = opts.binding.get(o.place)
+                if pre is not None and pre[o.last] != pre[o.first]:
+                    keys.extend((o.place, m) for m in o.rows() if pre[m + 1] != pre[m])
             for key in keys:
                 j = owner.setdefault(key, i)
                 a, b = find(i), find(j)
@@ -666,6 +680,15 @@ def components(opts: Options, requests: list[int] | None = None) -> list[list[in
     for i in members:
         groups.setdefault(find(i), []).append(i)
     return sorted(groups.values(), key=lambda g: g[0])
+
+
+def _chain_keys(opts: Options, o: Option) -> list[object]:
+    keys: list[object] = [prog for prog, _ in spending(o) if prog in opts.programs]
+    for p in parts(o):
+        pre = opts.binding.get(p.place)
+        if pre is not None and pre[p.last] != pre[p.first]:
+            keys.extend((p.place, m) for m in p.rows() if pre[m + 1] != pre[m])
+    return keys
 
 
 def relax_points(opts: Options) -> Options:

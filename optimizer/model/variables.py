@@ -66,9 +66,12 @@ class Variables:
                 for n in p.rows():
                     if pre[n + 1] != pre[n]:
                         self.by_row[(p.place, n)].append((p, var))
-        for prog, pts in spending(o):
-            if prog in opts.programs:
-                self.by_program[prog].append((pts, var))
+        if o.tail:
+            for prog, pts in spending(o):
+                if prog in opts.programs:
+                    self.by_program[prog].append((pts, var))
+        elif o.program is not None and o.program in opts.programs:
+            self.by_program[o.program].append((o.points, var))
 
     def _junction(self, i: int, chains: list[Option]) -> Junction:
         model = self.model
