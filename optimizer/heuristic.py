@@ -56,8 +56,11 @@ class Usage:
     def take(self, o: Option) -> None:
         if o.tail:  # a chain: each of its stays
             for p in parts(o):
-                self.take(p)
+                self._take_stay(p)
             return
+        self._take_stay(o)
+
+    def _take_stay(self, o: Option) -> None:
         free = self.free[o.place]
         g = self.problem.requests[o.req].gender
         for n in o.rows():
