@@ -10,15 +10,17 @@ comes from `created_at`, the state from the location where retention has not del
 each step's first moment from the audit log (a stay's first proposal from its booking row,
 an approval from the booking's `approved_at` where the log has none), and why it waited
 from its stays (a place's decline, a rejection, an expired hold, a no-show) or, failing
-those, "the planner gave no reason" where the planner's sentence is still there. Outcomes
-are not written here: the `outcomes` job decides them, a batch per tick.
+those, "the planner gave no reason" where the planner's sentence is still there. Requests
+that ended, or whose window was over two days ago, get their outcome as the `outcomes` job
+would decide it (placement/bookings/outcomes.py, frozen here; the deadline is the window
+as it stands); the job decides the rest.
 
 Revision ID: 09f541d7c6dd
 Revises: fe8fa4b00a57
 Create Date: 2026-12-02 12:06:38.986368
 
 """
-from datetime import UTC
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -87,6 +89,7 @@ def upgrade():
         batch_op.add_column(sa.Column('wait_reason_code', sa.String(length=40), nullable=True))
 
     backfill(bind)
+    backfill_outcomes(bind)
 
     with op.batch_alter_table('housing_request', schema=None) as batch_op:
         batch_op.alter_column('filed_month', existing_type=sa.Date(), nullable=False)
@@ -143,6 +146,54 @@ def backfill(bind):
     values = [{'id': id_, 'code': code} for id_, code in waited.items()]
     for start in range(0, len(values), BATCH):
         bind.execute(update, values[start:start + BATCH])
+
+
+END_CODES = ('found_housing', 'unreachable', 'safety_plan', 'duplicate', 'other')
+ARRIVED = ('checked_in', 'checked_out')
+LIVE = ('approved', 'confirmed', *ARRIVED)
+
+
+def backfill_outcomes(bind):
+    zone = ZoneInfo(current_app.config.get('HOTLINE_TIMEZONE', 'America/New_York'))
+    now = datetime.now(UTC)
+    cutoff = now.astimezone(zone).date() - timedelta(days=2)
+    request = sa.table('housing_request', sa.column('id', sa.Integer),
+                       sa.column('status', sa.String), sa.column('latest', sa.Date),
+                       sa.column('status_reason_code', sa.String),
+                       sa.column('wait_reason_code', sa.String))
+    booking = sa.table('booking', sa.column('id', sa.Integer),
+                       sa.column('request_id', sa.Integer), sa.column('state', sa.String),
+                       sa.column('check_in', sa.Date), sa.column('approved_at', sa.DateTime))
+    # (The states as text: PostgreSQL compares its enum types with text, not with VARCHAR.)
+    stays = {row.request_id: row for row in bind.execute(sa.select(booking).where(
+        sa.cast(booking.c.state, sa.Text).in_(LIVE)))}
+    outcomes = []
+    for row in bind.execute(sa.select(request).where(sa.or_(
+            sa.cast(request.c.status, sa.Text).in_(('withdrawn', 'closed')),
+            request.c.latest < cutoff))):
+        stay = stays.get(row.id)
+        if stay is not None and stay.state in ARRIVED:
+            approved = (stay.approved_at.replace(tzinfo=UTC).astimezone(zone).date()
+                        if stay.approved_at else stay.check_in)
+            on_time = stay.check_in <= row.latest and approved <= row.latest
+            kind, reason = ('placed_on_time', None) if on_time else (
+                'placed_late', row.wait_reason_code)
+        elif row.status in ('withdrawn', 'closed'):
+            code = row.status_reason_code
+            kind, reason = 'unplaced', f'ended.{code}' if code in END_CODES else 'ended.uncoded'
+        elif stay is not None:
+            continue  # approved or confirmed: the job decides once the person came or not
+        else:
+            kind, reason = 'unplaced', row.wait_reason_code or 'not_planned'
+        outcomes.append({'request_id': row.id, 'kind': kind, 'reason': reason,
+                         'booking_id': stay.id if kind != 'unplaced' else None,
+                         'decided_at': now.replace(tzinfo=None)})
+    outcome = sa.table('request_outcome', sa.column('request_id', sa.Integer),
+                       sa.column('kind', enum('outcome_kind')), sa.column('reason', sa.String),
+                       sa.column('booking_id', sa.Integer),
+                       sa.column('decided_at', sa.DateTime))
+    for start in range(0, len(outcomes), BATCH):
+        bind.execute(sa.insert(outcome), outcomes[start:start + BATCH])
 
 
 def downgrade():
