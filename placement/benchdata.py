@@ -3,6 +3,7 @@ performance benchmarks (never for tests): thousands of places around real ZIP co
 of past requests and completed stays with their points, and a queue of pending requests.
 Rows are written in bulk through SQLAlchemy Core."""
 
+import gc
 import random
 import time
 from datetime import date, datetime, timedelta
@@ -11,8 +12,10 @@ import click
 import zipcodes
 from flask import current_app
 from flask.cli import with_appcontext
-from sqlalchemy import func, insert, select
+from sqlalchemy import Date, DateTime, column, func, insert, select, text
+from sqlalchemy import table as table_clause
 
+from partners.base import utcnow
 from partners.ledger import donate, rebuild_lot_balances
 from partners.needs import (
     HOTEL,
@@ -33,14 +36,17 @@ from partners.points import (
     PointsLot,
     TxnKind,
 )
+from partners.us_states import us_state
 
 from .auth.cli import create_user, generate_password
 from .auth.models import Role, User
-from .bookings.models import Booking, new_booking_ref
+from .bookings.models import Booking
 from .bookings.states import BookingState
 from .database import unit_of_work
 from .extensions import db
+from .past import CHANNELS, PRIORITIES, STATES, TRAFFICKING, draw, window
 from .requests.models import (
+    CODE_ALPHABET,
     AgeBand,
     Gender,
     HousingRequest,
@@ -48,12 +54,14 @@ from .requests.models import (
     PersonGender,
     Priority,
     RequestStatus,
-    new_case_code,
+    month_of,
     request_need,
 )
+from .requests.outcomes import RequestOutcome
 from .requests.service import local_today
 
 PROGRAMS = list(KNOWN_PROGRAMS.values())
+GENDERS = list(Gender)
 BATCH = 5_000
 
 # How often a place offers a need beyond its kind's defaults, and how often a pending
@@ -86,6 +94,46 @@ def _people(rng, request_id: int, adults: int, children: int, gender: Gender) ->
             for i, (band, who) in enumerate(party)]
 
 
+class Codes:
+    """Case codes and booking references in the app's formats, drawn from the benchmark's
+    seeded generator (the app's own use `secrets`, a system call per character: most of a
+    minute for 200,000 requests), each once."""
+
+    def __init__(self, rng) -> None:
+        self.rng, self.cases = rng, set()
+
+    def case(self) -> str:
+        while (body := "".join(self.rng.choices(CODE_ALPHABET, k=8))) in self.cases:
+            pass
+        self.cases.add(body)
+        return f"SB-{body[:4]}-{body[4:]}"
+
+    def ref(self) -> str:
+        return f"bk-{self.rng.getrandbits(80):020x}"
+
+
+def _bulk_plain(table, rows):
+    """`_bulk` for the largest tables, straight to the driver: no SQLAlchemy type processing
+    (a third of the time of 200,000 wide rows) and no Python-side defaults, so each row
+    gives every column it needs, as values the driver takes as they are. SQLite gets its
+    dates and moments as the text SQLAlchemy itself stores."""
+    if not rows:
+        return
+    plain = table_clause(table.name, *(column(key) for key in rows[0]))
+    if db.session.get_bind().dialect.name == "sqlite":
+        moments = [c.name for c in table.columns if isinstance(c.type, DateTime)]
+        days = [c.name for c in table.columns if type(c.type) is Date]
+        for row in rows:
+            for key in moments:
+                if row.get(key) is not None:
+                    row[key] = row[key].isoformat(" ", "microseconds")
+            for key in days:
+                if row.get(key) is not None:
+                    row[key] = row[key].isoformat()
+    for start in range(0, len(rows), BATCH):
+        db.session.execute(insert(plain), rows[start:start + BATCH])
+
+
 def _bulk(table, rows):
     for start in range(0, len(rows), BATCH):
         db.session.execute(insert(table), rows[start:start + BATCH])
@@ -113,7 +161,18 @@ def bench_data_command(shelters, hotels, past_requests, pending, years, seed):
     """Fill an EMPTY database with benchmark data."""
     if db.session.scalar(select(func.count(User.id))):
         raise click.ClickException("bench-data loads only into an empty database")
+    # Millions of rows built and dropped, none in a cycle: the collector's passes over them
+    # cost a third of the run and free nothing.
+    gc.disable()
+    try:
+        _bench_data(shelters, hotels, past_requests, pending, years, seed)
+    finally:
+        gc.enable()
+
+
+def _bench_data(shelters, hotels, past_requests, pending, years, seed):
     rng = random.Random(seed)
+    codes = Codes(rng)
     started = time.perf_counter()
     zips = [z for z in zipcodes.list_all() if z.get("lat") and z.get("zip_code_type") == "STANDARD"]
     today = local_today(current_app.config["HOTLINE_TIMEZONE"])
@@ -168,47 +227,14 @@ def bench_data_command(shelters, hotels, past_requests, pending, years, seed):
 
     shelter_ids = db.session.scalars(select(Shelter.id)).all()
     hotel_rows = db.session.execute(select(Hotel.id, Hotel.program_id)).all()
-    history = years * 365
     with unit_of_work():
-        requests, bookings, txns = [], [], []
-        for _ in range(past_requests):
-            day = today - timedelta(days=rng.randint(30, history))
-            nights = rng.randint(2, 10)
-            requests.append(dict(
-                case_code=new_case_code(), created_by_id=advocate.id,
-                adults=1, children=rng.choice([0, 0, 1, 2]), gender=rng.choice(list(Gender)),
-                pets=0, service_animal=False, accessible=False, location_label=None, lat=None,
-                lon=None, earliest=day, latest=day, nights=nights,
-                priority=rng.choice(list(Priority)), status=RequestStatus.CLOSED,
-                created_at=datetime.combine(day, datetime.min.time()),
-                updated_at=datetime.combine(day, datetime.min.time())))
-        _bulk(HousingRequest.__table__, requests)
-        request_rows = db.session.execute(
-            select(HousingRequest.id, HousingRequest.earliest, HousingRequest.nights,
-                   HousingRequest.adults, HousingRequest.children)
-            .where(HousingRequest.status == RequestStatus.CLOSED)).all()
-        for row in request_rows:
-            is_hotel = rng.random() < .5
-            hotel_id, program_id = rng.choice(hotel_rows) if is_hotel else (None, None)
-            ref = new_booking_ref()
-            points = row.nights * 15_000 if is_hotel else 0
-            bookings.append(dict(
-                ref=ref, request_id=row.id, shelter_id=None if is_hotel else
-                rng.choice(shelter_ids), hotel_id=hotel_id, check_in=row.earliest,
-                nights=row.nights, persons=row.adults + row.children, rooms=int(is_hotel),
-                points_planned=points, points_charged=points, state=BookingState.CHECKED_OUT,
-                confirmation="BENCH", created_at=datetime.combine(row.earliest,
-                                                                  datetime.min.time()),
-                updated_at=datetime.combine(row.earliest, datetime.min.time()), version=1))
-            if is_hotel:
-                txns.append(dict(kind=TxnKind.SPEND, program_id=program_id, booking_ref=ref,
-                                 nights=row.nights, persons=row.adults + row.children,
-                                 created_at=datetime.combine(
-                                     row.earliest + timedelta(days=row.nights),
-                                     datetime.min.time()),
-                                 _points=points))
-        _bulk(Booking.__table__, bookings)
-        click.echo(f"{len(requests)} past requests and stays: "
+        if db.session.get_bind().dialect.name == "sqlite":
+            # The past requests' indexes (state, month, priority...) outgrow SQLite's 2 MB
+            # page cache: with 256 MB the pages stay in memory instead of spilling to disk.
+            db.session.execute(text("PRAGMA cache_size = -262144"))
+        txns = _past_requests(rng, codes, today, years * 365, past_requests, advocate.id,
+                              shelter_ids, hotel_rows)
+        click.echo(f"{past_requests} past requests, their stays and outcomes: "
                    f"{time.perf_counter() - started:.0f} s")
         _history_ledger(rng, txns, donors)
     click.echo(f"ledger history: {time.perf_counter() - started:.0f} s")
@@ -216,21 +242,25 @@ def bench_data_command(shelters, hotels, past_requests, pending, years, seed):
     with unit_of_work():
         metros = rng.sample(zips, 60)
         rows = []
+        now, zone = utcnow(), current_app.config["HOTLINE_TIMEZONE"]
         for _ in range(pending):
             centre = rng.choice(metros)
             priority = rng.choice([Priority.CRITICAL, Priority.HIGH, Priority.NORMAL])
             start = today + timedelta(
                 days=0 if priority is Priority.CRITICAL else rng.randint(0, 2))
+            latest = start + timedelta(days=rng.randint(0, 3))
             rows.append(dict(
-                case_code=new_case_code(), created_by_id=advocate.id, adults=rng.choice([1, 1, 2]),
+                case_code=codes.case(), created_by_id=advocate.id, adults=rng.choice([1, 1, 2]),
                 children=rng.choice([0, 0, 1, 2, 3]), gender=rng.choice(list(Gender)),
                 pets=int(rng.random() < .15), service_animal=False,
                 accessible=rng.random() < .1, location_label=centre["zip_code"],
                 lat=float(centre["lat"]), lon=float(centre["long"]),
                 timezone=centre.get("timezone"), max_miles=rng.choice([20, 30, 50, 100]),
-                earliest=start, latest=start + timedelta(days=rng.randint(0, 3)),
+                earliest=start, latest=latest, arrive_by=latest,
                 nights=rng.randint(2, 10), priority=priority, status=RequestStatus.PENDING,
-                created_at=datetime.now(), updated_at=datetime.now()))
+                trafficking_type=TRAFFICKING.draw(rng), contact_channel=CHANNELS.draw(rng),
+                us_state=us_state(centre["state"]), filed_month=month_of(now, zone),
+                created_at=now, updated_at=now))
         _bulk(HousingRequest.__table__, rows)
         pending = db.session.execute(select(
             HousingRequest.id, HousingRequest.adults, HousingRequest.children,
@@ -242,6 +272,77 @@ def bench_data_command(shelters, hotels, past_requests, pending, years, seed):
                              for request_id in pending_ids for code, share in NEEDED.items()
                              if rng.random() < share])
     click.echo(f"done: {time.perf_counter() - started:.0f} s in all")
+
+
+def _past_requests(rng, codes: Codes, today: date, history: int, count: int,
+                   advocate_id: int, shelter_ids: list[int], hotel_rows: list) -> list[dict]:
+    """`count` requests of the last `history` days (a month ago at the latest), each with
+    its steps, its stays (the one that placed it checked out, any given back before it)
+    and its outcome (placement/past.py draws them); returns the hotel stays' spends.
+    Written a batch at a time: 200,000 drawn at once keep millions of objects alive, and
+    the garbage collector's passes over them cost more than the drawing."""
+    zone, months, txns = current_app.config["HOTLINE_TIMEZONE"], {}, []
+    for start in range(0, count, BATCH):
+        requests, pasts = [], []
+        for _ in range(min(BATCH, count - start)):
+            day = today - timedelta(days=rng.randint(30, history))
+            priority, nights = PRIORITIES.draw(rng), rng.randint(2, 10)
+            # Filed 10:00-21:00 UTC, daytime in every US zone: its month is the day's.
+            filed = datetime.combine(day, datetime.min.time()) + timedelta(
+                minutes=rng.randint(600, 1260))
+            if day not in months:
+                months[day] = month_of(filed, zone)
+            past = draw(rng, filed, priority, day, nights)
+            pasts.append((past, nights))
+            requests.append(dict(
+                case_code=codes.case(), created_by_id=advocate_id,
+                adults=1, children=rng.choice([0, 0, 1, 2]), gender=rng.choice(GENDERS),
+                pets=0, service_animal=False, accessible=False, location_label=None, lat=None,
+                lon=None, earliest=day, arrive_by=window(priority, day), nights=nights,
+                priority=priority, us_state=STATES.draw(rng), filed_month=months[day],
+                created_at=filed, updated_at=filed, **past.columns()))
+        txns += _past_batch(rng, codes, requests, pasts, shelter_ids, hotel_rows)
+    return txns
+
+
+def _past_batch(rng, codes: Codes, requests: list[dict], pasts: list,
+                shelter_ids: list[int], hotel_rows: list) -> list[dict]:
+    """One batch of past requests written, with their stays and outcomes."""
+    first = (db.session.scalar(select(func.max(HousingRequest.id))) or 0) + 1
+    _bulk_plain(HousingRequest.__table__, requests)
+    # Ids follow the rows' order in a table only this command writes.
+    assert db.session.scalar(select(func.max(HousingRequest.id))) == first + len(requests) - 1
+    bookings, txns, outcomes = [], [], []
+    for request_id, (past, nights) in enumerate(pasts, start=first):
+        persons = requests[request_id - first]["children"] + 1
+        for stay in past.stays:
+            is_hotel = rng.random() < .5
+            hotel_id, program_id = rng.choice(hotel_rows) if is_hotel else (None, None)
+            ref = codes.ref()
+            spent = stay.state is BookingState.CHECKED_OUT
+            points = nights * 15_000 if is_hotel else 0
+            proposed = past.steps.get("first_proposed") or stay.approved_at
+            bookings.append(dict(
+                ref=ref, request_id=request_id, shelter_id=None if is_hotel else
+                rng.choice(shelter_ids), hotel_id=hotel_id, check_in=stay.check_in,
+                nights=nights, persons=persons, rooms=int(is_hotel), points_planned=points,
+                points_charged=points if spent else None, state=stay.state,
+                reason_code=stay.reason_code, approved_at=stay.approved_at,
+                confirmation="BENCH" if spent else None, created_at=proposed,
+                updated_at=proposed, version=1))
+            if is_hotel and spent:
+                txns.append(dict(kind=TxnKind.SPEND, program_id=program_id, booking_ref=ref,
+                                 nights=nights, persons=persons,
+                                 created_at=past.steps["checked_out"], _points=points))
+        outcomes.append(dict(request_id=request_id, kind=past.kind, reason=past.reason,
+                             decided_at=past.decided_at))
+    _bulk_plain(Booking.__table__, bookings)
+    placing = dict(db.session.execute(select(Booking.request_id, Booking.id).where(
+        Booking.request_id >= first, Booking.state == BookingState.CHECKED_OUT)).all())
+    for outcome in outcomes:
+        outcome["booking_id"] = placing.get(outcome["request_id"])
+    _bulk_plain(RequestOutcome.__table__, outcomes)
+    return txns
 
 
 def _history_ledger(rng, spends: list[dict], donors: list[Donor]) -> None:

@@ -1,7 +1,7 @@
 """`flask --app placement demo`: realistic, fictional demo data and one login per role."""
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import click
@@ -29,13 +29,28 @@ from partners.models import (
 )
 from partners.needs import HOTEL, SHELTER, default_offer_codes, ensure_vocabulary
 from partners.points import KNOWN_PROGRAMS
+from partners.us_states import us_state
 
 from .auth.cli import create_user, generate_password
 from .auth.models import Role, User
 from .auth.totp import secret_of, set_secret
+from .bookings.models import Booking, new_booking_ref
+from .bookings.service import rooms_for
+from .bookings.states import BookingState
 from .database import unit_of_work
 from .extensions import db
-from .requests.models import AgeBand, DangerZone, HousingRequest, PersonGender, Priority
+from .past import PRIORITIES, Shares, draw, window
+from .requests.models import (
+    AgeBand,
+    ContactChannel,
+    DangerZone,
+    HousingRequest,
+    PersonGender,
+    Priority,
+    TraffickingType,
+    month_of,
+)
+from .requests.outcomes import RequestOutcome
 from .requests.party import Person, derived_needs, set_people, wanted_needs
 
 LOGINS_FILE = "demo-logins.txt"
@@ -169,7 +184,7 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
         for code, points in lots:
             received = today - timedelta(days=rng.randint(200, 330))
             donate(db.session, donor.id, programs[code], points, received)
-    past_stays(today, rng, programs)
+    past_requests(today, rng, programs)
 
     advocate = accounts[Role.ADVOCATE]
     for spec in demo_requests(today):
@@ -193,25 +208,79 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
     return logins
 
 
-def past_stays(today: date, rng: random.Random, programs: dict) -> None:
-    """Hotel stays that ended over the last six months, paid with donated points, so that
-    donors' dashboards have something to show."""
+# Where past callers were: near the partners (the first of each state's ZIP codes most).
+PAST_REQUESTS = 160
+PAST_ZIPS = {"20002": 5, "20019": 3, "20910": 2, "20740": 1, "22204": 2, "77002": 4,
+             "77099": 3, "77506": 2, "30309": 3, "30032": 2, "30060": 1}
+
+
+def past_requests(today: date, rng: random.Random, programs: dict) -> None:
+    """Six months of requests whose window is over, filed by an advocate who has since left:
+    each with its steps, its stays and its outcome (placement/past.py), the ones placed
+    at a partner of their state. The hotel stays are paid with donated points, so that
+    donors' dashboards have something to show; those past retention are purged."""
+    former = create_user(f"former.advocate@{DEMO_DOMAIN}", Role.ADVOCATE, generate_password())
+    former.active = False
+    shelters, hotels = (db.session.scalars(select(model).order_by(model.id)).all()
+                        for model in (Shelter, Hotel))
     # Spend at most a third of each program's points: the planner needs the rest.
     budget = {p.id: available_points(db.session, p.id, today) // 3 for p in programs.values()}
-    for i in range(120):
-        program = programs[rng.choice(["marriott", "marriott", "ihg", "choice", "wyndham"])]
-        nights = rng.randint(2, 6)
-        cost = nights * 7_500
-        if cost > budget[program.id]:
-            continue
-        budget[program.id] -= cost
-        ref = f"demo-past-{i}"
-        held = hold_points(db.session, program.id, cost, ref, today - timedelta(days=200))
-        txn = spend_hold(db.session, ref, nights=nights, persons=rng.randint(1, 4))
-        # Both postings in the past: donors' figures are sums of postings up to a month's end.
-        held.created_at = txn.created_at = datetime.combine(
-            today - timedelta(days=rng.randint(1, 180)), datetime.min.time()
-        )
+    zips = Shares(PAST_ZIPS)
+    zone, retention = current_app.config["HOTLINE_TIMEZONE"], current_app.config["RETENTION_DAYS"]
+    for _ in range(PAST_REQUESTS):
+        where = locate(zips.draw(rng))
+        day = today - timedelta(days=rng.randint(14, 180))  # windows over a week ago
+        priority, nights, people = PRIORITIES.draw(rng), rng.randint(2, 7), rng.choice(PARTIES)
+        filed = datetime.combine(day, time(rng.randint(10, 21), rng.randint(0, 59)))
+        past = draw(rng, filed, priority, day, nights)
+        request = HousingRequest(
+            created_by_id=former.id, location_label=where.label, lat=where.lat,
+            lon=where.lon, timezone=where.timezone, earliest=day, arrive_by=window(
+                priority, day), nights=nights, priority=priority, created_at=filed,
+            filed_month=month_of(filed, zone), us_state=us_state(where.state),
+            **past.columns())
+        set_people(request, people)
+        if past.latest + timedelta(days=retention) < today:  # as the retention job does
+            request.location_label = request.lat = request.lon = None
+            request.people = []
+            request.purged_at = past.decided_at + timedelta(days=retention)
+        db.session.add(request)
+        near = [p for p in (*shelters, *hotels) if p.state == where.state]
+        placing = None
+        for stay in past.stays:
+            place = rng.choice(near)
+            points = nights * place.standard_points if isinstance(place, Hotel) else 0
+            if points and (stay.state is not BookingState.CHECKED_OUT
+                           or points > budget[place.program_id]):
+                place, points = rng.choice([s for s in near if isinstance(s, Shelter)]), 0
+            booking = Booking(
+                ref=new_booking_ref(), request=request, check_in=stay.check_in, nights=nights,
+                persons=request.persons, state=stay.state, approved_at=stay.approved_at,
+                reason_code=stay.reason_code, points_planned=points,
+                rooms=rooms_for(request.persons, place.room_capacity) if points else 0,
+                created_at=past.steps.get("first_proposed") or filed,
+                **({"hotel": place} if points else {"shelter": place}))
+            db.session.add(booking)
+            if stay.state is BookingState.CHECKED_OUT:
+                placing = booking
+                booking.confirmation, booking.points_charged = "C-DEMO", points or None
+                if points:
+                    budget[place.program_id] -= points
+                    _spent(booking, place.program_id, past.steps["checked_out"])
+        db.session.flush()
+        db.session.add(RequestOutcome(request_id=request.id, kind=past.kind,
+                                      reason=past.reason, decided_at=past.decided_at,
+                                      booking_id=placing.id if placing else None))
+
+
+def _spent(booking: Booking, program_id: int, at: datetime) -> None:
+    """A past hotel stay's points, held and spent, both posted in the past: donors' figures
+    are sums of postings up to a month's end."""
+    held = hold_points(db.session, program_id, booking.points_planned, booking.ref,
+                       at.date() - timedelta(days=booking.nights + 2))
+    spent = spend_hold(db.session, booking.ref, nights=booking.nights,
+                       persons=booking.persons)
+    held.created_at, spent.created_at = at - timedelta(days=booking.nights + 1), at
 
 
 # Shelters whose staff last confirmed a while ago: the coordinator pages flag them.
@@ -241,6 +310,8 @@ WOMAN, MAN = Person(AgeBand.ADULT_25, PersonGender.FEMALE), Person(AgeBand.ADULT
                                                                    PersonGender.MALE)
 GIRL, BOY = Person(AgeBand.CHILD, PersonGender.FEMALE), Person(AgeBand.CHILD, PersonGender.MALE)
 TEEN_BOY = Person(AgeBand.TEEN, PersonGender.MALE)
+# Past parties: mostly a woman alone, then mothers with children.
+PARTIES = [[WOMAN], [WOMAN], [WOMAN], [WOMAN, GIRL], [WOMAN, BOY, GIRL], [MAN], [WOMAN, WOMAN]]
 
 
 def demo_requests(today: date) -> list[dict]:
@@ -251,23 +322,28 @@ def demo_requests(today: date) -> list[dict]:
         # A mother with two children and a dog: only a pet-friendly hotel can take them.
         dict(people=[WOMAN, GIRL, BOY], pets=1, where="20002", max_miles=30,
              earliest=today, latest=today, nights=5, priority=Priority.CRITICAL,
-             zones=[("21201", 20)]),
+             zones=[("21201", 20)], trafficking_type=TraffickingType.SEX,
+             contact_channel=ContactChannel.CALL),
         # A woman alone, tonight, who speaks Spanish: a women's shelter bed where staff
         # speak it (or a hotel whose front desk does).
         dict(people=[WOMAN], where="Houston, TX", max_miles=25,
              earliest=today, latest=today, nights=7, priority=Priority.CRITICAL,
-             needs=["lang:es"]),
+             needs=["lang:es"], trafficking_type=TraffickingType.LABOR,
+             contact_channel=ContactChannel.TEXT),
         # A man in a wheelchair within 24 hours.
         dict(people=[MAN], accessible=True, where="30309",
-             max_miles=20, earliest=today, latest=tomorrow, nights=3, priority=Priority.HIGH),
+             max_miles=20, earliest=today, latest=tomorrow, nights=3, priority=Priority.HIGH,
+             trafficking_type=TraffickingType.LABOR, contact_channel=ContactChannel.PARTNER),
         # Far from every partner, unable to travel: no place can take this request.
         dict(people=[WOMAN, WOMAN, GIRL], where="59001", max_miles=15,
-             earliest=today, latest=tomorrow, nights=4, priority=Priority.HIGH),
+             earliest=today, latest=tomorrow, nights=4, priority=Priority.HIGH,
+             contact_channel=ContactChannel.CHAT),
         # A family with a son of 15, a few days from now: a family shelter that takes
         # teenage boys, or a hotel (every hotel does).
         dict(people=[WOMAN, WOMAN, TEEN_BOY, GIRL, BOY], where="77099", max_miles=40,
              earliest=today + timedelta(days=2), latest=today + timedelta(days=4), nights=10,
-             priority=Priority.NORMAL),
+             priority=Priority.NORMAL, trafficking_type=TraffickingType.UNKNOWN,
+             contact_channel=ContactChannel.CALL),
     ]
 
 
@@ -294,7 +370,8 @@ def demo_command(if_empty: bool) -> None:
     logins_path.write_text(text + "\n")
     logins_path.chmod(0o600)
     click.echo("Demo data loaded: 12 shelters, 12 hotels, 4 loyalty programs, 3 donors,")
-    click.echo("5 pending requests. Demo logins (one per role):")
+    click.echo(f"5 pending requests, {PAST_REQUESTS} past ones with their stays and outcomes. "
+               "Demo logins (one per role):")
     click.echo(text)
     click.echo("Coordinators and admins also enter a code: add the TOTP secret to an "
                "authenticator app, or run\n  .venv/bin/flask --app placement demo-code "

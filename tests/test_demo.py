@@ -4,6 +4,7 @@ from sqlalchemy import func, select
 from placement.auth.models import Role, User
 from placement.extensions import db
 from placement.models import Hotel, HousingRequest, LoyaltyProgram, PointsLot, Shelter
+from placement.requests.models import RequestStatus
 
 
 def test_demo_fills_an_empty_database_and_prints_a_login_per_role(app):
@@ -50,7 +51,8 @@ def test_demo_has_a_request_no_place_can_take_and_one_only_a_pet_hotel_can(app):
     app.test_cli_runner().invoke(args=["demo"])
     shelters = db.session.scalars(select(Shelter)).all()
     hotels = db.session.scalars(select(Hotel)).all()
-    requests = db.session.scalars(select(HousingRequest)).all()
+    requests = db.session.scalars(select(HousingRequest).where(
+        HousingRequest.status == RequestStatus.PENDING)).all()  # the past ones are history
 
     def within(request, place):
         return miles_between(request.lat, request.lon, place.lat, place.lon) <= request.max_miles
@@ -72,3 +74,22 @@ def test_demo_code_prints_a_working_code_for_demo_accounts_only(app, make_user):
     real = make_user(Role.COORDINATOR, email="real@hotline.example.org")
     refused = app.test_cli_runner().invoke(args=["demo-code", real.email])
     assert refused.exit_code != 0 and "only demo accounts" in refused.output
+
+
+def test_demo_history_has_codes_states_steps_and_one_outcome_per_past_request(app):
+    from placement.requests.outcomes import REASONS, OutcomeKind, RequestOutcome
+
+    app.test_cli_runner().invoke(args=["demo"])
+    past = db.session.scalars(select(HousingRequest).where(
+        HousingRequest.status != RequestStatus.PENDING)).all()
+    outcomes = {o.request_id: o for o in db.session.scalars(select(RequestOutcome))}
+    assert len(past) >= 100 and set(outcomes) == {r.id for r in past}
+    assert {o.kind for o in outcomes.values()} == set(OutcomeKind)
+    assert all(o.reason in REASONS for o in outcomes.values() if o.reason)
+    assert {r.us_state for r in past} >= {"DC", "TX", "GA"}  # purged ones keep theirs
+    assert any(r.purged_at for r in past) and all(r.us_state for r in past)
+    assert {r.trafficking_type for r in past} > {None}
+    for r in past:
+        steps = [r.created_at, r.first_proposed_at, r.approved_at, r.confirmed_at,
+                 r.checked_in_at, r.checked_out_at]
+        assert [s for s in steps if s] == sorted(s for s in steps if s)
