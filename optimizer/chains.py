@@ -240,29 +240,35 @@ def _reduced(seg: Segments, lam: Lam | None
 
 
 def best_chain(seg: Segments, first: dict[tuple[int, int], np.ndarray],
-               later: dict[tuple[int, int], np.ndarray]
-               ) -> tuple[float, tuple | None]:
-    """The least c̃ of a chain of the request (exact for chains of two; with m ≥ 2 a
-    relaxation: see the module) and, for m = 1, which: ((s, t), first k, later k)."""
+               later: dict[tuple[int, int], np.ndarray]) -> float:
+    """The least c̃ of a chain of the request: exact for chains of two; with m ≥ 2 a
+    relaxation (see the module)."""
     r = seg.request
-    best, which = math.inf, None
     if r.max_moves == 1:
-        for (s, t), f in first.items():
-            lk = (t, s + r.nights)
-            g = later.get(lk)
-            if g is None:
-                continue
-            v, ks = _two_best(seg, (s, t), f, lk, g)
-            if v < best:
-                best, which = v, ((s, t), *ks)
-        return best, which
+        return min((v for v, _ in _pair_bests(seg, first, later)), default=math.inf)
+    best = math.inf
     for s in seg.starts():
         h = _rest(seg, later, s + r.nights)
         for t in range(s + 1, s + r.nights):
             f = first.get((s, t))
             if f is not None and h[t] < math.inf:
                 best = min(best, float(f.min()) + h[t])
-    return best, None
+    return best
+
+
+def _pair_bests(seg: Segments, first: dict[tuple[int, int], np.ndarray],
+                later: dict[tuple[int, int], np.ndarray]
+                ) -> Iterator[tuple[float, tuple[tuple[int, int, int, bool], ...]]]:
+    """Per check-in and move night, the chain of two with the least c̃ (and its stays)."""
+    nights = seg.request.nights
+    for (s, t), f in first.items():
+        lk = (t, s + nights)
+        g = later.get(lk)
+        if g is None:
+            continue
+        v, (x, y) = _two_best(seg, (s, t), f, lk, g)
+        if v < math.inf:
+            yield float(v), ((s, t, x, True), (t, s + nights, y, False))
 
 
 def _two_best(seg: Segments, fk: tuple[int, int], f: np.ndarray, lk: tuple[int, int],
@@ -299,20 +305,11 @@ def cheapest(seg: Segments, first: dict[tuple[int, int], np.ndarray],
              ) -> list[tuple[float, tuple]]:
     """Up to k of the request's cheapest chains by c̃ below `limit` (for m = 1 the best
     of each pair of nights, so the LP sees different moves)."""
-    r = seg.request
-    if r.max_moves >= 2:
+    if seg.request.max_moves >= 2:
         return heapq.nsmallest(k, chains_below(seg, first, later, Limit(limit)),
                                key=lambda x: x[0])
-    found = []
-    for (s, t), f in first.items():
-        lk = (t, s + r.nights)
-        g = later.get(lk)
-        if g is None:
-            continue
-        v, (x, y) = _two_best(seg, (s, t), f, lk, g)
-        if v < limit:
-            found.append((float(v), ((s, t, x, True), (t, s + r.nights, y, False))))
-    return heapq.nsmallest(k, found, key=lambda x: x[0])
+    return heapq.nsmallest(k, ((v, stays) for v, stays in _pair_bests(seg, first, later)
+                               if v < limit), key=lambda x: x[0])
 
 
 # --- listing ---------------------------------------------------------------------------------
@@ -527,7 +524,7 @@ class Bridges:
         raw = self.raw
         mins = _single_floors(raw, self.index, lam)
         for i, seg in self.segs.items():
-            v, _ = best_chain(seg, *_reduced(seg, lam))
+            v = best_chain(seg, *_reduced(seg, lam))
             mins[i] = min(mins[i], int(v)) if v < math.inf else mins[i]
         total = sum(mins)
         if lam is not None:

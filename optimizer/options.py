@@ -372,7 +372,7 @@ def _spans(req_opts: list[Option]) -> dict[str, list[int]]:
             for p in parts(o):
                 _widen(span, p)
             continue
-        sp = span.get(o.place)
+        sp = span.get(o.place)  # `_widen` inline: this loop runs once per option
         if sp is None:
             span[o.place] = [o.first, o.last, o.amount]
         else:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import json
 from pathlib import Path
@@ -47,3 +48,11 @@ def assert_valid(problem: Problem, plan: Plan) -> None:
     assert sorted(ids) == sorted(r.id for r in problem.requests)
 
 
+def judged_alike(checker, data: dict, problem: Problem, plan: dict) -> bool:
+    """The validator and the checker give `plan` the same verdict and cost; True if it is
+    feasible."""
+    errors, cost = checker.check(copy.deepcopy(data), json.loads(json.dumps(plan)))
+    verdict = validate(problem, Plan.from_dict(plan))
+    assert bool(errors) == bool(verdict.errors), (plan, errors, verdict.errors)
+    assert abs(cost - verdict.cost) < 1e-6, (cost, verdict.cost)
+    return not errors
