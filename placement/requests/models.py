@@ -73,34 +73,35 @@ class Priority(enum.StrEnum):
         return {"critical": 0, "high": 1, "normal": 2}[self.value]
 
 
-class TraffickingType(enum.StrEnum):
+class LabeledCode(enum.StrEnum):
+    """A code stored by its value, with the words people read beside it:
+    `MEMBER = "value", "Words"`."""
+
+    def __new__(cls, value: str, label: str) -> "LabeledCode":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+
+class TraffickingType(LabeledCode):
     """The type of trafficking, as the hotline publishes its figures. Asked when it can be,
     never required to place someone; None on a request: not recorded."""
 
-    SEX = "sex"
-    LABOR = "labor"
-    BOTH = "both"  # sex and labor
-    UNKNOWN = "unknown"  # asked, and not known
-
-    @property
-    def label(self) -> str:
-        return {"sex": "Sex trafficking", "labor": "Labor trafficking",
-                "both": "Both sex and labor trafficking", "unknown": "Not known"}[self.value]
+    SEX = "sex", "Sex trafficking"
+    LABOR = "labor", "Labor trafficking"
+    BOTH = "both", "Both sex and labor trafficking"
+    UNKNOWN = "unknown", "Not known"  # asked, and not known
 
 
-class ContactChannel(enum.StrEnum):
+class ContactChannel(LabeledCode):
     """How the hotline was reached. Asked, never required; None: not recorded."""
 
-    CALL = "call"
-    TEXT = "text"
-    CHAT = "chat"
-    EMAIL = "email"
-    PARTNER = "partner"  # a partner agency referred the person
-
-    @property
-    def label(self) -> str:
-        return {"call": "Phone call", "text": "Text message", "chat": "Web chat",
-                "email": "E-mail", "partner": "A partner agency"}[self.value]
+    CALL = "call", "Phone call"
+    TEXT = "text", "Text message"
+    CHAT = "chat", "Web chat"
+    EMAIL = "email", "E-mail"
+    PARTNER = "partner", "A partner agency"  # a partner agency referred the person
 
 
 class RequestStatus(enum.StrEnum):
