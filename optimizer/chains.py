@@ -49,6 +49,7 @@ from .options import (
     PlaceTable,
     _prefix,
     eligible_places,
+    movers,
     parts,
     spending,
     stay_key,
@@ -60,11 +61,6 @@ from .rules import move_units, stay_units
 SCALE = lagrange.SCALE
 CG_ROUNDS = 12  # column-generation rounds at most
 CG_PER_REQUEST = 4  # chains added per request and round at most
-
-
-def movers(problem: Problem) -> list[int]:
-    """The requests that may be placed as a chain (max_moves ≥ 1 and two nights or more)."""
-    return [i for i, r in enumerate(problem.requests) if r.max_moves >= 1 and r.nights >= 2]
 
 
 @dataclass

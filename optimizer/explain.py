@@ -16,7 +16,6 @@ from itertools import combinations
 
 import numpy as np
 
-from .chains import chain_option, segments
 from .geo import SLACK, miles
 from .heuristic import Usage
 from .options import Option, Options, PlaceTable, _np_miles, parts
@@ -380,6 +379,8 @@ def _with_bridges(problem: Problem, r: Request, usage: Usage, reason: Reason) ->
 
 def fitting_chain(problem: Problem, i: int, usage: Usage) -> Option | None:
     """The cheapest chain of two stays of request i that fits beside `usage`, or None."""
+    from .chains import chain_option, segments  # only for requests that may move
+
     table = PlaceTable([*problem.shelters, *problem.hotels])
     index = {p.id: k for k, p in enumerate(table.places)}
     seg = segments(problem, usage.free, _fixed_genders(usage), i, table, index)

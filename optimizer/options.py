@@ -191,6 +191,12 @@ def eligible_places(r: Request, table: PlaceTable) -> list[tuple[Place, float]]:
     return out
 
 
+def movers(problem: Problem) -> list[int]:
+    """The requests that may be placed as a chain of stays (spec: Moves): max_moves ≥ 1 and
+    two nights or more. Where there are none, nothing of `chains.py` runs (or is imported)."""
+    return [i for i, r in enumerate(problem.requests) if r.max_moves >= 1 and r.nights >= 2]
+
+
 def build_options(problem: Problem, prune: bool = True) -> Options:
     """Every option of `problem` that fits alone, its binding rows, and (with `prune`) only
     the options some optimal plan may need."""

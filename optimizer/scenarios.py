@@ -39,9 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .budget import Budget
-from .chains import movers
 from .config import Config
-from .options import Options, balanced, generate_options, settle
+from .options import Options, balanced, generate_options, movers, settle
 from .plan import Plan
 from .problem import Hotel, Problem
 from .solver import clock, solve_bridged, solve_options

@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .budget import Budget
-from .chains import Bridges, movers
 from .config import Config, Progress
 from .heuristic import assignments, complete, first_fit, urgent_first
 from .options import (
@@ -30,6 +29,7 @@ from .options import (
     generate_options,
     keeps_balances,
     lower_bound,
+    movers,
     plan_units,
     prune_by_gap,
     relax_points,
@@ -69,6 +69,8 @@ def solve_bridged(raw: Options, config: Config, run: Budget) -> Outcome:
     3. the chains that a plan below UB could use (with UB's and the hint's own), then the
        usual pipeline, started from UB's plan. The bound is max(L, min(bound, ceiling)).
     """
+    from .chains import Bridges  # only where requests may move
+
     stats: dict[str, Any] = {}
     bridges = Bridges(raw)
     keep = bridges.from_plan(config.hint) if config.hint is not None else []
