@@ -124,6 +124,17 @@ def page_size(url: str, cookie: str) -> int:
         return len(response.read())
 
 
+def production_env(**settings: str) -> dict[str, str]:
+    """The environment gunicorn serves the benchmark database under, in production mode
+    (plain HTTP on loopback). The accounts' one-time-code secrets are stored under the note
+    keys, so the keys are set here, before any account is made, and the server holds them."""
+    if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        raise SystemExit("set DATABASE_URL to the benchmark's PostgreSQL database")
+    os.environ.setdefault("NOTE_KEYS", Fernet.generate_key().decode())
+    return {**os.environ, "SHELTER_BRIDGE_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
+            "SESSION_COOKIE_SECURE": "0", "GUNICORN_ACCESS_LOG": "/dev/null", **settings}
+
+
 def kept_bodies(base: str, token: str) -> dict[str, dict[str, float]]:
     """Per endpoint, how many page bodies were served kept and drawn (/metrics)."""
     request = urllib.request.Request(base + "/metrics",
@@ -143,17 +154,12 @@ def main() -> None:
     parser.add_argument("--draw-every-time", action="store_true",
                         help="PAGE_CACHE=0: no page body kept between two writing commits")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
-        raise SystemExit("set DATABASE_URL to the benchmark's PostgreSQL database")
-    # The one-time-code secret is stored under the note keys: the server must hold the same.
-    os.environ.setdefault("NOTE_KEYS", Fernet.generate_key().decode())
-    email, password, secret = coordinator_account()
     metrics_token = secrets.token_hex(16)
-    env = {**os.environ, "SHELTER_BRIDGE_ENV": "production",
-           "SECRET_KEY": secrets.token_hex(32), "METRICS_TOKEN": metrics_token,
-           "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="saturation-metrics-"),
-           "SESSION_COOKIE_SECURE": "0", "GUNICORN_ACCESS_LOG": "/dev/null",
-           "PAGE_CACHE": "0" if args.draw_every_time else "1"}
+    env = production_env(
+        METRICS_TOKEN=metrics_token,
+        PROMETHEUS_MULTIPROC_DIR=tempfile.mkdtemp(prefix="saturation-metrics-"),
+        PAGE_CACHE="0" if args.draw_every_time else "1")
+    email, password, secret = coordinator_account()
     bare_port, app_port = free_port(), free_port()
     with open("/tmp/saturation-gunicorn.log", "w") as log:
         bare = gunicorn("bare_app:app", bare_port, env, log)

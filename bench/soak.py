@@ -15,8 +15,6 @@ recycling instead. "Start" is the two minutes after every user is in, "end" the 
 
 import argparse
 import csv
-import os
-import secrets
 import statistics
 import subprocess
 import sys
@@ -25,12 +23,11 @@ import time
 from pathlib import Path
 
 import psutil
-from cryptography.fernet import Fernet
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from load_users import main as make_load_users  # noqa: E402
-from saturation import free_port, gunicorn, stop, wait_until_up  # noqa: E402
+from saturation import free_port, gunicorn, production_env, stop, wait_until_up  # noqa: E402
 
 USERS, SPAWN_RATE = 50, 2
 WINDOW = 120  # seconds: the start and the end windows
@@ -55,15 +52,9 @@ def main() -> None:
     parser.add_argument("--recycle", action="store_true",
                         help="recycle workers after max_requests, as production does")
     args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL", "").startswith("postgresql"):
-        raise SystemExit("set DATABASE_URL to the benchmark's PostgreSQL database")
-    os.environ.setdefault("NOTE_KEYS", Fernet.generate_key().decode())
+    env = production_env(**({} if args.recycle else {"GUNICORN_MAX_REQUESTS": "0"}))
     folder = Path(tempfile.mkdtemp(prefix="soak-"))
     make_load_users(str(folder / "users.json"), 30)
-    env = {**os.environ, "SHELTER_BRIDGE_ENV": "production", "SECRET_KEY": secrets.token_hex(32),
-           "SESSION_COOKIE_SECURE": "0", "GUNICORN_ACCESS_LOG": "/dev/null"}
-    if not args.recycle:
-        env["GUNICORN_MAX_REQUESTS"] = "0"
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     seconds = int(args.minutes * 60)
