@@ -100,3 +100,22 @@ def test_an_injected_clock_without_an_offset_leaves_the_triggers_alone(tmp_path)
                       "SCHEDULER_CLOCK": lambda: datetime(2026, 12, 2, tzinfo=UTC)})
     scheduler = add_jobs(app, BackgroundScheduler(timezone=UTC))
     assert not isinstance(scheduler.get_job("replan").trigger, Shifted)
+
+
+def test_what_day_it_is_where_the_person_is_follows_the_app_clock(tmp_path):
+    """"Tonight" on the form, the tape chart's first day and the planner's first night ask
+    local_today() without a moment: it must read the app's clock (a moved or injected one),
+    not the machine's, or a process on a moved clock files for the wrong night."""
+    from placement.requests.service import local_today
+
+    def frozen():  # 03:30 UTC on Dec 2 is still Dec 1 evening in New York
+        return datetime(2030, 12, 2, 3, 30, tzinfo=UTC)
+
+    app = create_app({"TESTING": True, "SECRET_KEY": "unused", "NOTE_KEYS": None,
+                      "INSTANCE_PATH": str(tmp_path), "SCHEDULER_CLOCK": frozen,
+                      "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/clock.db"})
+    with app.app_context():
+        assert local_today("America/New_York").isoformat() == "2030-12-01"
+        assert local_today(None).isoformat() == "2030-12-02"
+    # Outside an app (the optimizer's tools, a script) the machine's clock still answers.
+    assert abs((local_today(None) - datetime.now(UTC).date()).days) <= 1

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfoNotFoundError
 
+from flask import has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -12,7 +13,7 @@ from partners.availability.common import local_today as place_local_today
 from partners.geo import Location, miles_between
 from partners.needs import Need
 
-from .. import audit
+from .. import audit, clock
 from ..crypto import encrypt_note
 from ..places.picker import parse_key as parse_place_key
 from .models import (
@@ -34,8 +35,9 @@ WINDOW_DAYS = {Priority.CRITICAL: (0, 0), Priority.HIGH: (0, 1), Priority.NORMAL
 
 def local_today(timezone: str | None, now: datetime | None = None) -> date:
     """The date it is where the person is: "tonight" is that evening. Without a known
-    time zone, the UTC date."""
-    now = now or datetime.now(UTC)
+    time zone, the UTC date. Without a moment, now by the app's clock (a moved or injected
+    one: placement/clock.py), the machine's only outside an app."""
+    now = now or (clock.now() if has_app_context() else datetime.now(UTC))
     try:
         return place_local_today(timezone, now) if timezone else as_naive_utc(now).date()
     except ZoneInfoNotFoundError:
