@@ -1,0 +1,374 @@
+"""The reports' figures (issue 18), each computed in SQL (aggregates in the database,
+never a Python loop over requests) and returned as a plain table.
+
+**What every figure is about.** The requests filed in the filters' months (their
+`filed_month`, the hotline's month), in its state (the request's `us_state`, where the
+person was at filing), of its priority. With a program (a loyalty program's code, or
+"shelter"), request figures count the requests that had a stay proposed there (so a
+request the planner placed nowhere counts only under "all"), and stay figures count the
+stays there. Every figure is exact: suppression is the exports' job (partners/suppression).
+
+**The API** (each takes a Session and Filters, and only reads):
+
+    parse_filters(args, today, programs) -> Filters    # BadFilter (a 400) on a bad value
+    default_filters(today) -> Filters
+    program_choices(session) -> list[tuple[str, str]]  # (code, name), "shelter" first
+
+    unmet_by_month(session, f) -> Table     # months: requests, on_time, late, unplaced, open
+    unmet_by_reason(session, f) -> Table    # reason codes: unplaced, late
+    unmet_by_state(session, f) -> Table     # states: requests, on_time, late, unplaced, open
+    demand_by_state(session, f) -> dict[str, tuple[int, int]]  # state: (requests, unmet)
+    places_said_no(session, f, limit=10) -> Table   # places: said_no_bed
+    needs_unmet(session, f) -> Table        # need codes: requests
+    time_to_safety(session, f) -> dict[str, Table]   # step: months x priorities
+    stay_lengths(session, f) -> Table       # nights: shelter, hotel
+    nights_by_month(session, f) -> Table    # months: shelter_nights, hotel_nights
+    points_per_night(session, f) -> Table   # programs: stays, room_nights, points, per_night
+    extensions(session, f) -> Table         # shelter/hotel: stays, extended, extensions, nights
+    no_shows(session, f) -> Table           # months: expected, no_shows
+
+A Table has `columns` (Column: key, label, kind) and `rows` (Row: key, label, values in
+the columns' order). A column's kind says what its values are: "count" (requests, stays or
+nights: the cells an export suppresses), "minutes" (a median or a percentile: hide it
+where its count is small), "points", or "ratio" (derived from counts of the same row).
+Row keys are stable codes (a month "2026-03", a state "CA", a reason code, a program code).
+"Unmet" is every request not placed on time: placed late, or not placed.
+"""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import exists, func, or_, select
+from sqlalchemy.orm import Session
+
+from partners.needs import Need
+from partners.places import Hotel, Shelter
+from partners.points import LoyaltyProgram
+from partners.us_states import US_STATES
+
+from ..audit import AuditEvent
+from ..bookings.models import Booking
+from ..bookings.states import BookingState
+from ..requests.models import HousingRequest, Priority, request_need
+from ..requests.outcomes import OutcomeKind, RequestOutcome, reason_label
+from .filters import SHELTER, BadFilter, Filters, default_filters, parse_filters
+from .sql import leading_int, minutes_between, percentiles
+
+__all__ = ["BadFilter", "Filters", "default_filters", "parse_filters"]
+
+NO_STATE = "--"  # the row key of requests with no state (outside US_STATES, or not known)
+LATE_WITHOUT_REASON = "window_moved"  # a late placement with no code: only the window moved
+ARRIVED = (BookingState.CHECKED_IN, BookingState.CHECKED_OUT)
+# Where a stay was: the step moments of time to safety, each from filing (created_at).
+STEPS = {"approved": "Approved", "confirmed": "Confirmed by the place",
+         "checked_in": "Checked in"}
+LONG_STAY = 15  # stays of this many nights or more share one row
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    kind: str = "count"  # "count", "minutes", "points" or "ratio"
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str
+    label: str
+    values: tuple
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    label: str  # what the rows are ("Month", "State"...)
+    columns: tuple[Column, ...]
+    rows: list[Row]
+
+    def column(self, key: str) -> list:
+        i = [c.key for c in self.columns].index(key)
+        return [row.values[i] for row in self.rows]
+
+    def total(self, key: str) -> int:
+        return sum(v or 0 for v in self.column(key))
+
+
+def month_key(month: date) -> str:
+    return f"{month:%Y-%m}"
+
+
+def month_label(month: date) -> str:
+    return f"{month:%b %Y}"
+
+
+# -- what the filters select ------------------------------------------------------------
+
+def _at_program(program: str):
+    """The stays at `program`'s hotels, or at shelters."""
+    if program == SHELTER:
+        return Booking.shelter_id.is_not(None)
+    return Booking.hotel_id.in_(
+        select(Hotel.id).join(LoyaltyProgram, LoyaltyProgram.id == Hotel.program_id)
+        .where(LoyaltyProgram.code == program))
+
+
+def _requests(f: Filters, with_program: bool = True) -> list:
+    """The WHERE clause of the requests a report is about."""
+    where = [HousingRequest.filed_month >= f.first, HousingRequest.filed_month <= f.last]
+    if f.state:
+        where.append(HousingRequest.us_state == f.state)
+    if f.priority:
+        where.append(HousingRequest.priority == f.priority)
+    if f.program and with_program:
+        where.append(exists().where(Booking.request_id == HousingRequest.id,
+                                    _at_program(f.program)))
+    return where
+
+
+def _stays(f: Filters) -> list:
+    """The WHERE clause of the stays a report is about (joined to their request)."""
+    where = _requests(f, with_program=False)
+    if f.program:
+        where.append(_at_program(f.program))
+    return where
+
+
+def _kind_counts() -> list:
+    kind = RequestOutcome.kind
+    return [func.count(HousingRequest.id),
+            func.count().filter(kind == OutcomeKind.PLACED_ON_TIME),
+            func.count().filter(kind == OutcomeKind.PLACED_LATE),
+            func.count().filter(kind == OutcomeKind.UNPLACED),
+            func.count().filter(RequestOutcome.id.is_(None))]
+
+
+KIND_COLUMNS = (Column("requests", "Requests"), Column("on_time", "Placed on time"),
+                Column("late", "Placed late"), Column("unplaced", "Not placed"),
+                Column("open", "Not decided yet"))
+
+
+def program_choices(session: Session) -> list[tuple[str, str]]:
+    """The program filter's choices: shelters, then each loyalty program by name."""
+    programs = session.execute(select(LoyaltyProgram.code, LoyaltyProgram.name)
+                               .order_by(LoyaltyProgram.name)).all()
+    return [(SHELTER, "Shelters")] + [(code, name) for code, name in programs]
+
+
+# -- unmet demand ---------------------------------------------------------------------
+
+def unmet_by_month(session: Session, f: Filters) -> Table:
+    """Each month of the filters (none left out): requests filed, and what became of them."""
+    found = {month: counts for month, *counts in session.execute(
+        select(HousingRequest.filed_month, *_kind_counts())
+        .outerjoin(RequestOutcome, RequestOutcome.request_id == HousingRequest.id)
+        .where(*_requests(f)).group_by(HousingRequest.filed_month))}
+    rows = [Row(month_key(m), month_label(m), tuple(found.get(m, (0,) * 5))) for m in f.months]
+    return Table("Requests and what became of them, by month of filing", "Month",
+                 KIND_COLUMNS, rows)
+
+
+def unmet_by_reason(session: Session, f: Filters) -> Table:
+    """Why requests were not placed, or placed late, by reason code, most frequent first."""
+    kind = RequestOutcome.kind
+    query = (select(RequestOutcome.reason,
+                    func.count().filter(kind == OutcomeKind.UNPLACED),
+                    func.count().filter(kind == OutcomeKind.PLACED_LATE))
+             .join(HousingRequest, HousingRequest.id == RequestOutcome.request_id)
+             .where(kind != OutcomeKind.PLACED_ON_TIME, *_requests(f))
+             .group_by(RequestOutcome.reason))
+    rows = [Row(code or LATE_WITHOUT_REASON,
+                reason_label(code) if code else "Only the arrival window moved",
+                (unplaced, late)) for code, unplaced, late in session.execute(query)]
+    rows.sort(key=lambda row: (-sum(row.values), row.key))
+    return Table("Why requests were not placed on time, by reason", "Reason",
+                 (Column("unplaced", "Not placed"), Column("late", "Placed late")), rows)
+
+
+def unmet_by_state(session: Session, f: Filters) -> Table:
+    """Each state with requests (by name), then requests with no state."""
+    found = session.execute(
+        select(HousingRequest.us_state, *_kind_counts())
+        .outerjoin(RequestOutcome, RequestOutcome.request_id == HousingRequest.id)
+        .where(*_requests(f)).group_by(HousingRequest.us_state)).all()
+    rows = [Row(code or NO_STATE, US_STATES.get(code, "No state recorded"), tuple(counts))
+            for code, *counts in found]
+    rows.sort(key=lambda row: (row.key == NO_STATE, row.label))
+    return Table("Requests and what became of them, by state", "State", KIND_COLUMNS, rows)
+
+
+def demand_by_state(session: Session, f: Filters) -> dict[str, tuple[int, int]]:
+    """For the map: each state with requests -> (requests, unmet: placed late or not
+    placed). Requests with no state are left out."""
+    table = unmet_by_state(session, f)
+    return {row.key: (row.values[0], row.values[2] + row.values[3]) for row in table.rows
+            if row.key != NO_STATE}
+
+
+def places_said_no(session: Session, f: Filters, limit: int = 10) -> Table:
+    """The places that said "no bed after all" (a decline with code no_bed, to a stay
+    already approved) most often. The planner's "every place that fits was full" is about
+    a request and names no place, and past free-bed counts are not kept night by night, so
+    a place's own "no bed" is the honest count of a place being full when it was needed."""
+    place = func.coalesce(Shelter.name, Hotel.name)
+    state = func.coalesce(Shelter.state, Hotel.state)
+    query = (select(Booking.shelter_id, Booking.hotel_id, place, state, func.count())
+             .join(HousingRequest, HousingRequest.id == Booking.request_id)
+             .outerjoin(Shelter, Shelter.id == Booking.shelter_id)
+             .outerjoin(Hotel, Hotel.id == Booking.hotel_id)
+             .where(Booking.reason_code == "no_bed", Booking.state == BookingState.CANCELLED,
+                    *_stays(f))
+             .group_by(Booking.shelter_id, Booking.hotel_id, place, state)
+             .order_by(func.count().desc(), place).limit(limit))
+    rows = [Row(f"shelter-{shelter_id}" if shelter_id else f"hotel-{hotel_id}",
+                f"{name} ({'shelter' if shelter_id else 'hotel'}, {where})", (times,))
+            for shelter_id, hotel_id, name, where, times in session.execute(query)]
+    return Table('Places that said "no bed after all" most often', "Place",
+                 (Column("said_no_bed", 'Times it said "no bed"'),), rows)
+
+
+def needs_unmet(session: Session, f: Filters) -> Table:
+    """The needs of the requests left unplaced because no place within reach offered what
+    the party needed (the planner's reason "needs"), by need, most frequent first."""
+    query = (select(Need.code, Need.label, func.count())
+             .select_from(RequestOutcome)
+             .join(HousingRequest, HousingRequest.id == RequestOutcome.request_id)
+             .join(request_need, request_need.c.request_id == HousingRequest.id)
+             .join(Need, Need.id == request_need.c.need_id)
+             .where(RequestOutcome.kind == OutcomeKind.UNPLACED,
+                    RequestOutcome.reason == "planner.needs", *_requests(f))
+             .group_by(Need.code, Need.label).order_by(func.count().desc(), Need.label))
+    rows = [Row(code, label, (count,)) for code, label, count in session.execute(query)]
+    return Table("Needs no place within reach offered", "Need",
+                 (Column("requests", "Requests not placed"),), rows)
+
+
+# -- time to safety ---------------------------------------------------------------------
+
+def time_to_safety(session: Session, f: Filters) -> dict[str, Table]:
+    """For each step (STEPS), minutes from filing to the first time the request reached
+    it, by month and priority: how many requests reached it, the median and the 90th
+    percentile. Requests that never reached a step are not in its figures."""
+    priorities = [f.priority] if f.priority else list(Priority)
+    columns = tuple(column for p in priorities for column in (
+        Column(f"{p.value}_count", f"{p.value.capitalize()}: requests"),
+        Column(f"{p.value}_median", f"{p.value.capitalize()}: median", "minutes"),
+        Column(f"{p.value}_p90", f"{p.value.capitalize()}: 90th percentile", "minutes")))
+    tables = {}
+    for step, words in STEPS.items():
+        moment = getattr(HousingRequest, f"{step}_at")
+        found = {(month, Priority(priority)): (count, _minutes(median), _minutes(p90))
+                 for month, priority, count, median, p90 in percentiles(
+                     session, [HousingRequest.filed_month, HousingRequest.priority],
+                     minutes_between(HousingRequest.created_at, moment),
+                     select().select_from(HousingRequest).where(*_requests(f)))}
+        rows = [Row(month_key(m), month_label(m), tuple(
+            value for p in priorities for value in found.get((m, p), (0, None, None))))
+            for m in f.months]
+        tables[step] = Table(f"From filing to {words.lower()}", "Month", columns, rows)
+    return tables
+
+
+def _minutes(value: float | None) -> float | None:
+    return None if value is None else round(float(value), 1)
+
+
+# -- stays ----------------------------------------------------------------------------
+
+def _arrived_stays(*columns):
+    return (select(*columns).select_from(Booking)
+            .join(HousingRequest, HousingRequest.id == Booking.request_id)
+            .where(Booking.state.in_(ARRIVED)))
+
+
+def stay_lengths(session: Session, f: Filters) -> Table:
+    """Stays that took someone in, by length in nights (LONG_STAY and more together)."""
+    nights = func.least(Booking.nights, LONG_STAY) if _is_postgresql(session) else \
+        func.min(Booking.nights, LONG_STAY)
+    found = {n: (shelter, hotel) for n, shelter, hotel in session.execute(
+        _arrived_stays(nights, func.count().filter(Booking.shelter_id.is_not(None)),
+                       func.count().filter(Booking.hotel_id.is_not(None)))
+        .where(*_stays(f)).group_by(nights))}
+    rows = [Row(str(n), f"{n}+ nights" if n == LONG_STAY else
+                f"{n} night{'s' if n > 1 else ''}", tuple(found.get(n, (0, 0))))
+            for n in range(1, LONG_STAY + 1)]
+    return Table("Stays by length", "Length",
+                 (Column("shelter", "Shelter stays"), Column("hotel", "Hotel stays")), rows)
+
+
+def _is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def nights_by_month(session: Session, f: Filters) -> Table:
+    """Nights of the stays that took someone in, shelter and hotel, by month of filing
+    (a stay's nights as booked, after extensions and early check-outs)."""
+    shelter = Booking.shelter_id.is_not(None)
+    found = {m: (s or 0, h or 0) for m, s, h in session.execute(
+        _arrived_stays(HousingRequest.filed_month,
+                       func.sum(Booking.nights).filter(shelter),
+                       func.sum(Booking.nights).filter(~shelter))
+        .where(*_stays(f)).group_by(HousingRequest.filed_month))}
+    rows = [Row(month_key(m), month_label(m), found.get(m, (0, 0))) for m in f.months]
+    return Table("Nights in shelters and hotels, by month of filing", "Month",
+                 (Column("shelter_nights", "Shelter nights"),
+                  Column("hotel_nights", "Hotel nights")), rows)
+
+
+def points_per_night(session: Session, f: Filters) -> Table:
+    """Hotel stays that took someone in, by program: stays, room-nights, points (charged,
+    else planned) and points per room-night."""
+    points = func.sum(func.coalesce(Booking.points_charged, Booking.points_planned))
+    room_nights = func.sum(Booking.nights * Booking.rooms)
+    query = (_arrived_stays(LoyaltyProgram.code, LoyaltyProgram.name, func.count(),
+                            room_nights, points)
+             .join(Hotel, Hotel.id == Booking.hotel_id)
+             .join(LoyaltyProgram, LoyaltyProgram.id == Hotel.program_id)
+             .where(*_stays(f)).group_by(LoyaltyProgram.code, LoyaltyProgram.name)
+             .order_by(LoyaltyProgram.name))
+    rows = [Row(code, name, (stays, nights or 0, total or 0,
+                             round(total / nights) if nights else None))
+            for code, name, stays, nights, total in session.execute(query)]
+    return Table("Points per night, by program", "Program",
+                 (Column("stays", "Stays"), Column("room_nights", "Room-nights"),
+                  Column("points", "Points", "points"),
+                  Column("per_night", "Points per room-night", "ratio")), rows)
+
+
+def extensions(session: Session, f: Filters) -> Table:
+    """Stays that took someone in, and how many were extended (the audit log's "extend"
+    of a stay: each extension and the nights it added), shelter and hotel."""
+    extend = (select(AuditEvent.subject_id.label("booking_id"), func.count().label("times"),
+                     func.sum(leading_int(AuditEvent.detail)).label("nights"))
+              .where(AuditEvent.subject == "booking", AuditEvent.action == "extend")
+              .group_by(AuditEvent.subject_id).subquery())
+    kind = Booking.shelter_id.is_not(None)
+    query = (_arrived_stays(kind, func.count(), func.count(extend.c.booking_id),
+                            func.coalesce(func.sum(extend.c.times), 0),
+                            func.coalesce(func.sum(extend.c.nights), 0))
+             .outerjoin(extend, extend.c.booking_id == Booking.id)
+             .where(*_stays(f)).group_by(kind))
+    found = {bool(is_shelter): counts for is_shelter, *counts in session.execute(query)}
+    rows = [Row(key, label, tuple(found.get(is_shelter, (0, 0, 0, 0))))
+            for key, label, is_shelter in (("shelter", "Shelter stays", True),
+                                           ("hotel", "Hotel stays", False))]
+    return Table("Extended stays", "Stays",
+                 (Column("stays", "Stays"), Column("extended", "Extended"),
+                  Column("extensions", "Extensions"),
+                  Column("nights_added", "Nights added")), rows)
+
+
+def no_shows(session: Session, f: Filters) -> Table:
+    """Stays confirmed for an arrival, by month of filing: how many the person arrived at
+    or did not (a no-show)."""
+    expected = or_(Booking.state.in_(ARRIVED), Booking.state == BookingState.NO_SHOW)
+    found = {m: (n, missed) for m, n, missed in session.execute(
+        select(HousingRequest.filed_month, func.count(),
+               func.count().filter(Booking.state == BookingState.NO_SHOW))
+        .select_from(Booking).join(HousingRequest, HousingRequest.id == Booking.request_id)
+        .where(expected, *_stays(f)).group_by(HousingRequest.filed_month))}
+    rows = [Row(month_key(m), month_label(m), found.get(m, (0, 0))) for m in f.months]
+    return Table("Arrivals expected and no-shows, by month of filing", "Month",
+                 (Column("expected", "Stays expecting an arrival"),
+                  Column("no_shows", "No-shows")), rows)
+
