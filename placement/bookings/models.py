@@ -34,9 +34,15 @@ class Booking(Base):
         CheckConstraint("persons >= 1", name="persons_positive"),
         CheckConstraint("rooms >= 0 AND points_planned >= 0", name="counts_not_negative"),
         Index("ix_booking_state_check_in", "state", "check_in"),
-        # A request has at most one live stay: no race between two coordinators, two
-        # paths or two processes can place one person twice.
-        Index("uq_booking_live_per_request", "request_id", unique=True,
+        # A bridge stay (issue 21) is one placement of several stays, its segments 1, 2...
+        # each a row of its own; the later ones name the first.
+        CheckConstraint("segment >= 1", name="segment_positive"),
+        CheckConstraint("(segment = 1) = (chain_id IS NULL)", name="chain_named_by_later"),
+        # A request has at most one live stay per segment: no race between two
+        # coordinators, two paths or two processes can place one person twice. That the
+        # live segments make one chain without gap or overlap is checked at every commit
+        # (placement/bookings/chains.py).
+        Index("uq_booking_live_segment", "request_id", "segment", unique=True,
               sqlite_where=text(LIVE_STAY_SQL), postgresql_where=text(LIVE_STAY_SQL)),
     )
 
@@ -59,6 +65,12 @@ class Booking(Base):
     reason: Mapped[str | None] = mapped_column(String(300))  # rejection or cancellation
     # The same as a structured code for the reports (a place's decline: "no_bed"...).
     reason_code: Mapped[str | None] = mapped_column(String(30))
+    # Bridge stays: the stay's place in its chain (1: the first or only stay), and for a
+    # later stay the first stay's id.
+    segment: Mapped[int] = mapped_column(default=1, server_default=text("1"))
+    chain_id: Mapped[int | None] = mapped_column(ForeignKey("booking.id"), index=True)
+    # The move to a later stay: when a coordinator said the person's transport is arranged.
+    transport_arranged_at: Mapped[datetime | None]
     # Needs of the request this place lacks that a coordinator placing by hand chose to
     # override (need codes, ";"-separated), and why: the approval's rule check honours it.
     need_override: Mapped[str | None] = mapped_column(String(300))
@@ -99,6 +111,16 @@ class Booking(Base):
     def overridden_needs(self) -> frozenset[str]:
         """The need codes a coordinator chose to override at this place (see need_override)."""
         return frozenset(code for code in (self.need_override or "").split(";") if code)
+
+    @property
+    def lead_id(self) -> int:
+        """The id that names the stay's chain: its first stay's."""
+        return self.chain_id if self.chain_id is not None else self.id
+
+    @property
+    def is_move(self) -> bool:
+        """A later stay of a chain: the person moves to it from the stay before."""
+        return self.segment > 1
 
     @property
     def points(self) -> int:

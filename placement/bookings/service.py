@@ -36,6 +36,7 @@ from ..requests import rejections
 from ..requests import states as request_states
 from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus
 from ..requests.service import NOT_PLANNED_FIELDS, RequestEdit, apply_edit
+from . import chains  # noqa: F401 - its commit hook keeps every chain whole
 from .models import Booking, new_confirmation_code
 from .needs import labels_of, needs_lacking
 from .outcomes import record_outcome

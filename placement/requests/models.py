@@ -3,11 +3,21 @@ each request."""
 
 import enum
 import secrets
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
-from sqlalchemy import CheckConstraint, Column, ForeignKey, Index, LargeBinary, String, Table
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Table,
+    true,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partners.base import Base, enum_column, utcnow
@@ -104,6 +114,15 @@ class ContactChannel(LabeledCode):
     PARTNER = "partner", "A partner agency"  # a partner agency referred the person
 
 
+class NoMoveReason(LabeledCode):
+    """Why the advocate said the person must not be moved between places (bridge stays,
+    issue 21): a reason in a word, never the case's details."""
+
+    SAFETY = "safety", "A safety reason"
+    SCHOOL = "school", "A child's school"
+    OTHER = "other", "Another reason"
+
+
 class RequestStatus(enum.StrEnum):
     PENDING = "pending"
     PLACED = "placed"
@@ -162,6 +181,8 @@ class HousingRequest(Base):
         CheckConstraint("adults + children >= 1", name="party_not_empty"),
         CheckConstraint("pets >= 0", name="pets_not_negative"),
         CheckConstraint("nights >= 1", name="nights_positive"),
+        CheckConstraint("(rest_from IS NULL AND rest_nights IS NULL) OR "
+                        "(rest_from IS NOT NULL AND rest_nights >= 1)", name="rest_whole"),
         CheckConstraint("latest >= earliest", name="window_ordered"),
         # The reports filter and group by month, state and priority.
         Index("ix_housing_request_us_state_month", "us_state", "filed_month"),
@@ -226,6 +247,19 @@ class HousingRequest(Base):
     # planner's, a place's decline, a rejection... Kept once placed (why it was late).
     wait_reason_code: Mapped[str | None] = mapped_column(String(40))
 
+    # -- bridge stays (issue 21): a hotel tonight, a shelter bed the night one opens ---------
+    # The advocate's answer to "may move once if that gets them in sooner"; False for a
+    # person who must not be moved, with why (NoMoveReason). A coordinator never overrides it.
+    may_move: Mapped[bool] = mapped_column(default=True, server_default=true())
+    no_move_reason: Mapped[str | None] = mapped_column(String(20))
+    # The coordinators' choice for this request; None: their default for its priority
+    # (MOVES_CRITICAL, MOVES_HIGH, MOVES_NORMAL).
+    moves_allowed: Mapped[bool | None]
+    # The rest of a placed request's stay that needs a place again (its later stay's place
+    # said no): from this night, this many nights. None: nothing to re-plan.
+    rest_from: Mapped[date | None]
+    rest_nights: Mapped[int | None]
+
     danger_zones: Mapped[list["DangerZone"]] = relationship(
         back_populates="request", cascade="all, delete-orphan"
     )
@@ -246,6 +280,23 @@ class HousingRequest(Base):
     @property
     def persons(self) -> int:
         return self.adults + self.children
+
+    def max_moves(self, defaults: Mapping[str, int]) -> int:
+        """How many times the planner may move the person: never where the advocate said
+        no, else once where the coordinators allow it for this request or, unset, their
+        default for its priority (`defaults`: priority value -> moves)."""
+        if not self.may_move:
+            return 0
+        if self.moves_allowed is not None:
+            return 1 if self.moves_allowed else 0
+        return defaults.get(self.priority.value, 0)
+
+    @property
+    def no_move_label(self) -> str | None:
+        try:
+            return NoMoveReason(self.no_move_reason).label if self.no_move_reason else None
+        except ValueError:
+            return None
 
     def record_step(self, step: str, at: datetime) -> None:
         """`step` (one of STEPS) happened at `at`; only its first time is kept."""
