@@ -29,10 +29,12 @@ NAVIGATION: dict[Role, list[tuple]] = {
         ("Places", [("places.shelters", "Shelters"), ("places.hotels", "Hotels"),
                     ("places.programs", "Loyalty programs")]),
         ("Points", [("points.overview", "Balances and expiry"), ("points.donors", "Donors")]),
+        ("reports.index", "Reports"),
     ],
     Role.DONOR: [("donors.dashboard", "My donations")],
     Role.ADMIN: [("admin.users", "Accounts"), ("admin.needs", "Needs"),
-                 ("admin.audit_log", "Audit log"), ("jobs.index", "Scheduled jobs")],
+                 ("admin.audit_log", "Audit log"), ("jobs.index", "Scheduled jobs"),
+                 ("reports.index", "Reports")],
 }
 
 HOME_ENDPOINT = {

@@ -348,7 +348,8 @@ def extensions(session: Session, f: Filters) -> Table:
                             func.coalesce(func.sum(extend.c.nights), 0))
              .outerjoin(extend, extend.c.booking_id == Booking.id)
              .where(*_stays(f)).group_by(kind))
-    found = {bool(is_shelter): counts for is_shelter, *counts in session.execute(query)}
+    found = {bool(is_shelter): tuple(map(int, counts))
+             for is_shelter, *counts in session.execute(query)}
     rows = [Row(key, label, tuple(found.get(is_shelter, (0, 0, 0, 0))))
             for key, label, is_shelter in (("shelter", "Shelter stays", True),
                                            ("hotel", "Hotel stays", False))]
