@@ -144,6 +144,12 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "REPLAN_ON_CRITICAL": os.environ.get("REPLAN_ON_CRITICAL", "1") == "1",
         # A place said no: plan that person again at once rather than at the next tick.
         "REPLAN_ON_DECLINE": os.environ.get("REPLAN_ON_DECLINE", "1") == "1",
+        # Bridge stays (issue 21): how many times the planner may move a person of each
+        # priority (a hotel tonight, a shelter bed the night one opens), unless the
+        # coordinators chose for the request or its advocate said no.
+        "MOVES_CRITICAL": int(os.environ.get("MOVES_CRITICAL", "1")),
+        "MOVES_HIGH": int(os.environ.get("MOVES_HIGH", "1")),
+        "MOVES_NORMAL": int(os.environ.get("MOVES_NORMAL", "0")),
         "HOLD_HOURS": float(os.environ.get("HOLD_HOURS", "4")),
         "HOLD_CHECK_EVERY_MINUTES": int(os.environ.get("HOLD_CHECK_EVERY_MINUTES", "15")),
         # The escalation ladder (placement/jobs/escalation.py): minutes after which each
@@ -173,6 +179,19 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "WHAT_IF_AT": os.environ.get("WHAT_IF_AT", "03:00"),
         "WHAT_IF_CHECK_EVERY_MINUTES": int(os.environ.get("WHAT_IF_CHECK_EVERY_MINUTES", "1")),
         "WHAT_IF_SECONDS": float(os.environ.get("WHAT_IF_SECONDS", "240")),
+        # The integration API (placement/api): a figure of availability is shown over at
+        # least this many places; an Idempotency-Key is kept this long; webhooks are sent
+        # every WEBHOOK_EVERY_MINUTES, each retried with backoff up to WEBHOOK_MAX_ATTEMPTS.
+        "AVAILABILITY_MIN_PLACES": int(os.environ.get("AVAILABILITY_MIN_PLACES", "3")),
+        "IDEMPOTENCY_HOURS": int(os.environ.get("IDEMPOTENCY_HOURS", "24")),
+        "WEBHOOK_EVERY_MINUTES": int(os.environ.get("WEBHOOK_EVERY_MINUTES", "1")),
+        "WEBHOOK_MAX_ATTEMPTS": int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "10")),
+        "WEBHOOK_TIMEOUT_SECONDS": float(os.environ.get("WEBHOOK_TIMEOUT_SECONDS", "5")),
+        # Tests only: host:port pairs a webhook may reach though private and over plain
+        # http (a receiver on loopback). Empty in production.
+        "WEBHOOK_ALLOWED_HOSTS": frozenset(
+            h.strip() for h in os.environ.get("WEBHOOK_ALLOWED_HOSTS", "").split(",")
+            if h.strip()),
     }
     settings.update(overrides)
     url = settings["SQLALCHEMY_DATABASE_URI"]

@@ -120,7 +120,7 @@ class Booking(Base):
     @property
     def is_move(self) -> bool:
         """A later stay of a chain: the person moves to it from the stay before."""
-        return self.segment > 1
+        return (self.segment or 1) > 1  # unset until the row is inserted: a first stay
 
     @property
     def points(self) -> int:

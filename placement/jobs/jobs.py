@@ -24,6 +24,7 @@ from ..extensions import db
 from ..holds import hold_ends
 from ..planning.bridge import (
     pending_requests,
+    rests,
     rules_broken,
     scrub_stored_plan,
     scrub_stored_problem,
@@ -59,13 +60,20 @@ def withdraw_infeasible_proposals(today: date) -> int:
     """Proposals whose check-in has passed or whose place's rules the request now breaks
     are withdrawn; the rest are handed to the optimizer as hints by the planner run."""
     withdrawn = 0
+    chains: dict[int, list[Booking]] = {}
     for booking in service.lock_proposals(db.session):
-        request = booking.request
-        stale = booking.check_in < today or request.status is not RequestStatus.PENDING
-        if stale or rules_broken(db.session, request, booking.place, booking.check_in,
-                                 booking.nights):
-            service.withdraw(db.session, booking, None, "no longer feasible")
-            withdrawn += 1
+        chains.setdefault(booking.lead_id, []).append(booking)
+    for stays in chains.values():  # a chain goes whole: every stay of it, or none
+        stays.sort(key=lambda b: b.segment)
+        first, request = stays[0], stays[0].request
+        waits = request.status is RequestStatus.PENDING or (
+            first.is_move and request.rest_from == first.check_in)
+        if first.check_in < today or not waits or any(
+                rules_broken(db.session, request, b.place, b.check_in, b.nights,
+                             arriving=not b.is_move) for b in stays):
+            for booking in reversed(stays):
+                service.withdraw(db.session, booking, None, "no longer feasible")
+            withdrawn += len(stays)
     return withdrawn
 
 
@@ -74,7 +82,8 @@ def replan(now: datetime) -> Counts:
     job's commit, see `run_queued_plan`)."""
     today = hotline_today(now)
     withdrawn = withdraw_infeasible_proposals(today)
-    pending = len(pending_requests(db.session))
+    # The rests of stays to plan again (a later place said no) count as pending.
+    pending = len(pending_requests(db.session)) + len(rests(db.session))
     counts = {"pending": pending, "withdrawn": withdrawn, "plan_run": 0}
     if pending == 0:
         return counts

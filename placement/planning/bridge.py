@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from flask import current_app, has_app_context
 from sqlalchemy import select
 from sqlalchemy.orm import Session, object_session, selectinload
 
@@ -23,12 +24,13 @@ from partners.needs import HOTEL, SHELTER, implied_offers
 from partners.places import Hotel, Shelter
 from partners.points import LoyaltyProgram
 
+from ..bookings.chains import live_stays
 from ..bookings.models import Booking
 from ..bookings.service import add_proposal
 from ..bookings.states import HOLDING, PLACING, BookingState
 from ..places.keys import hotel_key, parse_resource, place_of, ref_of, shelter_key
 from ..places.offers import need_labels
-from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus
+from ..requests.models import MAX_HORIZON_NIGHTS, HousingRequest, RequestStatus, move_defaults
 from ..requests.outcomes import PROPOSED, planner_reason
 
 REASON_LENGTH = 500  # HousingRequest.unplaced_reason
@@ -40,6 +42,19 @@ def request_key(request_id: int) -> str:
     return f"R{request_id}"
 
 
+@dataclass(frozen=True)
+class Rest:
+    """The rest of a placed request's stay, planned again after its later place said no:
+    the nights from `start`, as the next stay of the chain that `lead_id` names, at none of
+    the chain's places (`used`)."""
+
+    start: date
+    nights: int
+    lead_id: int
+    segment: int
+    used: frozenset[str]
+
+
 @dataclass
 class Snapshot:
     """A problem and what its ids mean."""
@@ -48,6 +63,7 @@ class Snapshot:
     start: date
     requests: dict[str, int] = field(default_factory=dict)  # "R12" -> request id
     skipped: dict[int, str] = field(default_factory=dict)  # request id -> why not planned
+    rests: dict[str, Rest] = field(default_factory=dict)  # "R12" -> the chain it goes on
 
     def night(self, day: date) -> int:
         return (day - self.start).days
@@ -56,8 +72,26 @@ class Snapshot:
         return self.start + timedelta(days=night)
 
 
+@dataclass(frozen=True)
+class Wanted:
+    """What the planner is asked for a request: its arrival window, nights and moves (the
+    request's own, or for the rest of a stay the move day and the nights left)."""
+
+    earliest: date
+    latest: date
+    nights: int
+    max_moves: int
+    rest: Rest | None = None
+
+
+def wanted(r: HousingRequest, moves: dict[str, int], rest: Rest | None = None) -> Wanted:
+    if rest is not None:  # one stay from the move day on: a move of its own, not a chain
+        return Wanted(rest.start, rest.start, rest.nights, 0, rest)
+    return Wanted(r.earliest, r.latest, r.nights, r.max_moves(moves))
+
+
 def optimizer_request(r: HousingRequest, key: str, earliest: int, latest: int, nights: int,
-                      at: tuple[float, float] | None = None) -> Request:
+                      at: tuple[float, float] | None = None, max_moves: int = 0) -> Request:
     """A request as the optimizer sees it, its nights counted from the problem's start."""
     lat, lon = at or (r.lat, r.lon)
     return Request(
@@ -70,7 +104,7 @@ def optimizer_request(r: HousingRequest, key: str, earliest: int, latest: int, n
         exclude=frozenset(
             place_of(x).resource for x in [*r.exclusions, *(j for j in r.rejections if j.active)]
         ),
-        needs=frozenset(n.code for n in r.needs),
+        needs=frozenset(n.code for n in r.needs), max_moves=max_moves,
     )
 
 
@@ -97,22 +131,43 @@ def optimizer_hotel(h: Hotel, program: str, points: tuple[int, ...], rooms: tupl
     )
 
 
+def _with_rules(query):
+    return query.options(selectinload(HousingRequest.danger_zones),
+                         selectinload(HousingRequest.exclusions),
+                         selectinload(HousingRequest.rejections),
+                         selectinload(HousingRequest.needs)).order_by(HousingRequest.id)
+
+
 def pending_requests(session: Session) -> list[HousingRequest]:
     placed = select(Booking.request_id).where(Booking.state.in_(PLACING))
-    return list(session.scalars(
-        select(HousingRequest)
-        .where(HousingRequest.status == RequestStatus.PENDING, HousingRequest.id.not_in(placed))
-        .options(selectinload(HousingRequest.danger_zones),
-                 selectinload(HousingRequest.exclusions),
-                 selectinload(HousingRequest.rejections),
-                 selectinload(HousingRequest.needs))
-        .order_by(HousingRequest.id)
-    ))
+    return list(session.scalars(_with_rules(select(HousingRequest).where(
+        HousingRequest.status == RequestStatus.PENDING, HousingRequest.id.not_in(placed)))))
+
+
+def rests(session: Session) -> dict[int, tuple[HousingRequest, Rest]]:
+    """Placed requests whose rest of a stay needs a place again, each with its `Rest`."""
+    out = {}
+    for r in session.scalars(_with_rules(select(HousingRequest).where(
+            HousingRequest.status == RequestStatus.PLACED,
+            HousingRequest.rest_from.is_not(None)))):
+        live = live_stays(session, r.id)
+        if live:
+            out[r.id] = (r, Rest(r.rest_from, r.rest_nights, live[0].id, live[-1].segment + 1,
+                                 frozenset(place_of(b).resource for b in live)))
+    return out
+
+
+def moves_by_priority() -> dict[str, int]:
+    """The coordinators' default moves per priority (none outside the app)."""
+    return move_defaults(current_app.config) if has_app_context() else {}
 
 
 def build_problem(session: Session, today: date,
-                  requests: list[HousingRequest] | None = None) -> Snapshot:
-    """Pending requests against every active place, from `today` on.
+                  requests: list[HousingRequest] | None = None,
+                  moves: dict[str, int] | None = None) -> Snapshot:
+    """Pending requests (and the rests of stays to plan again: `rests`) against every
+    active place, from `today` on. A request may move as `HousingRequest.max_moves` says,
+    with `moves` (default: the app's settings) the default per priority.
 
     Shelter beds are the beds free before this app's approved stays; those stays go in
     `fixed`, so the optimizer sees them and never moves them. Program balances are the
@@ -121,31 +176,42 @@ def build_problem(session: Session, today: date,
     Each request is checked on its own (`unplannable`, then `refusal`): one the optimizer
     cannot express is left out with its reason in `skipped`, and the others are planned.
     """
+    moves = moves_by_priority() if moves is None else moves
+    rested = rests(session) if requests is None else {}
     requests = pending_requests(session) if requests is None else requests
+    wants = {r.id: wanted(r, moves) for r in requests}
+    wants.update({r.id: wanted(r, moves, rest) for r, rest in rested.values()})
+    requests = [*requests, *(r for r, _rest in rested.values())]
     skipped: dict[int, str] = {}
     usable = []
     for r in requests:
-        why = unplannable(r, today)
+        why = unplannable(r, today, wants[r.id])
         if why is None:
             usable.append(r)
         else:
             skipped[r.id] = why
     # Nights counted from today; the window is cut at the horizon (no date arithmetic, so
     # nothing overflows however far a date lies).
-    last_check_in = {r.id: min((r.latest - today).days, MAX_HORIZON_NIGHTS - 1) for r in usable}
-    horizon = min(max([1] + [last_check_in[r.id] + r.nights for r in usable]),
+    last_check_in = {r.id: min((wants[r.id].latest - today).days, MAX_HORIZON_NIGHTS - 1)
+                     for r in usable}
+    horizon = min(max([1] + [last_check_in[r.id] + wants[r.id].nights for r in usable]),
                   MAX_HORIZON_NIGHTS)
     end = today + timedelta(days=horizon - 1)
 
     snapshot_requests = {}
+    snapshot_rests = {}
     problem_requests = []
     for r in usable:
-        key = request_key(r.id)
+        key, want = request_key(r.id), wants[r.id]
         try:
             opt_request = optimizer_request(
-                r, key, earliest=max((r.earliest - today).days, 0),
-                latest=min(last_check_in[r.id], horizon - 1), nights=r.nights,
+                r, key, earliest=max((want.earliest - today).days, 0),
+                latest=min(last_check_in[r.id], horizon - 1), nights=want.nights,
+                max_moves=want.max_moves,
             )
+            if want.rest is not None:
+                opt_request = replace(opt_request, exclude=opt_request.exclude | want.rest.used)
+                snapshot_rests[key] = want.rest
             why = refusal(opt_request, today, horizon)
         except (ArithmeticError, TypeError, ValueError) as error:  # a kind not foreseen
             log.warning("request %s cannot be planned: %s", r.id, type(error).__name__)
@@ -201,27 +267,32 @@ def build_problem(session: Session, today: date,
             and (b.shelter_id in {s.id for s in shelters} or b.hotel_id in {h.id for h in hotels})
         ),
     )
-    return Snapshot(problem=problem, start=today, requests=snapshot_requests, skipped=skipped)
+    return Snapshot(problem=problem, start=today, requests=snapshot_requests, skipped=skipped,
+                    rests={k: v for k, v in snapshot_rests.items() if k in snapshot_requests})
 
 
 def _day(value: date, today: date) -> str:
     return f"{value:%b} {value.day}" + ("" if value.year == today.year else f", {value.year}")
 
 
-def unplannable(r: HousingRequest, today: date) -> str | None:
+def unplannable(r: HousingRequest, today: date, want: Wanted | None = None) -> str | None:
     """Why the planner cannot take this request from `today` on, whatever else is pending:
     no location, a window that has passed or lies beyond the horizon, a stay longer than
-    the horizon. None: it may be planned."""
+    the horizon. None: it may be planned. `want` is what is asked (the rest of a stay from
+    its move day); the request's own window and nights by default."""
+    want = want or Wanted(r.earliest, r.latest, r.nights, 0)
     last = today + timedelta(days=MAX_HORIZON_NIGHTS - 1)
     if r.lat is None or r.lon is None:
         return "the request has no location"
-    if r.latest < today:
-        return f"its arrival window ended on {_day(r.latest, today)}"
-    if r.earliest > last:
-        return (f"its earliest arrival, {_day(r.earliest, today)}, is beyond the planner's "
+    if want.latest < today:
+        if want.rest is not None:
+            return f"the move day of the rest of its stay, {_day(want.latest, today)}, has passed"
+        return f"its arrival window ended on {_day(want.latest, today)}"
+    if want.earliest > last:
+        return (f"its earliest arrival, {_day(want.earliest, today)}, is beyond the planner's "
                 f"{MAX_HORIZON_NIGHTS} days (to {_day(last, today)})")
-    if r.nights > MAX_HORIZON_NIGHTS:
-        return (f"a stay of {r.nights:,} nights is longer than the planner's "
+    if want.nights > MAX_HORIZON_NIGHTS:
+        return (f"a stay of {want.nights:,} nights is longer than the planner's "
                 f"{MAX_HORIZON_NIGHTS} days")
     return None
 
@@ -270,6 +341,13 @@ def same_stay(snapshot: Snapshot, booking: Booking, assignment: Assignment) -> b
                for column, value in _stay(snapshot, assignment).items())
 
 
+def same_chain(snapshot: Snapshot, bookings: list[Booking], chain: list[Assignment]) -> bool:
+    """Whether the proposed stays (first to last) are the chain the plan proposes, stay by
+    stay (a single stay is a chain of one)."""
+    return len(bookings) == len(chain) and all(
+        same_stay(snapshot, b, a) for b, a in zip(bookings, chain, strict=True))
+
+
 def proposals_as_hint(session: Session, snapshot: Snapshot) -> Plan:
     """Proposals still awaiting review, of the snapshot's requests, as a starting point for
     the solver."""
@@ -289,20 +367,28 @@ def proposals_as_hint(session: Session, snapshot: Snapshot) -> Plan:
 
 def proposals_from_plan(session: Session, snapshot: Snapshot, plan: Plan,
                         plan_run_id: int | None) -> list[Booking]:
-    """Proposed bookings for the plan's assignments; unplaced requests get the reason (in
-    words, and its kind as a code)."""
+    """Proposed bookings for the plan's assignments, a chain's stays as segments 1, 2...
+    naming the first (the rest of a stay goes on its chain); unplaced requests get the
+    reason (in words, and its kind as a code)."""
     proposals = []
-    for a in plan.assignments:
-        request_id = snapshot.requests.get(a.request)
+    for key, chain in plan.chains.items():
+        request_id = snapshot.requests.get(key)
         if request_id is None:
             continue
         request = session.get(HousingRequest, request_id)
-        booking = add_proposal(session, Booking(
-            request=request, plan_run_id=plan_run_id, persons=request.persons,
-            **_stay(snapshot, a)))
+        rest = snapshot.rests.get(key)
+        lead_id, segment = (rest.lead_id, rest.segment) if rest else (None, 1)
+        for a in chain:
+            booking = add_proposal(session, Booking(
+                request=request, plan_run_id=plan_run_id, persons=request.persons,
+                segment=segment, chain_id=lead_id, **_stay(snapshot, a)))
+            if lead_id is None and len(chain) > 1:
+                session.flush()  # the later stays name the first by its id
+                lead_id = booking.id
+            segment += 1
+            proposals.append(booking)
         request.unplaced_reason = None
         request.wait_reason_code = PROPOSED
-        proposals.append(booking)
     for key in plan.unplaced:
         request_id = snapshot.requests.get(key)
         if request_id is not None:
@@ -315,10 +401,13 @@ def proposals_from_plan(session: Session, snapshot: Snapshot, plan: Plan,
 
 
 def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hotel,
-                 check_in: date, nights: int, waived: frozenset[str] = frozenset()) -> list[str]:
+                 check_in: date, nights: int, waived: frozenset[str] = frozenset(),
+                 arriving: bool = True) -> list[str]:
     """The place's rules (policy, pets, access, needs, distance, danger zones, exclusions,
     maximum stay, arrival window) that a stay would break, in the optimizer's own words;
-    the needs in `waived` (a coordinator's override) are not asked of the place.
+    the needs in `waived` (a coordinator's override) are not asked of the place. A later
+    stay of a chain (`arriving` False: the person moves in from the stay before) has no
+    arrival window of its own, and `max_stay` counts its own nights.
 
     Beds, rooms and points are left out on purpose (they are checked under lock when the
     holds are taken), so the problem holds just this request and this place, with room to
@@ -327,7 +416,8 @@ def rules_broken(session: Session, request: HousingRequest, place: Shelter | Hot
     # Only whether the check-in falls inside the arrival window matters here, so each end
     # is clamped to the check-in's neighbours (monotone, the check-in maps to itself: the
     # verdict is the same). A window reaching into 9999 then costs five nights, not millions.
-    earliest, latest = (_clamp(day, check_in) for day in (request.earliest, request.latest))
+    window = (request.earliest, request.latest) if arriving else (check_in, check_in)
+    earliest, latest = (_clamp(day, check_in) for day in window)
     start = min(check_in, earliest)
     horizon = (max(latest, check_in) - start).days + nights
     unlimited = (10**6,) * horizon
@@ -360,7 +450,7 @@ def stay_rules_broken(session: Session, booking: Booking) -> list[str]:
     a coordinator overrode for it are not asked of its place."""
     return [need_labels(rule) for rule in rules_broken(
         session, booking.request, booking.place, booking.check_in, booking.nights,
-        waived=booking.overridden_needs)]
+        waived=booking.overridden_needs, arriving=not booking.is_move)]
 
 
 def _clamp(day: date, around: date) -> date:

@@ -13,7 +13,7 @@ from flask import Flask, current_app
 from sqlalchemy import select, update
 
 from optimizer.api import solve
-from optimizer.plan import Assignment, Plan
+from optimizer.plan import Plan
 from partners.base import utcnow
 
 from .. import metrics, notify
@@ -27,7 +27,7 @@ from ..extensions import db
 from ..requests.models import HousingRequest, RequestStatus
 from ..requests.service import local_today
 from .bridge import build_problem as build
-from .bridge import mark_skipped, proposals_as_hint, proposals_from_plan, request_key, same_stay
+from .bridge import mark_skipped, proposals_as_hint, proposals_from_plan, request_key, same_chain
 from .models import PlanRun, RunStatus
 
 log = logging.getLogger(__name__)
@@ -140,14 +140,14 @@ def _execute(app: Flask, run_id: int, today: date | None) -> None:
         unchanged = _keep_or_withdraw_proposals(snapshot, plan, run_id, still_open)
         new_plan = dataclasses.replace(
             plan, assignments=[a for a in plan.assignments
-                               if a not in unchanged and a.request in still_open],
+                               if a.request not in unchanged and a.request in still_open],
             unplaced=[key for key in plan.unplaced if key in still_open])
         proposals_from_plan(db.session, snapshot, new_plan, run_id)
         db.session.flush()
         run = db.session.get(PlanRun, run_id)
         run.input_digest = input_digest(problem_digest, proposals_as_hint(db.session, snapshot))
         run.plan = plan.to_dict()
-        run.placed = len(plan.assignments)
+        run.placed = len(plan.chains)  # requests placed, a chain's stays counted once
         run.cost, run.bound = plan.cost, plan.bound
         run.solver_status, run.seconds = plan.status, plan.seconds
         run.status = RunStatus.DONE
@@ -197,38 +197,51 @@ def _same_as_last_run(run_id: int, digest: str, seconds: float) -> bool:
 def _lock_open_requests(snapshot) -> set[str]:
     """Lock the run's requests, in id order, before any of their bookings (the order every
     path takes: see placement.bookings.service._lock), and return the keys of those still
-    waiting for a place: while the solver worked, a coordinator may have placed one by hand
-    or an advocate withdrawn one. Their proposals are not written."""
+    waiting for a place (or for the rest of a stay, from the same move day): while the
+    solver worked, a coordinator may have placed one by hand or an advocate withdrawn one.
+    Their proposals are not written."""
     ids = sorted(snapshot.requests.values())
     live = select(Booking.request_id).where(Booking.state.in_(PLACING))
     locked = db.session.execute(
-        select(HousingRequest.id, HousingRequest.status).where(HousingRequest.id.in_(ids))
+        select(HousingRequest.id, HousingRequest.status, HousingRequest.rest_from)
+        .where(HousingRequest.id.in_(ids))
         .order_by(HousingRequest.id).with_for_update(key_share=True)
     ).all()
     placed = set(db.session.scalars(live.where(Booking.request_id.in_(ids))))
-    return {request_key(request_id) for request_id, status in locked
-            if status is RequestStatus.PENDING and request_id not in placed}
+    def still_waits(request_id: int, status: RequestStatus, rest_from) -> bool:
+        rest = snapshot.rests.get(request_key(request_id))
+        if rest is not None:
+            return status is RequestStatus.PLACED and rest_from == rest.start
+        return status is RequestStatus.PENDING and request_id not in placed
+
+    return {request_key(row[0]) for row in locked if still_waits(*row)}
 
 
 def _keep_or_withdraw_proposals(snapshot, plan: Plan, run_id: int,
-                                still_open: set[str]) -> set[Assignment]:
+                                still_open: set[str]) -> set[str]:
     """Proposals the new plan repeats stay as they are, so a coordinator reviewing one can
-    still approve it; the others are withdrawn. Returns the repeated assignments.
+    still approve it; the others are withdrawn. A chain is kept whole, when the plan
+    repeats every stay of it, or withdrawn whole. Returns the keys of the requests whose
+    proposals were kept.
 
     Each proposal is read under its row lock: one a coordinator approved a moment ago is
     no longer proposed (PostgreSQL re-reads a locked row when the lock is granted), so the
     run never writes over an approval."""
-    placed = plan.placed
-    unchanged = set()
+    chains = plan.chains
+    by_request: dict[int, list[Booking]] = {}
     for old in lock_proposals(db.session, list(snapshot.requests.values())):
-        key = request_key(old.request_id)
-        new = placed.get(key)
-        if key in still_open and new is not None and new not in unchanged \
-                and same_stay(snapshot, old, new):
-            unchanged.add(new)
-            db.session.get(HousingRequest, old.request_id).unplaced_reason = None
+        by_request.setdefault(old.request_id, []).append(old)
+    unchanged = set()
+    for request_id, olds in by_request.items():
+        olds.sort(key=lambda b: (b.segment, b.id))
+        key = request_key(request_id)
+        new = chains.get(key)
+        if key in still_open and new is not None and same_chain(snapshot, olds, new):
+            unchanged.add(key)
+            db.session.get(HousingRequest, request_id).unplaced_reason = None
         else:
-            withdraw(db.session, old, None, f"replaced by plan run {run_id}")
+            for old in reversed(olds):
+                withdraw(db.session, old, None, f"replaced by plan run {run_id}")
     return unchanged
 
 

@@ -131,6 +131,11 @@ class RequestStatus(enum.StrEnum):
     CLOSED = "closed"
 
 
+def move_defaults(config: Mapping) -> dict[str, int]:
+    """The coordinators' default number of moves per priority (MOVES_CRITICAL...)."""
+    return {p.value: max(int(config.get(f"MOVES_{p.name}", 0)), 0) for p in Priority}
+
+
 # The steps of a request, each stored as the first moment it happened (`<step>_at`; filing
 # is `created_at`): the reports' time to safety reads them, not the audit log.
 STEPS = ("first_proposed", "approved", "confirmed", "checked_in", "checked_out", "ended")
@@ -191,7 +196,9 @@ class HousingRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_code: Mapped[str] = mapped_column(String(16), unique=True, default=new_case_code)
-    created_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    # The advocate who filed it; None: filed through the integration API (api_filing says
+    # which organization's key).
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     adults: Mapped[int]
     children: Mapped[int] = mapped_column(default=0)
     gender: Mapped[Gender] = mapped_column(enum_column(Gender, "party_gender"))

@@ -1,0 +1,99 @@
+"""Bridge stays (issue 21) in the planner: a request that may move and that no place can
+hold for its whole stay is proposed as a chain (a hotel for 2 nights, then a shelter from
+the night a bed frees up), stored as segments 1 and 2 of one placement; the advocate's no,
+the coordinators' choice and their default per priority decide whether it may move."""
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from optimizer.plan import Plan
+from optimizer.problem import Problem
+from optimizer.validate import validate
+from partners.availability import set_capacity
+from placement.bookings.models import Booking
+from placement.bookings.states import BookingState
+from placement.extensions import db
+from placement.planning.bridge import build_problem, request_key
+from placement.planning.models import PlanRun
+from placement.planning.runner import start_run
+from placement.requests.models import Priority
+from tests.request_factories import TODAY
+
+
+@pytest.fixture
+def bridge(app, create_shelter, create_hotel, make_lot):
+    """A women's shelter full for two nights, then one bed; a hotel whose program has
+    points for two nights only: no place holds 5 nights from tonight, a chain does."""
+    app.config.update(PLANNER_SYNC=True, PLANNER_TIME_LIMIT=5, PLANNER_WORKERS=1)
+    shelter = create_shelter(name="Harbor House", capacity=1, location="20001")
+    set_capacity(db.session, shelter, TODAY, TODAY + timedelta(days=1), 0)
+    hotel = create_hotel(name="Airport Holiday Lodge", program="marriott",
+                         standard_points=10_000, rooms_per_night=1, location="20005")
+    make_lot(20_000, program="marriott")
+    return hotel, shelter
+
+
+def plan(today=TODAY) -> PlanRun:
+    db.session.commit()
+    run, _started = start_run(None, time_limit=5, today=today)
+    db.session.expire_all()
+    return db.session.get(PlanRun, run.id)
+
+
+def proposals(request_id: int) -> list[Booking]:
+    return list(db.session.scalars(select(Booking).where(
+        Booking.request_id == request_id, Booking.state == BookingState.PROPOSED)
+        .order_by(Booking.segment)))
+
+
+def test_a_request_no_place_can_hold_is_proposed_as_a_hotel_then_a_shelter(bridge,
+                                                                          create_request):
+    hotel, shelter = bridge
+    request = create_request(where="20002", nights=5, max_miles=30)
+    run = plan()
+    first, second = proposals(request.id)
+    assert (first.hotel_id, first.check_in, first.nights, first.segment, first.chain_id) == (
+        hotel.id, TODAY, 2, 1, None)
+    assert (first.rooms, first.points_planned) == (1, 20_000)
+    assert (second.shelter_id, second.check_in, second.nights, second.segment,
+            second.chain_id) == (shelter.id, TODAY + timedelta(days=2), 3, 2, first.id)
+    assert run.placed == 1  # one request placed, as two stays
+    stored = Problem.from_dict(run.problem)
+    assert stored.request_by_id[request_key(request.id)].max_moves == 1
+    assert validate(stored, Plan.from_dict(run.plan)).errors == []
+
+
+def test_the_advocates_no_keeps_the_person_in_one_place(bridge, create_request):
+    request = create_request(where="20002", nights=5, max_miles=30, may_move=False,
+                             no_move_reason="school")
+    plan()
+    assert proposals(request.id) == []
+    assert "bridge" not in (request.unplaced_reason or "")
+
+
+@pytest.mark.parametrize("priority, chosen, moves", [
+    (Priority.CRITICAL, None, 1), (Priority.HIGH, None, 1), (Priority.NORMAL, None, 0),
+    (Priority.NORMAL, True, 1), (Priority.CRITICAL, False, 0)])
+def test_the_coordinators_choose_per_request_or_by_priority(app, create_request, priority,
+                                                            chosen, moves):
+    request = create_request(priority=priority, moves_allowed=chosen)
+    problem = build_problem(db.session, TODAY).problem
+    assert problem.request_by_id[request_key(request.id)].max_moves == moves
+
+
+def test_the_default_per_priority_is_a_setting(app, create_request):
+    app.config["MOVES_NORMAL"] = 1
+    request = create_request(priority=Priority.NORMAL)
+    problem = build_problem(db.session, TODAY).problem
+    assert problem.request_by_id[request_key(request.id)].max_moves == 1
+
+
+def test_a_new_run_keeps_a_chain_it_repeats_whole(bridge, create_request):
+    request = create_request(where="20002", nights=5, max_miles=30)
+    first_run = plan()
+    before = [b.id for b in proposals(request.id)]
+    plan()  # the same chain: the rows a coordinator may be reading stay
+    assert [b.id for b in proposals(request.id)] == before
+    assert {b.plan_run_id for b in proposals(request.id)} == {first_run.id}
