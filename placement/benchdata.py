@@ -20,6 +20,7 @@ from partners.ledger import donate, rebuild_lot_balances
 from partners.needs import (
     HOTEL,
     SHELTER,
+    Need,
     default_offer_codes,
     ensure_vocabulary,
     hotel_offer,
@@ -44,7 +45,7 @@ from .bookings.models import Booking
 from .bookings.states import BookingState
 from .database import unit_of_work
 from .extensions import db
-from .past import CHANNELS, PRIORITIES, STATES, TRAFFICKING, draw, window
+from .past import CHANNELS, PRIORITIES, STATES, TRAFFICKING, draw, unmet_need_rows, window
 from .requests.models import (
     CODE_ALPHABET,
     AgeBand,
@@ -57,7 +58,7 @@ from .requests.models import (
     month_of,
     request_need,
 )
-from .requests.outcomes import RequestOutcome
+from .requests.outcomes import RequestOutcome, UnmetNeed
 from .requests.service import local_today
 
 PROGRAMS = list(KNOWN_PROGRAMS.values())
@@ -312,7 +313,8 @@ def _past_batch(rng, codes: Codes, requests: list[dict], pasts: list,
     _bulk_plain(HousingRequest.__table__, requests)
     # Ids follow the rows' order in a table only this command writes.
     assert db.session.scalar(select(func.max(HousingRequest.id))) == first + len(requests) - 1
-    bookings, txns, outcomes = [], [], []
+    bookings, txns, outcomes, unmet = [], [], [], []
+    need_ids = dict(db.session.execute(select(Need.code, Need.id)).all())
     for request_id, (past, nights) in enumerate(pasts, start=first):
         persons = requests[request_id - first]["children"] + 1
         for stay in past.stays:
@@ -336,12 +338,15 @@ def _past_batch(rng, codes: Codes, requests: list[dict], pasts: list,
                                  created_at=past.steps["checked_out"], _points=points))
         outcomes.append(dict(request_id=request_id, kind=past.kind, reason=past.reason,
                              decided_at=past.decided_at))
+        unmet += unmet_need_rows(past, requests[request_id - first], need_ids)
     _bulk_plain(Booking.__table__, bookings)
     placing = dict(db.session.execute(select(Booking.request_id, Booking.id).where(
         Booking.request_id >= first, Booking.state == BookingState.CHECKED_OUT)).all())
     for outcome in outcomes:
         outcome["booking_id"] = placing.get(outcome["request_id"])
     _bulk_plain(RequestOutcome.__table__, outcomes)
+    if unmet:
+        _bulk_plain(UnmetNeed.__table__, unmet)
     return txns
 
 

@@ -39,7 +39,7 @@ from .bookings.service import rooms_for
 from .bookings.states import BookingState
 from .database import unit_of_work
 from .extensions import db
-from .past import PRIORITIES, Shares, draw, window
+from .past import PRIORITIES, Shares, draw, unmet_need_rows, window
 from .requests.models import (
     AgeBand,
     ContactChannel,
@@ -50,7 +50,7 @@ from .requests.models import (
     TraffickingType,
     month_of,
 )
-from .requests.outcomes import RequestOutcome
+from .requests.outcomes import RequestOutcome, UnmetNeed
 from .requests.party import Person, derived_needs, set_people, wanted_needs
 
 LOGINS_FILE = "demo-logins.txt"
@@ -226,6 +226,8 @@ def past_requests(today: date, rng: random.Random, programs: dict) -> None:
     # Spend at most a third of each program's points: the planner needs the rest.
     budget = {p.id: available_points(db.session, p.id, today) // 3 for p in programs.values()}
     zips = Shares(PAST_ZIPS)
+    needs = ensure_vocabulary(db.session)
+    need_ids = {code: need.id for code, need in needs.items()}
     zone, retention = current_app.config["HOTLINE_TIMEZONE"], current_app.config["RETENTION_DAYS"]
     for _ in range(PAST_REQUESTS):
         where = locate(zips.draw(rng))
@@ -267,10 +269,15 @@ def past_requests(today: date, rng: random.Random, programs: dict) -> None:
                 if points:
                     budget[place.program_id] -= points
                     _spent(booking, place.program_id, past.steps["checked_out"])
+        if past.needs and request.purged_at is None:  # retention deletes them
+            request.needs = {needs[code] for code in past.needs}
         db.session.flush()
         db.session.add(RequestOutcome(request_id=request.id, kind=past.kind,
                                       reason=past.reason, decided_at=past.decided_at,
                                       booking_id=placing.id if placing else None))
+        db.session.add_all(UnmetNeed(**row) for row in unmet_need_rows(past, {
+            "filed_month": request.filed_month, "us_state": request.us_state,
+            "priority": priority}, need_ids))
 
 
 def _spent(booking: Booking, program_id: int, at: datetime) -> None:

@@ -12,7 +12,7 @@ from itertools import accumulate
 
 from .bookings.states import BookingState
 from .requests.models import STEPS, ContactChannel, Priority, RequestStatus, TraffickingType
-from .requests.outcomes import NOT_PLANNED, PROPOSED, OutcomeKind
+from .requests.outcomes import NEEDS_REASON, NOT_PLANNED, PROPOSED, OutcomeKind
 from .requests.service import WINDOW_DAYS
 
 
@@ -52,6 +52,10 @@ UNPLACED = Shares({
     "declined.criteria": 3, "declined.safety": 1, "rejected": 4, "hold_expired": 4,
     "no_show": 6, PROPOSED: 3, NOT_PLANNED: 2, "ended.found_housing": 8,
     "ended.unreachable": 5, "ended.safety_plan": 2, "ended.duplicate": 1})
+# What the parties no place within reach served needed (the reason planner.needs): one
+# need, sometimes two.
+UNMET_NEEDS = Shares({"lang:es": 40, "no-id": 25, "trafficking-specialized": 15,
+                      "pregnant": 10, "lgbtq-affirming": 10})
 # Why those placed late waited first (None: only the window moved).
 LATE = Shares({"planner.full_alone": 40, "planner.taken": 20, "declined.no_bed": 15,
                "hold_expired": 10, "no_show": 5, None: 10})
@@ -91,6 +95,7 @@ class PastRequest:
     status_reason_code: str | None = None
     steps: dict[str, datetime] = field(default_factory=dict)
     stays: list[Stay] = field(default_factory=list)  # the placing one last
+    needs: list[str] = field(default_factory=list)  # need codes, when no place offered them
 
     @property
     def placed(self) -> Stay | None:
@@ -129,6 +134,8 @@ def draw(rng: random.Random, filed: datetime, priority: Priority, earliest: date
     past.decided_at = datetime.combine(past.latest + timedelta(days=2), time(6))
     if kind is OutcomeKind.UNPLACED:
         _unplaced(rng, past, proposed, max(earliest, proposed.date()))
+        if reason == NEEDS_REASON:
+            past.needs = _unmet_needs(filed)
         return past
     if kind is OutcomeKind.PLACED_LATE:
         if reason is not None:
@@ -184,3 +191,18 @@ def _unplaced(rng: random.Random, past: PastRequest, proposed: datetime,
     past.status, past.status_reason_code = RequestStatus.CLOSED, "unreachable"
     past.steps["ended"] = datetime.combine(past.latest + timedelta(days=rng.randint(3, 20)),
                                            time(14))
+
+
+def _unmet_needs(filed: datetime) -> list[str]:
+    """The needs of a party no place within reach served. Drawn from a generator of its
+    own (seeded by the filing moment), so that adding them left every other draw, and so
+    the demo's and bench-data's history, as it was."""
+    rng = random.Random(int(filed.timestamp()))
+    return sorted({UNMET_NEEDS.draw(rng) for _ in range(1 if rng.random() < .8 else 2)})
+
+
+def unmet_need_rows(past: PastRequest, request: dict, need_ids: dict[str, int]) -> list[dict]:
+    """The UnmetNeed rows the outcome of `past` leaves (requests/outcomes.py), for a
+    request with these columns (filed_month, us_state, priority)."""
+    return [dict(filed_month=request["filed_month"], us_state=request["us_state"],
+                 priority=request["priority"], need_id=need_ids[code]) for code in past.needs]

@@ -61,4 +61,7 @@ def test_every_migration_since_the_needs_keeps_every_row_on_the_way_down_and_up(
     # The number of the last writing commit (placement/changes.py) is not data: its table
     # was dropped and made again, and the next commit that writes fills it.
     before.pop("data_version", None)
+    # The needs no place offered (unmet_need) come back only for requests that still have
+    # their needs: retention deleted the others', and a downgrade drops the table.
+    before.pop("unmet_need", None)
     assert {t: n for t, n in after.items() if t in before} == before

@@ -17,6 +17,9 @@ the ending's reason code ("ended.found_housing"...), or whose window is over wit
 (`jobs/outcomes.py` decides when), with the code of why it last waited (the planner's
 reason, a place's decline, a rejection...), or "not_planned" when nothing ever said.
 
+A request not placed because no place within reach offered what its party needed also
+leaves its needs as UnmetNeed rows (requests/outcomes.py), which retention keeps.
+
 The decision is taken once: when the request ends (`service._end`), or by the scheduled
 job once its window is over (and a stay approved or confirmed in it has arrived or been
 given back). A request re-opened after that keeps its outcome.
@@ -28,7 +31,14 @@ from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from ..requests.models import HousingRequest
-from ..requests.outcomes import NOT_PLANNED, OutcomeKind, RequestOutcome, ended_reason
+from ..requests.outcomes import (
+    NEEDS_REASON,
+    NOT_PLANNED,
+    OutcomeKind,
+    RequestOutcome,
+    UnmetNeed,
+    ended_reason,
+)
 from ..requests.service import local_today
 from ..requests.states import FINAL
 from .models import Booking
@@ -52,7 +62,8 @@ def outcome_of(session: Session, request: HousingRequest
     """The request's outcome as things stand (kind, reason code, the stay that placed it),
     or None while a stay approved or confirmed for it may still take the person in."""
     live = session.scalar(select(Booking).where(Booking.request_id == request.id,
-                                                Booking.state.in_(PLACING)))
+                                                Booking.state.in_(PLACING))
+                          .order_by(Booking.segment).limit(1))  # a chain's first stay
     if live is not None and live.state in ARRIVED:
         if on_time(request, live):
             return OutcomeKind.PLACED_ON_TIME, None, live
@@ -84,5 +95,10 @@ def record_outcome(session: Session, request: HousingRequest,
                              decided_at=now.astimezone(UTC).replace(tzinfo=None)
                              if now.tzinfo else now)
     session.add(outcome)
+    if kind is OutcomeKind.UNPLACED and reason == NEEDS_REASON:
+        # The needs outlive the request's (retention deletes them), without naming it.
+        session.add_all(UnmetNeed(filed_month=request.filed_month, us_state=request.us_state,
+                                  priority=request.priority, need_id=need.id)
+                        for need in request.needs)
     session.flush()
     return outcome

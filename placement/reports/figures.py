@@ -19,7 +19,7 @@ stays there. Every figure is exact: suppression is the exports' job (partners/su
     unmet_by_state(session, f) -> Table     # states: requests, on_time, late, unplaced, open
     demand_by_state(session, f) -> dict[str, tuple[int, int]]  # state: (requests, unmet)
     places_said_no(session, f, limit=10) -> Table   # places: said_no_bed
-    needs_unmet(session, f) -> Table        # need codes: requests
+    needs_unmet(session, f) -> Table        # need codes: requests (no program filter)
     time_to_safety(session, f) -> dict[str, Table]   # step: months x priorities
     stay_lengths(session, f) -> Table       # nights: shelter, hotel
     nights_by_month(session, f) -> Table    # months: shelter_nights, hotel_nights
@@ -49,8 +49,8 @@ from partners.us_states import US_STATES
 from ..audit import AuditEvent
 from ..bookings.models import Booking
 from ..bookings.states import BookingState
-from ..requests.models import HousingRequest, Priority, request_need
-from ..requests.outcomes import OutcomeKind, RequestOutcome, reason_label
+from ..requests.models import HousingRequest, Priority
+from ..requests.outcomes import OutcomeKind, RequestOutcome, UnmetNeed, reason_label
 from .filters import SHELTER, BadFilter, Filters, default_filters, parse_filters
 from .sql import leading_int, minutes_between, percentiles
 
@@ -229,14 +229,15 @@ def places_said_no(session: Session, f: Filters, limit: int = 10) -> Table:
 
 def needs_unmet(session: Session, f: Filters) -> Table:
     """The needs of the requests left unplaced because no place within reach offered what
-    the party needed (the planner's reason "needs"), by need, most frequent first."""
-    query = (select(Need.code, Need.label, func.count())
-             .select_from(RequestOutcome)
-             .join(HousingRequest, HousingRequest.id == RequestOutcome.request_id)
-             .join(request_need, request_need.c.request_id == HousingRequest.id)
-             .join(Need, Need.id == request_need.c.need_id)
-             .where(RequestOutcome.kind == OutcomeKind.UNPLACED,
-                    RequestOutcome.reason == "planner.needs", *_requests(f))
+    their party needed (UnmetNeed: every need such a request had), most frequent first.
+    Not by program: these requests had no stay anywhere."""
+    where = [UnmetNeed.filed_month >= f.first, UnmetNeed.filed_month <= f.last]
+    if f.state:
+        where.append(UnmetNeed.us_state == f.state)
+    if f.priority:
+        where.append(UnmetNeed.priority == f.priority)
+    query = (select(Need.code, Need.label, func.count()).select_from(UnmetNeed)
+             .join(Need, Need.id == UnmetNeed.need_id).where(*where)
              .group_by(Need.code, Need.label).order_by(func.count().desc(), Need.label))
     rows = [Row(code, label, (count,)) for code, label, count in session.execute(query)]
     return Table("Needs no place within reach offered", "Need",

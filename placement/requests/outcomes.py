@@ -12,7 +12,7 @@ closed (reasons.END_REASONS). A request carries the last of them as it waits
 """
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from partners.base import Base, enum_column
 
 from ..reasons import DECLINE_REASONS, END_REASONS
-from .models import HousingRequest
+from .models import HousingRequest, Priority
 
 
 class OutcomeKind(enum.StrEnum):
@@ -108,3 +108,26 @@ class RequestOutcome(Base):
     decided_at: Mapped[datetime]
 
     request: Mapped[HousingRequest] = relationship()
+
+
+# The planner's reason whose requests' needs are kept as unmet needs (UnmetNeed).
+NEEDS_REASON = "planner.needs"
+
+
+class UnmetNeed(Base):
+    """A need of a request left unplaced because no place within reach offered what its
+    party needed (the outcome's reason NEEDS_REASON), one row per need the request had
+    when its outcome was decided, with the request's month of filing, state and priority.
+
+    No link to the request: a request's needs (a language, "pregnant") are case data that
+    retention deletes, and this row stays for the reports, as an aggregate of one. The
+    planner's sentence named which of the needs no place offered; only its kind is kept,
+    so every need of such a request is counted."""
+
+    __tablename__ = "unmet_need"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    filed_month: Mapped[date] = mapped_column(index=True)
+    us_state: Mapped[str | None] = mapped_column(String(2))
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority, "request_priority"))
+    need_id: Mapped[int] = mapped_column(ForeignKey("need.id"))
