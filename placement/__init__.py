@@ -6,7 +6,7 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import audit, config, database, errors, filters, hooks, logs, metrics, security, web
+from . import api, audit, config, database, errors, filters, hooks, logs, metrics, security, web
 from .auth import access
 from .changes import count_changes
 from .database import configure_engine
@@ -38,6 +38,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     audit.init_app()
     filters.init_app(app)
     _register_blueprints(app)
+    api.init_app(app)  # keyed views, and the events of the requests it filed
     _wire_planner(app)
     _register_cli(app)
     errors.init_app(app)

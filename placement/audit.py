@@ -4,7 +4,9 @@ Who acted is a kind (`ActorKind`) and, for a person, their account. The kind com
 where the work runs, never from a guess on the page: a request with a signed-in user is
 that user; the job runner, the staff report link and a planner run say what they are with
 `acting_as`; any command of `flask ...` is the command line. A run started by a person
-(Plan now, a critical filing) carries that person into its thread (`carrying_actor`).
+(Plan now, a critical filing) carries that person into its thread (`carrying_actor`). A web
+request made with an integration key is that key (`g.audit_actor`, set by the key check):
+its id, never the key.
 """
 
 from collections.abc import Callable, Iterator
@@ -32,7 +34,7 @@ class ActorKind(StrEnum):
     JOB = "job"  # a scheduled job
     CLI = "cli"  # a `flask ...` command on the server
     STAFF_LINK = "staff_link"  # shelter staff through their shelter's report link
-    API_KEY = "api_key"  # reserved for API keys
+    API_KEY = "api_key"  # an integration key (its id is the event's actor_key_id)
 
     @property
     def label(self) -> str:
@@ -45,6 +47,7 @@ class ActorKind(StrEnum):
 class Actor:
     kind: ActorKind | None  # None: the work ran where nobody said who acts (a defect)
     user_id: int | None = None
+    key_id: int | None = None  # an integration key's id (ActorKind.API_KEY)
 
     @property
     def stored_kind(self) -> str | None:  # the plain string: drivers may dump enums by name
@@ -55,9 +58,10 @@ _acting: ContextVar[Actor | None] = ContextVar("audit_actor", default=None)
 
 
 @contextmanager
-def acting_as(kind: ActorKind, user_id: int | None = None) -> Iterator[Actor]:
+def acting_as(kind: ActorKind, user_id: int | None = None,
+              key_id: int | None = None) -> Iterator[Actor]:
     """Everything recorded inside is by this actor (the job runner, the staff link...)."""
-    actor = Actor(kind, user_id)
+    actor = Actor(kind, user_id, key_id)
     token = _acting.set(actor)
     try:
         yield actor
@@ -80,10 +84,12 @@ def current_actor() -> Actor:
     explicit = _acting.get()
     if explicit is not None:
         return explicit
-    from flask import has_request_context
+    from flask import g, has_request_context
     from flask_login import current_user
 
     if has_request_context():
+        if (caller := g.get("audit_actor")) is not None:
+            return caller
         if current_user and current_user.is_authenticated:
             return Actor(ActorKind.USER, current_user.id)
         return Actor(ActorKind.VISITOR)
@@ -103,7 +109,7 @@ def carrying_actor(target: Callable) -> Callable:
     def run(*args, **kwargs):
         if actor.kind is None:
             return target(*args, **kwargs)
-        with acting_as(actor.kind, actor.user_id):
+        with acting_as(actor.kind, actor.user_id, actor.key_id):
             return target(*args, **kwargs)
     return run
 
@@ -114,8 +120,10 @@ class AuditEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))  # None: not a person
-    # Who acted: a user, a scheduled job, the command line, a staff link (later an API key).
+    # Who acted: a user, a scheduled job, the command line, a staff link, an API key.
     actor_kind: Mapped[str | None] = mapped_column(String(20))
+    # The integration key that acted (its id, never the key itself).
+    actor_key_id: Mapped[int | None] = mapped_column(ForeignKey("integration_key.id"))
     action: Mapped[str] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(40))  # "booking", "request", ...
     subject_id: Mapped[int] = mapped_column(index=True)
@@ -138,7 +146,8 @@ def record(session: Session, actor_id: int | None, action: str, subject: str, su
     """`actor_id` names the person who acted (a sign-in before the session knows them);
     None: whoever is acting here (a signed-in user, the job, the command line...)."""
     actor = Actor(ActorKind.USER, actor_id) if actor_id is not None else current_actor()
-    event = AuditEvent(actor_id=actor.user_id, actor_kind=actor.stored_kind, action=action,
+    event = AuditEvent(actor_id=actor.user_id, actor_kind=actor.stored_kind,
+                       actor_key_id=actor.key_id, action=action,
                        subject=subject, subject_id=subject_id, from_state=from_state,
                        to_state=to_state, detail=detail)
     session.add(event)
@@ -149,7 +158,8 @@ def record(session: Session, actor_id: int | None, action: str, subject: str, su
 # CLI, jobs): which record, what kind of change, and which fields, never the values.
 # Bookings and requests write richer events of their own (their state changes).
 AUDITED = frozenset({"user", "shelter", "hotel", "loyalty_program", "donor", "points_lot",
-                     "shelter_night", "hotel_night", "need"})
+                     "shelter_night", "hotel_night", "need", "organization", "integration_key",
+                     "webhook_subscription"})
 QUIET_FIELDS = frozenset({"last_login_at", "totp_last_step", "updated_at"})
 
 
@@ -179,7 +189,8 @@ def _record_changes(session, _flush_context) -> None:
         actor = current_actor()
         now = utcnow()
         session.connection().execute(insert(AuditEvent.__table__), [
-            {**row, "actor_id": actor.user_id, "actor_kind": actor.stored_kind, "at": now,
+            {**row, "actor_id": actor.user_id, "actor_kind": actor.stored_kind,
+             "actor_key_id": actor.key_id, "at": now,
              "from_state": None, "to_state": None}
             for row in rows])
 

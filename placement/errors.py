@@ -8,6 +8,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .problems import Problem, is_api_request, problem
 
 MESSAGES = {
     400: "The form could not be read. Please go back and try again.",
@@ -21,10 +22,21 @@ MESSAGES = {
     500: "Something went wrong on our side. Nothing you entered was lost; please try again.",
 }
 
+# The same, for a program reading the integration API's answers.
+API_MESSAGES = {
+    404: "There is nothing at this address.",
+    405: "This address does not take that method.",
+    409: "Someone else changed the same record at that moment; nothing was saved. Retry.",
+    413: "The request body is too large.",
+    500: "Something went wrong on our side; nothing was saved. Retry later.",
+}
+
 
 def render_error(code: int, message: str | None = None):
     """The error page, with the request's id for the person to quote when asking for help
     (the same id is on the request's log lines)."""
+    if is_api_request():  # the integration API answers in problem details, never HTML
+        return problem(code, message or API_MESSAGES.get(code))
     message = message or MESSAGES.get(code, "The request could not be completed.")
     return render_template("error.html", code=code, message=message,
                            reference=g.get("request_id")), code
@@ -43,6 +55,8 @@ def is_contention(error: DBAPIError) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    app.register_error_handler(Problem, lambda error: error.response())
+
     @app.errorhandler(OperationalError)
     def contention(error: OperationalError):
         # The locks are taken in one order (placement.bookings.service), so this is the net
@@ -67,6 +81,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if is_api_request():  # a program reads the Allow of a 405 as Werkzeug sends it
+            headers = {k: v for k, v in error.get_headers() if k.lower() == "allow"}
+            return problem(error.code or 500, API_MESSAGES.get(error.code), headers=headers)
         return render_error(error.code or 500)
 
     @app.errorhandler(500)

@@ -34,6 +34,7 @@ NAVIGATION: dict[Role, list[tuple]] = {
     Role.DONOR: [("donors.dashboard", "My donations")],
     Role.ADMIN: [("admin.users", "Accounts"), ("admin.needs", "Needs"),
                  ("admin.audit_log", "Audit log"), ("jobs.index", "Scheduled jobs"),
+                 ("integrations.index", "Integrations"),
                  ("reports.index", "Reports")],
 }
 

@@ -100,8 +100,11 @@ def enforce_session_lifetime(app: Flask):
 
 
 # The probes and the metrics scraper: no session is read or written there (no cookie, no
-# idle clock, no user looked up), whoever calls.
+# idle clock, no user looked up), whoever calls. Nor under /api/: the integration API takes
+# only its keys, never a cookie, which is why it needs no CSRF token (a page on another
+# site can make a browser send our cookies, never a key it does not have).
 SESSIONLESS_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+SESSIONLESS_PREFIX = "/api/"
 
 
 class SessionCookies(SecureCookieSessionInterface):
@@ -110,7 +113,7 @@ class SessionCookies(SecureCookieSessionInterface):
     digest_method = staticmethod(hashlib.sha256)
 
     def open_session(self, app, request):
-        if request.path in SESSIONLESS_PATHS:
+        if request.path in SESSIONLESS_PATHS or request.path.startswith(SESSIONLESS_PREFIX):
             return None  # Flask's null session: reads as empty, refuses writes
         return super().open_session(app, request)
 

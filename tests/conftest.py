@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from placement.auth.models import User
 
 WEB_PLUGINS = ["tests.web_fixtures", "tests.factories", "tests.points_factories",
-               "tests.request_factories"]
+               "tests.request_factories", "tests.api_support"]
 STANDALONE = Path(__file__).parent / "optimizer"  # tests that need no web stack
 
 PG_ADMIN_URL = os.environ.get("TEST_POSTGRES_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")

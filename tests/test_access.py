@@ -13,7 +13,7 @@ from flask import Blueprint
 from partners.availability import issue_staff_link
 from partners.base import utcnow
 from partners.needs import ensure_vocabulary
-from placement.auth.access import EXEMPT_ENDPOINTS, PUBLIC
+from placement.auth.access import EXEMPT_ENDPOINTS, KEY, PUBLIC
 from placement.auth.models import Role
 from placement.extensions import db
 from placement.jobs.models import JobOutcome, JobRun
@@ -44,10 +44,31 @@ def records(make_user, make_lot, create_shelter, create_hotel, create_booking):
     # The scheduler re-planned just now, so /readyz answers 200 like every other page.
     db.session.add(JobRun(job="replan", fire_time=utcnow(), outcome=JobOutcome.DONE))
     db.session.commit()
-    return {"booking_id": booking.id, "action": "approve", "run_id": run.id,
+    key, webhook = api_records(request)
+    return {"case_code": request.case_code, "key_id": key.id, "webhook_id": webhook.id,
+            "booking_id": booking.id, "action": "approve", "run_id": run.id,
             "user_id": someone_else.id, "donor_id": lot.donor_id, "request_id": request.id,
             "shelter_id": shelter.id, "hotel_id": hotel.id, "program_id": hotel.program_id,
             "token": staff_token(shelter), "need_id": need.id, "ref": booking.ref}
+
+
+def api_records(request):
+    """A key and a webhook of an organization, and the request filed by that key."""
+    from datetime import timedelta
+
+    from partners.organizations import OrganizationKind, add_organization
+    from placement.api.filings import ApiFiling
+    from placement.api.keys import Scope, issue_key
+    from placement.api.webhooks import subscribe
+
+    agency = add_organization(db.session, "An agency", OrganizationKind.AGENCY)
+    key, _token = issue_key(db.session, agency, "its CRM", set(Scope),
+                            utcnow() + timedelta(days=30), 60, None)
+    db.session.add(ApiFiling(request_id=request.id, key_id=key.id,
+                             organization_id=agency.id))
+    webhook, _secret = subscribe(db.session, agency, "https://crm.example.org/hook", None)
+    db.session.commit()
+    return key, webhook
 
 
 def walk(app, records):
@@ -74,6 +95,9 @@ def test_anonymous_visitors_are_sent_to_sign_in_everywhere_but_public_pages(app,
         if allowed is PUBLIC:
             continue
         response = client.open(url, method=method)
+        if allowed is KEY:  # the integration API: a key, never a sign-in page
+            assert response.status_code == 401, (endpoint, method)
+            continue
         assert response.status_code == 302, (endpoint, method)
         assert response.headers["Location"].startswith("/login"), (endpoint, method)
         checked += 1
@@ -88,7 +112,9 @@ def test_each_role_is_refused_wherever_it_does_not_belong(app, records, make_use
         if endpoint == "auth.logout":
             continue  # would end the session the walk runs in; its rule is checked above
         response = client.open(url, method=method)
-        if allowed is PUBLIC or role in allowed:
+        if allowed is KEY:  # a signed-in person's cookie opens no API view
+            assert response.status_code == 401, (endpoint, method)
+        elif allowed is PUBLIC or role in allowed:
             assert response.status_code != 403, (endpoint, method)
             assert response.status_code < 500, (endpoint, method)
             allowed_here += 1

@@ -3,6 +3,10 @@
 `@roles(Role.COORDINATOR)` or `@public` mark a view; the check runs before every request
 (before CSRF, so a forbidden POST answers 403 whatever its token). A view that declares
 nothing answers 403 to everyone, so a forgotten declaration fails closed.
+
+The integration API's views say `@keyed(scope)` instead: no person's session opens them,
+only an integration key with that scope, checked here by the function the API registers
+(`app.extensions["key_check"]`); without it they answer 403 like any undeclared view.
 """
 
 from collections.abc import Callable
@@ -17,6 +21,7 @@ from .models import Role
 F = TypeVar("F", bound=Callable)
 
 PUBLIC = frozenset({"public"})
+KEY = frozenset({"integration key"})  # views for programs holding an integration key
 ALL_ROLES = frozenset(Role)
 # Endpoints served by extensions (static files); they carry no data.
 EXEMPT_ENDPOINTS = frozenset({"static", "bootstrap.static"})
@@ -40,6 +45,16 @@ def public(view: F) -> F:
     return view
 
 
+def keyed(scope) -> Callable[[F], F]:
+    """A view of the integration API: only a valid key holding `scope` may call it."""
+    def mark(view: F) -> F:
+        view.allowed_roles = KEY
+        view.key_scope = scope
+        return view
+
+    return mark
+
+
 def signed_in(view: F) -> F:
     """Any signed-in role (the home page, the account page)."""
     view.allowed_roles = ALL_ROLES
@@ -61,6 +76,11 @@ def enforce_roles():
         abort(403)
     if allowed is PUBLIC:
         return None
+    if allowed is KEY:
+        check = current_app.extensions.get("key_check")
+        if check is None:
+            abort(403)
+        return check(current_app.view_functions[endpoint].key_scope)
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     if current_user.must_change_password and endpoint not in PASSWORD_CHANGE_ENDPOINTS:

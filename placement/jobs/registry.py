@@ -4,7 +4,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import backups, escalation, jobs, outcomes, what_if
+from . import backups, escalation, integrations, jobs, outcomes, what_if
 from .triggers import Daily, Every, parse_time
 
 Trigger = Every | Daily
@@ -58,4 +58,9 @@ JOBS: dict[str, Job] = {job.name: job for job in [
     Job("outcomes", "Record what became of requests whose window is over",
         outcomes.record_outcomes, lambda c: Every(c["OUTCOME_CHECK_EVERY_MINUTES"]),
         ("OUTCOME_CHECK_EVERY_MINUTES", "OUTCOME_GRACE_DAYS")),
+    Job("webhooks", "Deliver webhooks (retries with backoff)", integrations.deliver_webhooks,
+        lambda c: Every(c["WEBHOOK_EVERY_MINUTES"]),
+        ("WEBHOOK_EVERY_MINUTES", "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_TIMEOUT_SECONDS")),
+    Job("api_upkeep", "Forget idempotency keys and call counters past their time",
+        integrations.forget, lambda _c: Every(60), ("IDEMPOTENCY_HOURS",)),
 ]}

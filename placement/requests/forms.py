@@ -32,7 +32,7 @@ from ..reason_form import CodedReasonForm
 from ..reasons import END_REASONS
 from ..web import DateField
 from .models import AgeBand, ContactChannel, PersonGender, Priority, TraffickingType
-from .party import DERIVED_RULES, MAX_PEOPLE, PartyError, Person, tally
+from .party import DERIVED_RULES, MAX_PEOPLE, PartyError, Person, person_error, tally
 from .service import local_today, window_errors
 
 PRIORITY_CHOICES = [
@@ -112,9 +112,12 @@ class PersonForm(FlaskForm):
             return
         if not field.data:
             raise ValidationError("Choose a gender (or “Not known” for a child under 13).")
-        if field.data == PersonGender.UNKNOWN and self.age_band.data != AgeBand.CHILD:
-            raise ValidationError("Give the gender of an adult or a teenager: shelters and "
-                                  "the needs that follow from the party depend on it.")
+        try:
+            error = person_error(AgeBand(self.age_band.data), PersonGender(field.data))
+        except ValueError:
+            return  # not a choice of the list: the field's own check says so
+        if error:
+            raise ValidationError(error)
 
 
 class NeedsChecklist(SelectMultipleField):

@@ -52,6 +52,14 @@ class PartyError(ValueError):
     """A party the planner cannot house as given; the message says why."""
 
 
+def person_error(age_band: AgeBand, gender: PersonGender) -> str | None:
+    """What is wrong with one person as given (the form and the API ask the same)."""
+    if gender is PersonGender.UNKNOWN and age_band is not AgeBand.CHILD:
+        return ("Give the gender of an adult or a teenager: shelters and the needs that "
+                "follow from the party depend on it.")
+    return None
+
+
 def known_genders(people: Iterable[Someone]) -> list[PersonGender]:
     return [p.gender for p in people if p.gender is not PersonGender.UNKNOWN]
 

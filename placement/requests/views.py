@@ -219,26 +219,32 @@ def create():
     except RequestError as error:
         form.earliest.errors = [*form.earliest.errors, str(error)]
         return render_form(form, 400)
-    if filed.priority is Priority.CRITICAL:
-        notify.critical_request_filed(filed.case_code, filed.id)
-        if current_app.config["REPLAN_ON_CRITICAL"]:
-            # Plan at once rather than at the next tick; refused while a run is under way
-            # (the next scheduled re-plan then picks this request up). The run must see the
-            # filed request: it is queued (in the planner's own transaction) after the
-            # request's commit.
-            planner, advocate = hooks.planner(), current_user.id
-            after_commit(lambda: start_run_as(planner, advocate))
+    after_filing(filed, audit.Actor(audit.ActorKind.USER, current_user.id))
     flash(f"Request {filed.case_code} filed. You will be told when it is placed.", "success")
     if filed.adults == 0:
         flash(MINOR_REMINDER, "warning")
     return redirect(url_for("requests.show", request_id=filed.id, filed=1))
 
 
-def start_run_as(planner: hooks.Planner, user_id: int) -> None:
+def after_filing(filed: HousingRequest, actor: audit.Actor) -> None:
+    """What follows a filing, from the form or the integration API: a critical request is
+    announced to the coordinators on call and planned at once rather than at the next tick
+    (refused while a run is under way: the next scheduled re-plan then picks it up). The run
+    must see the filed request: it is queued (in the planner's own transaction) after the
+    request's commit."""
+    if filed.priority is not Priority.CRITICAL:
+        return
+    notify.critical_request_filed(filed.case_code, filed.id)
+    if current_app.config["REPLAN_ON_CRITICAL"]:
+        planner = hooks.planner()
+        after_commit(lambda: start_run_as(planner, actor))
+
+
+def start_run_as(planner: hooks.Planner, actor: audit.Actor) -> None:
     """The run carries who filed (named here: reading the signed-in user after the commit
     would begin another transaction, which would hold SQLite's write lock until the request
     ends, while the run's thread waits for it)."""
-    with audit.acting_as(audit.ActorKind.USER, user_id):
+    with audit.acting_as(actor.kind, actor.user_id, actor.key_id):
         planner.start_run(None)
 
 
