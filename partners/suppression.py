@@ -142,3 +142,149 @@ def label(value: int, hidden: bool) -> str:
     if not hidden:
         return f"{value:,}"
     return SMALL_LABEL if is_small(value) else HIDDEN_LABEL
+
+
+# -- cells tied by any linear equations: the reports' exports ----------------------------
+#
+# `suppress` above knows one table with its totals. A funder's export shows several
+# tables of the same requests (by outcome, by priority, by type...) for every state and
+# the nation, so one hidden cell may be tied to the cells around it by more equations than
+# a row and a column: each breakdown of a state's requests adds up to the same total, the
+# states add up to the nation. `suppress_linked` takes the cells and every equation a
+# reader knows, and hides until no small count can be worked out exactly from what is
+# shown, by any combination of the equations: "no line with exactly one hidden cell" is
+# not enough there (two hidden cycles joined by a single hidden cell, or two breakdowns
+# of one total, can pin a cell down), so every round ends with an exact check.
+
+Line = list[tuple[int, int]]  # (cell, coefficient): the coefficients times the values sum to 0
+
+
+def suppress_linked(values: list[int], lines: list[Line],
+                    primary: list[bool] | None = None,
+                    cost=None) -> list[bool]:
+    """Which of `values` to hide. `primary`: the cells hidden for themselves (by default
+    the small counts, `is_small`); `cost(cell)`: the order in which other cells are given
+    up to protect them (by default non-zero before zero, then the smallest value).
+
+    Secondary suppression as `suppress` does it (a line with one hidden cell hides its
+    cheapest shown cell), then a check (`exposed`): where a primary cell can still be
+    worked out exactly, the cheapest shown cell on a line through it is hidden, and the
+    rounds go on until none can."""
+    hidden = list(primary) if primary is not None else [is_small(v) for v in values]
+    protect = [cell for cell, flag in enumerate(hidden) if flag]
+    key = cost or (lambda cell: (values[cell] == 0, values[cell]))
+    through: dict[int, list[int]] = {}
+    for index, line in enumerate(lines):
+        for cell, _coefficient in line:
+            through.setdefault(cell, []).append(index)
+    while True:
+        _close_lone_unknowns(lines, hidden, key)
+        leaks = exposed(values, lines, hidden, protect)
+        if not leaks:
+            return hidden
+        near = [c for i in through.get(leaks[0], []) for c, _a in lines[i] if not hidden[c]]
+        near = near or [c for c, flag in enumerate(hidden) if not flag]
+        if not near:
+            return hidden
+        hidden[min(near, key=key)] = True
+
+
+def _close_lone_unknowns(lines: list[Line], hidden: list[bool], key) -> None:
+    changed = True
+    while changed:
+        changed = False
+        for line in lines:
+            unknown = [cell for cell, _a in line if hidden[cell]]
+            if len(unknown) == 1:
+                shown = [cell for cell, _a in line if not hidden[cell]]
+                if shown:
+                    hidden[min(shown, key=key)] = True
+                    changed = True
+
+
+def exposed(values: list[int], lines: list[Line], hidden: list[bool],
+            protect: list[int]) -> list[int]:
+    """The cells of `protect` (hidden ones) whose value a reader can work out exactly from
+    the shown cells and `lines`: by linear algebra, and by counts never being negative
+    (two hidden cells that must add up to 0 are both 0, which may pin a third). Each way
+    feeds the other until neither finds more."""
+    unknown = list(hidden)
+    while True:
+        found = _fixed_by_bounds(values, lines, unknown) | _fixed_linearly(lines, unknown)
+        if not found:
+            return [cell for cell in protect if not unknown[cell]]
+        for cell in found:
+            unknown[cell] = False
+
+
+def _fixed_by_bounds(values: list[int], lines: list[Line], unknown: list[bool]) -> set[int]:
+    """Hidden cells whose bounds meet: every count is at least 0, and a line's hidden cells
+    add up to what its shown cells leave; bounds tighten line by line until they settle."""
+    low = {cell: 0.0 for cell, flag in enumerate(unknown) if flag}
+    high = {cell: float("inf") for cell in low}
+    rows = []
+    for line in lines:
+        rest = -sum(a * values[cell] for cell, a in line if not unknown[cell])
+        terms = [(cell, a) for cell, a in line if unknown[cell] and a]
+        if terms:
+            rows.append((terms, rest))
+    changed, rounds = True, 0
+    while changed and rounds < 50:
+        changed, rounds = False, rounds + 1
+        for terms, rest in rows:
+            for cell, a in terms:
+                # a * cell = rest - sum(others): bounds from the others' bounds.
+                others_low = sum(min(b * low[o], b * high[o]) for o, b in terms if o != cell)
+                others_high = sum(max(b * low[o], b * high[o]) for o, b in terms if o != cell)
+                bounds = sorted(((rest - others_high) / a, (rest - others_low) / a))
+                if bounds[0] > low[cell] + 1e-9:
+                    low[cell], changed = bounds[0], True
+                if bounds[1] < high[cell] - 1e-9:
+                    high[cell], changed = bounds[1], True
+    return {cell for cell in low if high[cell] - low[cell] < 1e-9}
+
+
+def _fixed_linearly(lines: list[Line], unknown: list[bool]) -> set[int]:
+    """Hidden cells the lines fix: the lines restricted to the hidden cells are a linear
+    system, and a cell is fixed exactly when every solution of its homogeneous system
+    leaves it at zero (its entry in every null-space vector is zero). Each group of hidden
+    cells tied together through lines is solved on its own (an SVD each)."""
+    import numpy as np  # only the exports need it: a donor's page does not load numpy
+
+    parent = {cell: cell for cell, flag in enumerate(unknown) if flag}
+
+    def root(cell: int) -> int:
+        while parent[cell] != cell:
+            parent[cell] = parent[parent[cell]]
+            cell = parent[cell]
+        return cell
+
+    rows = []
+    for line in lines:
+        row = [(cell, a) for cell, a in line if unknown[cell] and a]
+        if row:
+            rows.append(row)
+            for cell, _a in row[1:]:
+                parent[root(cell)] = root(row[0][0])
+    groups: dict[int, list[int]] = {}
+    for cell in parent:
+        groups.setdefault(root(cell), []).append(cell)
+    by_group: dict[int, list[list[tuple[int, int]]]] = {}
+    for row in rows:
+        by_group.setdefault(root(row[0][0]), []).append(row)
+    fixed: set[int] = set()
+    for group, cells in groups.items():
+        equations = by_group.get(group, [])
+        if not equations:
+            continue
+        column = {cell: k for k, cell in enumerate(cells)}
+        matrix = np.zeros((len(equations), len(cells)))
+        for r, row in enumerate(equations):
+            for cell, a in row:
+                matrix[r, column[cell]] += a
+        _u, singular, vt = np.linalg.svd(matrix, full_matrices=True)
+        tolerance = max(matrix.shape) * np.finfo(float).eps * (singular.max(initial=0) or 1)
+        null = vt[int((singular > tolerance).sum()):]
+        free = np.abs(null).max(axis=0) if len(null) else np.zeros(len(cells))
+        fixed.update(cell for cell in cells if free[column[cell]] < 1e-7)
+    return fixed

@@ -5,7 +5,7 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from partners.suppression import is_small, suppress
+from partners.suppression import exposed, is_small, suppress, suppress_linked
 
 tables = st.integers(1, 8).flatmap(
     lambda cols: st.lists(
@@ -83,3 +83,114 @@ def test_an_empty_table_keeps_its_columns():
     result = suppress([], row_totals=False, col_totals=True, columns=3)
     assert result.col_totals == [0, 0, 0]
     assert result.col_totals_hidden == [False, False, False]
+
+
+# -- cells tied by any equations (the reports' exports) ----------------------------------
+
+def _grid_lines(n_rows: int, n_cols: int) -> tuple:
+    """A table with its totals as one list of cells (row-major, a total column and row)
+    and its lines (each row and column adds up to its total)."""
+    at = lambda r, c: r * (n_cols + 1) + c  # noqa: E731
+    lines = [[(at(r, c), 1) for c in range(n_cols)] + [(at(r, n_cols), -1)]
+             for r in range(n_rows + 1)]
+    lines += [[(at(r, c), 1) for r in range(n_rows)] + [(at(n_rows, c), -1)]
+              for c in range(n_cols + 1)]
+    return at, lines
+
+
+def _with_totals(cells: list[list[int]]) -> list[int]:
+    grid = [row + [sum(row)] for row in cells]
+    grid.append([sum(col) for col in zip(*grid, strict=True)])
+    return [v for row in grid for v in row]
+
+
+def test_a_single_hidden_cell_between_two_hidden_rectangles_is_found():
+    """Every line has two or more hidden cells, yet the cell joining two hidden rectangles
+    is the difference of two sums of lines: the old rule ("no line with exactly one") lets
+    it through, the exact check does not."""
+    at, lines = _grid_lines(4, 4)
+    values = _with_totals([[50] * 4 for _ in range(4)])
+    hidden = [False] * len(values)
+    for r, c in [(0, 0), (0, 1), (1, 0), (1, 1), (2, 2), (2, 3), (3, 2), (3, 3), (1, 2)]:
+        hidden[at(r, c)] = True
+    assert exposed(values, lines, hidden, [at(0, 0), at(1, 2)]) == [at(1, 2)]
+
+
+def test_hidden_zeros_can_pin_a_cell_through_non_negative_counts():
+    # a + z = 3 (shown), z + y = 0 (shown): z = y = 0 since no count is negative, so a = 3.
+    values = [3, 0, 0, 3, 0]  # a, z, y, and the two totals
+    lines = [[(0, 1), (1, 1), (3, -1)], [(1, 1), (2, 1), (4, -1)]]
+    assert exposed(values, lines, [True, True, True, False, False], [0]) == [0]
+    assert exposed(values, lines, [True, True, True, False, True], [0]) == []
+
+
+def _solutions(values, lines, hidden, limit=20_000):
+    """Every way to fill the hidden cells with counts of 0 or more that fits the shown
+    ones (a brute force, for small tables): the attacker's knowledge, or more (no count
+    above the grand total is tried, hidden or not, and a shown total bounds its cells)."""
+    unknown = [cell for cell, flag in enumerate(hidden) if flag]
+    bound = {cell: values[-1] for cell in unknown}
+    for line in lines:
+        total = next(c for c, a in line if a < 0)
+        if not hidden[total]:
+            for c, _a in line:
+                if c in bound:
+                    bound[c] = min(bound[c], values[total])
+    position = {cell: i for i, cell in enumerate(unknown)}
+    # Each line is checked once its last hidden cell has a value.
+    closing: dict[int, list] = {}
+    for line in lines:
+        last = max((position[c] for c, _a in line if hidden[c]), default=None)
+        if last is not None:
+            closing.setdefault(last, []).append(line)
+    through = {cell: [line for line in lines if any(c == cell for c, _a in line)]
+               for cell in unknown}
+    found, count = [], [0]
+
+    def over(line, assigned):
+        """A line whose total is shown, already passed by the cells that have values."""
+        total = next(c for c, a in line if a < 0)
+        return not hidden[total] and sum(
+            assigned.get(c, 0) if hidden[c] else values[c]
+            for c, a in line if a > 0) > values[total]
+
+    def walk(i, assigned):
+        count[0] += 1
+        if count[0] > limit:
+            raise OverflowError
+        if i == len(unknown):
+            found.append(dict(assigned))
+            return
+        for v in range(bound[unknown[i]] + 1):
+            assigned[unknown[i]] = v
+            if any(over(line, assigned) for line in through[unknown[i]]):
+                break
+            if all(sum(a * (assigned[c] if hidden[c] else values[c]) for c, a in line) == 0
+                   for line in closing.get(i, [])):
+                walk(i + 1, assigned)
+        del assigned[unknown[i]]
+
+    walk(0, {})
+    return found
+
+
+small_tables = st.integers(2, 3).flatmap(lambda cols: st.lists(
+    st.lists(st.sampled_from([0, 0, 1, 2, 4, 7, 11, 12, 15]), min_size=cols, max_size=cols),
+    min_size=2, max_size=3))
+
+
+@settings(max_examples=40, deadline=None)
+@given(small_tables)
+def test_no_small_count_can_be_worked_out_even_with_non_negative_counts(cells):
+    values = _with_totals(cells)
+    _at, lines = _grid_lines(len(cells), len(cells[0]))
+    hidden = suppress_linked(values, lines)
+    for cell, value in enumerate(values):
+        assert hidden[cell] or not is_small(value)
+    try:
+        solutions = _solutions(values, lines, hidden)
+    except OverflowError:
+        return  # too many to list: far from pinned
+    for cell, value in enumerate(values):
+        if is_small(value):
+            assert len({s[cell] for s in solutions}) > 1, (cell, value, hidden)
