@@ -115,13 +115,16 @@ def _lock(session: Session, booking: Booking) -> Booking:
     return booking
 
 
-def _lock_places(session: Session, booking: Booking) -> None:
-    """The place's row, then its program's, before any hold is inserted."""
-    if booking.is_hotel:
-        hotel = lock(session, Hotel, booking.hotel_id)
-        ledger.lock_program(session, hotel.program_id)
-    else:
-        lock(session, Shelter, booking.shelter_id)
+def _lock_places(session: Session, stays: list[Booking]) -> None:
+    """The stays' places' rows, then their programs', before any hold is inserted: shelters
+    then hotels, each by id, then programs by id, so two chains over the same places
+    queue instead of deadlocking."""
+    for shelter_id in sorted({b.shelter_id for b in stays if not b.is_hotel}):
+        lock(session, Shelter, shelter_id)
+    hotels = [lock(session, Hotel, hotel_id)
+              for hotel_id in sorted({b.hotel_id for b in stays if b.is_hotel})]
+    for program_id in sorted({h.program_id for h in hotels}):
+        ledger.lock_program(session, program_id)
 
 
 def _refuse_unless_pending(session: Session, request: HousingRequest,
@@ -208,42 +211,92 @@ def _explain_full(session: Session, booking: Booking, error: AvailabilityError,
     return f"{_sentence(error)} {advice}"
 
 
+def _proposed_chain(session: Session, booking: Booking) -> list[Booking]:
+    """The proposal and the other proposed stays of its chain, first to last, each under
+    its row lock (a chain is approved, rejected and withdrawn whole)."""
+    stays = [b for b in chains.chain_of(session, booking) if b.state is BookingState.PROPOSED]
+    for stay in stays:
+        if stay is not booking:
+            session.refresh(stay, with_for_update=True)
+    return [b for b in stays if b.state is BookingState.PROPOSED] or [booking]
+
+
+def _refuse_unless_rest(session: Session, request: HousingRequest, first: Booking) -> None:
+    """A proposal for the rest of a stay (a later stay whose chain is live) is approved
+    only while that rest still waits, from the same move day, after the chain's last
+    live stay."""
+    live = chains.live_stays(session, request.id)
+    if not (live and request.status is RequestStatus.PLACED and request.rest_from is not None
+            and first.chain_id == live[0].id and first.segment == live[-1].segment + 1
+            and first.check_in == live[-1].check_out == request.rest_from):
+        raise BookingConflict(f"The rest of {request.case_code}'s stay this proposal was "
+                              "for has changed. " + PLAN_AGAIN)
+
+
+def _hold(session: Session, booking: Booking, today: date, first_night: date, nights: int,
+          points: int, key: str | None) -> None:
+    """Hold the stay's beds, or its rooms and points, on `nights` nights from `first_night`
+    (AvailabilityError or ledger.InsufficientPoints when they are not there)."""
+    if booking.is_hotel:
+        hold_rooms(session, booking.hotel_id, first_night, nights, booking.rooms, booking.ref)
+        ledger.hold_points(session, booking.hotel.program_id, points, booking.ref, today,
+                           idempotency_key=key)
+    else:
+        hold_beds(session, booking.shelter_id, first_night, nights, booking.persons,
+                  booking.ref)
+
+
 def approve(session: Session, booking: Booking, actor_id: int, today: date,
             rule_check=None, *, advice: str = PLAN_AGAIN) -> None:
     """Hold the beds or rooms and the points; the request is placed.
+
+    A proposed chain (bridge stays) is approved whole, whichever of its stays was clicked:
+    every stay holds its own beds or rooms and points, or none does. A proposal for the
+    rest of a stay goes on its live chain.
 
     `rule_check(booking) -> list[str]` re-checks the place's rules (policy, pets, distance…)
     against the request; any broken rule refuses the approval.
     """
     _lock(session, booking)
     target_of("approve", booking.state)
-    _refuse_unless_pending(session, booking.request, booking.id)
-    if booking.check_in < today:
-        raise BookingConflict(f"This proposal's check-in ({booking.check_in:%b %-d}) has passed.")
-    if rule_check is not None and (broken := rule_check(booking)):
-        raise RulesBroken("This stay no longer fits: " + "; ".join(broken) + ".")
-    _lock_places(session, booking)
+    stays = _proposed_chain(session, booking)
+    first, request = stays[0], booking.request
+    rest = first.is_move
+    if rest:
+        _refuse_unless_rest(session, request, first)
+    else:
+        _refuse_unless_pending(session, request, booking.id)
+    if first.check_in < today:
+        raise BookingConflict(f"This proposal's check-in ({first.check_in:%b %-d}) has passed.")
+    if rule_check is not None:
+        broken = [(b, rule) for b in stays for rule in rule_check(b)]
+        if broken:
+            raise RulesBroken("This stay no longer fits: " + "; ".join(
+                f"{b.place.name}: {rule}" if len(stays) > 1 else rule
+                for b, rule in broken) + ".")
+    _lock_places(session, stays)
+    with session.begin_nested():  # every stay's holds, or none
+        for stay in stays:
+            try:
+                _hold(session, stay, today, stay.check_in, stay.nights, stay.points_planned,
+                      f"approve:{stay.ref}")
+            except AvailabilityError as error:
+                raise BookingConflict(_explain_full(session, stay, error, advice)) from error
+            except ledger.InsufficientPoints as error:
+                raise BookingConflict(f"Not enough points any more: {error}. {advice}") \
+                    from error
+    now = utcnow()
+    if rest:
+        request.rest_from = request.rest_nights = None
+    else:
+        request_states.move(session, request, "place", actor_id)
+    request.unplaced_reason = None
     try:
-        if booking.is_hotel:
-            hold_rooms(session, booking.hotel_id, booking.check_in, booking.nights,
-                       booking.rooms, booking.ref)
-            ledger.hold_points(session, booking.hotel.program_id, booking.points_planned,
-                               booking.ref, today, idempotency_key=f"approve:{booking.ref}")
-        else:
-            hold_beds(session, booking.shelter_id, booking.check_in, booking.nights,
-                      booking.persons, booking.ref)
-    except AvailabilityError as error:
-        raise BookingConflict(_explain_full(session, booking, error, advice)) from error
-    except ledger.InsufficientPoints as error:
-        raise BookingConflict(f"Not enough points any more: {error}. {advice}") from error
-    booking.approved_at = utcnow()
-    request_states.move(session, booking.request, "place", actor_id)
-    booking.request.unplaced_reason = None
-    try:
-        _move(session, booking, "approve", actor_id)
-    except IntegrityError as error:  # the database's own guard: one live stay per request
-        raise BookingConflict(f"Request {booking.request.case_code} is already placed.") \
-            from error
+        for stay in stays:
+            stay.approved_at = now
+            _move(session, stay, "approve", actor_id)
+    except IntegrityError as error:  # the database's own guard: one live stay per segment
+        raise BookingConflict(f"Request {request.case_code} is already placed.") from error
 
 
 def place_by_hand(session: Session, request: HousingRequest, place: Shelter | Hotel,
@@ -344,6 +397,10 @@ def reject(session: Session, booking: Booking, actor_id: int, reason: str) -> No
     if not reason:
         raise BookingConflict("Say why the proposal is rejected.")
     _lock(session, booking)
+    target_of("reject", booking.state)
+    for other in _proposed_chain(session, booking):  # a chain is turned down whole
+        if other is not booking:
+            withdraw(session, other, actor_id, "its chain was rejected")
     booking.reason = reason[:300]
     _move(session, booking, "reject", actor_id)
     _keep_out(session, booking, actor_id)
@@ -447,6 +504,12 @@ def check_out(session: Session, booking: Booking, actor_id: int | None, today: d
     """The stay ends: nights not used come free, and held points are spent."""
     _lock(session, booking)
     target_of("check_out", booking.state)
+    follows = [b for b in chains.live_stays(session, booking.request_id)
+               if b.segment > booking.segment]
+    if follows and today < booking.check_out:
+        raise BookingConflict(f"The person moves to {follows[0].place.name} on "
+                              f"{booking.check_out:%a %b %-d}: check out then, or cancel that "
+                              "stay first.")
     if today < booking.check_out:
         first_free = max(today, booking.check_in + timedelta(days=1))
         _release(session, booking, from_night=first_free)
@@ -457,18 +520,82 @@ def check_out(session: Session, booking: Booking, actor_id: int | None, today: d
     _move(session, booking, "check_out", actor_id)
 
 
+ARRIVED = frozenset({BookingState.CHECKED_IN, BookingState.CHECKED_OUT})
+# A later stay's place said no, or did not answer in time: the rest of the stay alone is
+# planned again when the person can stay on where they are before (`_going_with`).
+PLACE_SAID_NO = frozenset({"decline", "expire_hold"})
+# After these the rest of a stay is planned again (after a no-show, the person is gone).
+REST_AFTER = PLACE_SAID_NO | {"cancel"}
+
+
+def _can_extend(session: Session, stay: Booking, nights: int) -> bool:
+    """Whether the stay could go on `nights` more nights at its place (beds or rooms,
+    points, its maximum stay), tried under the place's lock and undone."""
+    class Undo(Exception):
+        pass
+
+    try:
+        with session.begin_nested():
+            _hold_more(session, stay, nights, utcnow().date())
+            raise Undo
+    except Undo:
+        return True
+    except BookingConflict:
+        return False
+
+
+def _going_with(session: Session, booking: Booking, action: str) -> tuple[list[Booking], bool]:
+    """The stays a release of `booking` gives back (last first), and whether the chain's
+    earlier stays are kept (the request stays placed in them).
+
+    A chain is given back whole while nobody has arrived; but when a later stay's place
+    says no (or does not answer) and the stay before could go on over its nights, or the
+    person is already in an earlier stay, only that stay and those after it go."""
+    live = chains.live_stays(session, booking.request_id)
+    if booking.id not in {b.id for b in live} or len(live) == 1:
+        return [booking], False
+    earlier = [b for b in live if b.segment < booking.segment]
+    later = [b for b in live if b.segment >= booking.segment]
+    if earlier and (any(b.state in ARRIVED for b in earlier) or (
+            action in PLACE_SAID_NO
+            and _can_extend(session, earlier[-1], sum(b.nights for b in later)))):
+        return later[::-1], True
+    return live[::-1], False
+
+
 def _give_back(session: Session, booking: Booking, action: str, actor_id: int | None,
                reason: str | None = None, close: bool = False) -> None:
     """The transitions the table marks `releases`: everything held comes back and the
-    request waits for a place again (or is closed, with the reason, when `close`)."""
+    request waits for a place again (or is closed, with the reason, when `close`). A
+    chain's stays go together (`_going_with`): each gives back its own beds or rooms and
+    points; or, for the rest of a stay, the request keeps its earlier stays and waits for
+    the rest (`HousingRequest.rest_from`)."""
     assert TRANSITIONS[action].releases, action
     _lock(session, booking)
     target_of(action, booking.state)
-    _release(session, booking)
-    _unplace(session, booking, actor_id, reason if close else None)
+    stays, keeps_earlier = _going_with(session, booking, action)
+    for stay in stays:
+        if stay is not booking:
+            session.refresh(stay, with_for_update=True)
+            target_of("cancel", stay.state)
+    for stay in stays:
+        _release(session, stay)
+    request = booking.request
+    if request.rest_from is not None or keeps_earlier or len(stays) > 1:
+        request.rest_from = request.rest_nights = None  # no rest of an earlier one waits
+        _withdraw_open_proposals(session, request, actor_id, "its chain changed")
+    if not keeps_earlier or close:
+        _unplace(session, booking, actor_id, reason if close else None)
+    elif action in REST_AFTER:  # the rest of the stay needs a place (after a no-show: gone)
+        request.rest_from = booking.check_in
+        request.rest_nights = sum(stay.nights for stay in stays)
     if reason is not None:
         booking.reason = reason[:300]
     _move(session, booking, action, actor_id)
+    for stay in stays:
+        if stay is not booking:
+            stay.reason = f"its chain was given back ({TRANSITIONS[action].done})"
+            _move(session, stay, "cancel", actor_id)
 
 
 def no_show(session: Session, booking: Booking, actor_id: int | None) -> None:
@@ -494,36 +621,46 @@ def expire_hold(session: Session, booking: Booking, actor_id: int | None) -> Non
 
 def extend(session: Session, booking: Booking, actor_id: int, extra_nights: int,
            today: date) -> None:
-    """Add nights at the same place, re-checked against beds or rooms and points."""
+    """Add nights at the same place, re-checked against beds or rooms and points. A chain
+    is extended at its last stay; nights that reach into the rest of a stay waiting for a
+    place again (a later place said no) place that much of it."""
     if not 1 <= extra_nights <= 30:
         raise BookingConflict("Extend by 1 to 30 nights.")
     _lock(session, booking)
     target_of("extend", booking.state)
-    first_new = booking.check_out
-    try:
-        if booking.is_hotel:
-            hold_rooms(session, booking.hotel_id, first_new, extra_nights, booking.rooms,
-                       booking.ref)
-            extra_points = points_for_stay(session, booking.hotel, first_new, extra_nights,
-                                           booking.rooms)
-            ledger.hold_points(session, booking.hotel.program_id, extra_points, booking.ref,
-                               today)
-            booking.points_planned += extra_points
-            if booking.points_charged is not None:
-                booking.points_charged += extra_points
-        else:
-            max_stay = booking.shelter.max_stay
-            if max_stay is not None and booking.nights + extra_nights > max_stay:
-                raise BookingConflict(
-                    f"{booking.shelter.name} allows stays of at most {max_stay} nights.")
-            hold_beds(session, booking.shelter_id, first_new, extra_nights, booking.persons,
-                      booking.ref)
-    except AvailabilityError as error:
-        raise BookingConflict(f"Cannot extend: {error}.") from error
-    except ledger.InsufficientPoints as error:
-        raise BookingConflict(f"Cannot extend: {error}.") from error
+    request = booking.request
+    live = chains.live_stays(session, booking.request_id)
+    if live and live[-1].id != booking.id and booking.id in {b.id for b in live}:
+        last = live[-1]
+        raise BookingConflict(f"This stay is followed by {last.place.name} from "
+                              f"{last.check_in:%a %b %-d}: extend that stay, the chain's last.")
+    extra_points = _hold_more(session, booking, extra_nights, today)
+    booking.points_planned += extra_points
+    if booking.points_charged is not None:
+        booking.points_charged += extra_points
+    if request.rest_from is not None and request.rest_from == booking.check_out:
+        left = request.rest_nights - extra_nights
+        request.rest_from, request.rest_nights = ((booking.check_out + timedelta(days=extra_nights),
+                                                   left) if left > 0 else (None, None))
+        _withdraw_open_proposals(session, request, actor_id, "the stay before it was extended")
     booking.nights += extra_nights
     _move(session, booking, "extend", actor_id, detail=f"+{extra_nights} nights")
+
+
+def _hold_more(session: Session, booking: Booking, extra_nights: int, today: date) -> int:
+    """Hold the stay's beds, or its rooms and points, on `extra_nights` nights after it
+    (its maximum stay kept); the points they cost. BookingConflict says why not."""
+    first_new = booking.check_out
+    max_stay = None if booking.is_hotel else booking.shelter.max_stay
+    if max_stay is not None and booking.nights + extra_nights > max_stay:
+        raise BookingConflict(f"{booking.shelter.name} allows stays of at most {max_stay} nights.")
+    try:
+        points = points_for_stay(session, booking.hotel, first_new, extra_nights,
+                                 booking.rooms) if booking.is_hotel else 0
+        _hold(session, booking, today, first_new, extra_nights, points, None)
+    except (AvailabilityError, ledger.InsufficientPoints) as error:
+        raise BookingConflict(f"Cannot extend: {error}.") from error
+    return points
 
 
 def approved_by(session: Session, booking: Booking) -> int | None:
@@ -564,17 +701,23 @@ def end_request(session: Session, request: HousingRequest, actor_id: int, action
         raise ValueError(action)
     reason = _coded_reason(END_LABELS, reason_code, note, "no place is needed any more")
     _lock_request(session, request.id)
-    live = session.scalar(select(Booking).where(Booking.request_id == request.id,
-                                                Booking.state.in_(PLACING)).with_for_update())
-    if live is not None and not can("cancel", live.state):
-        raise BookingConflict(f"The person is {live.state.label.lower()} at {live.place.name}: "
+    live = list(session.scalars(select(Booking).where(
+        Booking.request_id == request.id, Booking.state.in_(PLACING))
+        .order_by(Booking.segment).with_for_update()))
+    # The person is there now, or was and has no stay to come: the stay's page ends it.
+    here = next((b for b in live if b.state is BookingState.CHECKED_IN),
+                live[-1] if live and not can("cancel", live[-1].state) else None)
+    if here is not None:
+        raise BookingConflict(f"The person is {here.state.label.lower()} at {here.place.name}: "
                               "end the stay on its page instead.")
     why = f"the request was {request_states.TRANSITIONS[action].done}"
     _end(session, request, action, actor_id, reason, reason_code)
-    if live is not None:
-        _release(session, live)
-        live.reason = why
-        _move(session, live, "cancel", actor_id)
+    request.rest_from = request.rest_nights = None
+    for stay in reversed(live):  # a chain's stays to come, each giving back its own
+        if can("cancel", stay.state):
+            _release(session, stay)
+            stay.reason = why
+            _move(session, stay, "cancel", actor_id)
     _withdraw_open_proposals(session, request, actor_id, why)
 
 

@@ -113,7 +113,8 @@ def expire_holds(now: datetime) -> Counts:
         select(Booking).where(Booking.state == BookingState.APPROVED)
         .options(selectinload(Booking.shelter)).order_by(Booking.id)
     ).all():
-        if hold_ends(booking) < moment:
+        # A chain's stays are given back together: a later one may have gone already.
+        if booking.state is BookingState.APPROVED and hold_ends(booking) < moment:
             service.expire_hold(db.session, booking, None)
             news.hold_expired(db.session, booking)
             released += 1
@@ -137,8 +138,9 @@ def rollover(now: datetime) -> Counts:
         select(Booking).where(Booking.state == BookingState.CONFIRMED,
                               Booking.check_in < today).order_by(Booking.id)
     ).all():
-        service.no_show(db.session, booking, None)
-        no_shows += 1
+        if booking.state is BookingState.CONFIRMED:  # not given back with its chain
+            service.no_show(db.session, booking, None)
+            no_shows += 1
     return {"checked_out": checked_out, "no_show": no_shows}
 
 
