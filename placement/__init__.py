@@ -102,12 +102,13 @@ def _register_blueprints(app: Flask) -> None:
     from .places.report import bp as report_bp
     from .planning.views import bp as planning_bp
     from .points.views import bp as points_bp
+    from .reports.export_views import bp as report_exports_bp
     from .reports.views import bp as reports_bp
     from .requests.views import bp as requests_bp
 
     for blueprint in (auth_bp, totp_bp, home.bp, admin_bp, donors_bp, points_bp, requests_bp,
                       places_bp, report_bp, staff_bp, card_bp, planning_bp, bookings_bp, jobs_bp,
-                      inbox_bp, reports_bp, health.bp, metrics.bp):
+                      inbox_bp, reports_bp, report_exports_bp, health.bp, metrics.bp):
         app.register_blueprint(blueprint)
 
 

@@ -1,0 +1,146 @@
+"""The counts a funder's export is made of, read in SQL: for each settled month, every
+state's requests by what became of them, priority and type of trafficking, and the
+nights of the stays that took them in, each as it stood when the month after it ended
+(exports.py says why). Two grouped queries for any number of months."""
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Date, DateTime, and_, case, func, literal, select
+from sqlalchemy.orm import Session
+
+from partners.reports import months_between
+
+from ..bookings.models import Booking
+from ..requests.models import HousingRequest, Priority
+from ..requests.outcomes import REASONS, OutcomeKind, RequestOutcome
+from . import figures
+from .disclosure import NO_STATE, UNPLACED_GROUPS, MonthCounts
+from .exports import SETTLE_MONTHS, Times
+from .filters import BadFilter, Filters
+
+# Why a request was not placed, in the exports' few groups (the reports show every code).
+_NO_FIT = {"distance", "excluded", "danger", "policy", "pets", "accessible", "needs",
+           "max_stay", "rules"}
+
+
+def reason_group(code: str | None) -> str:
+    """The exports' group (UNPLACED_GROUPS) of an unplaced request's reason code."""
+    code = code or ""
+    if code.startswith("planner."):
+        kind = code.removeprefix("planner.")
+        if kind in _NO_FIT:
+            return "no_fit"
+        if kind in ("full_alone", "taken"):
+            return "full"
+        if kind in ("costly", "fits"):
+            return "fell_through"
+        return "other"
+    if code == "declined.no_bed":
+        return "full"
+    if code.startswith("declined.") or code in ("proposed", "rejected", "hold_expired",
+                                                "no_show", "cancelled"):
+        return "fell_through"
+    if code.startswith("ended.") and code != "ended.uncoded":
+        return "not_needed"
+    return "other"
+
+
+GROUP_OF = {code: reason_group(code) for code in REASONS}
+assert set(GROUP_OF.values()) <= {key for key, _label in UNPLACED_GROUPS}
+
+
+def _add_months(month: date, n: int) -> date:
+    index = month.year * 12 + month.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def last_settled(today: date) -> date:
+    """The latest month an export shows: the month after it has ended."""
+    return _add_months(date(today.year, today.month, 1), -(SETTLE_MONTHS + 1))
+
+
+def settled_until(month: date, zone: str) -> datetime:
+    """The moment a month's figures are taken at (naive UTC, as the database keeps it):
+    midnight at the hotline when SETTLE_MONTHS months after it have ended."""
+    local = datetime.combine(_add_months(month, SETTLE_MONTHS + 1), time(), ZoneInfo(zone))
+    return local.astimezone(UTC).replace(tzinfo=None)
+
+
+def export_months(f: Filters, today: date) -> list[date]:
+    """The filters' months an export may show, or BadFilter saying which it can."""
+    last = min(f.last, last_settled(today))
+    if f.first > last:
+        raise BadFilter(f"An export shows a month once the month after it has ended: the "
+                        f"latest it can show now is {last_settled(today):%B %Y}. Choose an "
+                        "earlier first month.")
+    return months_between(f.first, last)
+
+
+def _at_freeze(months: list[date], zone: str):
+    return case({m: literal(settled_until(m, zone), DateTime()) for m in months},
+                value=HousingRequest.filed_month)
+
+
+def month_counts(session: Session, months: list[date], zone: str) -> dict[date, MonthCounts]:
+    """Every state's counts for each of `months` (whatever the export's state: a month is
+    suppressed as a whole)."""
+    freeze = _at_freeze(months, zone)
+    decided = and_(RequestOutcome.id.is_not(None), RequestOutcome.decided_at < freeze)
+    groups = {}
+    for code, group in GROUP_OF.items():
+        groups.setdefault(group, []).append(code)
+    outcome = case(
+        (~decided, "undecided"),
+        (RequestOutcome.kind == OutcomeKind.PLACED_ON_TIME, "on_time"),
+        (RequestOutcome.kind == OutcomeKind.PLACED_LATE, "late"),
+        *[(RequestOutcome.reason.in_(codes), f"unplaced.{group}")
+          for group, codes in groups.items() if group != "other"],
+        else_="unplaced.other")
+    in_months = and_(HousingRequest.filed_month >= literal(months[0], Date()),
+                     HousingRequest.filed_month <= literal(months[-1], Date()))
+    found: dict[date, dict] = {m: {} for m in months}
+    for month, state, priority, kind, outcome_key, n in session.execute(
+            select(HousingRequest.filed_month, HousingRequest.us_state,
+                   HousingRequest.priority, HousingRequest.trafficking_type, outcome,
+                   func.count())
+            .outerjoin(RequestOutcome, RequestOutcome.request_id == HousingRequest.id)
+            .where(in_months)
+            .group_by(HousingRequest.filed_month, HousingRequest.us_state,
+                      HousingRequest.priority, HousingRequest.trafficking_type, outcome)):
+        area = found[month].setdefault(state or NO_STATE,
+                                       {"outcome": {}, "priority": {}, "type": {}})
+        for partition, key in (("outcome", outcome_key), ("priority", Priority(priority).value),
+                               ("type", kind.value if kind else "none")):
+            area[partition][key] = area[partition].get(key, 0) + n
+    stays: dict[date, dict] = {m: {} for m in months}
+    shelter = Booking.shelter_id.is_not(None)
+    for month, state, is_shelter, n, nights in session.execute(
+            select(HousingRequest.filed_month, HousingRequest.us_state, shelter,
+                   func.count(), func.sum(Booking.nights))
+            .select_from(Booking).join(HousingRequest, HousingRequest.id == Booking.request_id)
+            .where(in_months, Booking.state.in_(figures.ARRIVED),
+                   HousingRequest.checked_in_at < freeze)
+            .group_by(HousingRequest.filed_month, HousingRequest.us_state, shelter)):
+        stays[month].setdefault(state or NO_STATE, {})[
+            "shelter" if is_shelter else "hotel"] = (n, int(nights or 0))
+    return {m: MonthCounts(found[m], stays[m]) for m in months}
+
+
+def safety_times(session: Session, months: list[date], state: str | None
+                 ) -> dict[str, tuple[str, Mapping[date, Mapping[str, Times]]]]:
+    """Times from filing to approval and to check-in, by month and priority, from the
+    reports' own figures (figures.time_to_safety) over every program and priority."""
+    tables = figures.time_to_safety(session, Filters(months[0], months[-1], state))
+    result = {}
+    for step in ("approved", "checked_in"):
+        table = tables[step]
+        by_month = {}
+        for month, row in zip(months, table.rows, strict=True):
+            values = dict(zip((c.key for c in table.columns), row.values, strict=True))
+            by_month[month] = {p.value: Times(values[f"{p.value}_count"],
+                                              values[f"{p.value}_median"],
+                                              values[f"{p.value}_p90"]) for p in Priority}
+        result[step] = (figures.STEPS[step].lower(), by_month)
+    return result

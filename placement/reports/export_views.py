@@ -1,0 +1,79 @@
+"""The funders' exports of the reports: a CSV and a page that prints to PDF, both
+suppressed (exports.py says how), for coordinators and admins to download and send.
+They read the reports page's filters; only whole months and a state apply."""
+
+from flask import Blueprint, Response, current_app, render_template, request
+
+from partners.safe_csv import SafeCsvWriter
+from partners.us_states import US_STATES
+
+from ..auth.access import roles
+from ..auth.models import Role
+from ..clock import hotline_today
+from ..extensions import db
+from . import figures
+from .disclosure import NATION, protect
+from .export_queries import export_months, month_counts, safety_times
+from .exports import Export, area_label, build_export, csv_rows, range_label
+from .filters import ALL, SHELTER, BadFilter, Filters
+from .usmap import choropleth
+
+bp = Blueprint("report_exports", __name__, url_prefix="/reports")
+
+
+def _filters() -> Filters:
+    programs = [code for code, _name in figures.program_choices(db.session) if code != SHELTER]
+    return figures.parse_filters(request.args, hotline_today(), programs)
+
+
+def _filtered_export() -> tuple[Filters, Export]:
+    f = _filters()
+    return f, _export(f)
+
+
+def _export(f: Filters) -> Export:
+    months = export_months(f, hotline_today())
+    counts = month_counts(db.session, months, current_app.config["HOTLINE_TIMEZONE"])
+    return build_export(f.state or NATION, {m: protect(c) for m, c in counts.items()},
+                        safety_times(db.session, months, f.state))
+
+
+def _dropped(f: Filters) -> list[str]:
+    """The filters an export does not apply, in words."""
+    return [words for given, words in (
+        (f.program, "program"), (f.priority, "priority")) if given]
+
+
+@bp.route("/export.csv")
+@roles(Role.COORDINATOR, Role.ADMIN)
+def export_csv():
+    try:
+        _f, export = _filtered_export()
+    except BadFilter as error:
+        return Response(f"{error}\n", status=400, mimetype="text/plain")
+    writer = SafeCsvWriter()
+    writer.writerows(csv_rows(export, hotline_today()))
+    area = "all-states" if export.area == NATION else export.area
+    name = f"shelter-bridge-{area}-{export.months[0]:%Y-%m}-to-{export.months[-1]:%Y-%m}.csv"
+    return Response(writer.text(), mimetype="text/csv", headers={
+        "Content-Disposition": f"attachment; filename={name}", "Cache-Control": "no-store"})
+
+
+@bp.route("/print")
+@roles(Role.COORDINATOR, Role.ADMIN)
+def export_print():
+    try:
+        f, export = _filtered_export()
+    except BadFilter as error:
+        return render_template("reports/print.html", error=str(error)), 400
+    state_map = None
+    if export.by_state is not None:
+        state_map = choropleth(export.by_state, "Requests filed, by state",
+                               missing_label="hidden (fewer than 11 in a month)",
+                               ident="export-map")
+    args = f.as_args() | {"program": ALL, "priority": ALL}
+    return render_template(
+        "reports/print.html", export=export, area=area_label(export.area),
+        period=range_label(export.months), made=hotline_today(), dropped=_dropped(f),
+        clipped=export.months[-1] < f.last, state_map=state_map, args=args,
+        state_names=US_STATES)
