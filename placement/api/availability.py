@@ -64,7 +64,8 @@ def aggregates(session: Session, first: date, count: int, minimum: int) -> list[
         "area": area,
         "shelters": beds.get(area, withheld)[0],
         "hotels": rooms.get(area, withheld)[0],
-        "nights": [{"night": night.isoformat(), "shelter_beds_free": beds.get(area, withheld)[1][i],
+        "nights": [{"night": night.isoformat(),
+                    "shelter_beds_free": beds.get(area, withheld)[1][i],
                     "hotel_rooms_free": rooms.get(area, withheld)[1][i]}
                    for i, night in enumerate(nights)],
     } for area in areas]

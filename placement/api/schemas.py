@@ -119,7 +119,8 @@ class RequestOut(Status):
 class Withdrawal(Strict):
     reason: EndReason = Field(description="; ".join(f"{r.code}: {r.label}"
                                                     for r in END_REASONS))
-    note: str | None = Field(None, max_length=200, description="A few words, needed when the "
+    note: str | None = Field(None, max_length=200, pattern=r"^[^\x00-\x1f\x7f]*$",
+                             description="A few words, needed when the "
                              "reason is `other`; never a name or anything that identifies.")
 
 

@@ -1,7 +1,7 @@
 """The API's endpoints. Each parses (spectree, against the models of schemas.py), loads what
 the key's organization may see, calls the service function the pages call, and answers."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from flask import current_app, g, request
 from sqlalchemy.orm import Session
@@ -47,10 +47,15 @@ NOT_FOUND = "No request with this case code was filed by your organization's key
 B = BookingState
 
 
+def moment(naive_utc) -> str:
+    """A stored moment (naive UTC) as RFC 3339 says it: with its offset."""
+    return naive_utc.replace(tzinfo=UTC).isoformat()
+
+
 def status_of(housing_request: HousingRequest) -> dict:
     return {"case_code": housing_request.case_code, "status": housing_request.status.value,
-            "filed_at": housing_request.created_at.isoformat(),
-            "updated_at": housing_request.updated_at.isoformat()}
+            "filed_at": moment(housing_request.created_at),
+            "updated_at": moment(housing_request.updated_at)}
 
 
 def card_of(housing_request: HousingRequest) -> dict | None:
@@ -68,7 +73,7 @@ def card_of(housing_request: HousingRequest) -> dict | None:
                   "intake_instructions": place.intake_instructions},
         "check_in": stay.check_in.isoformat(), "check_out": stay.check_out.isoformat(),
         "nights": stay.nights,
-        "hold_ends": (card.hold_ends.isoformat()
+        "hold_ends": (moment(card.hold_ends)
                       if card.hold_ends and stay.state is B.APPROVED else None),
         "confirmation": stay.confirmation if stay.state in (B.CONFIRMED, B.CHECKED_IN)
         else None,
@@ -86,7 +91,8 @@ def own(session: Session, case_code: str) -> HousingRequest:
 
 @bp.post("/requests")
 @keyed(Scope.FILE)
-@spec.validate(json=NewRequest, headers=FilingHeaders, resp=answers(HTTP_201=Status),
+@spec.validate(json=NewRequest, headers=FilingHeaders,
+               resp=answers(HTTP_201=Status, HTTP_409=spec.validation_error_model),
                tags=["requests"], operation_id="fileRequest")
 def file_new():
     """File a request for a safe place.
@@ -176,7 +182,7 @@ def changes():
     query = request.context.query
     rows = changes_since(db.session, g.api_caller.organization_id, query.after, query.limit)
     return {"changes": [{"event_id": event_id, "case_code": code, "status": state,
-                         "at": at.isoformat()} for event_id, code, state, at in rows],
+                         "at": moment(at)} for event_id, code, state, at in rows],
             "cursor": rows[-1][0] if rows else query.after}
 
 

@@ -159,7 +159,8 @@ def post(url: str, body: bytes, headers: dict, timeout: float,
 
 def payload(event: RequestEvent) -> bytes:
     return json.dumps({"event_id": event.id, "case_code": event.request.case_code,
-                       "status": event.status, "at": event.at.isoformat()},
+                       "status": event.status,
+                       "at": event.at.replace(tzinfo=UTC).isoformat()},
                       separators=(",", ":")).encode()
 
 
