@@ -56,10 +56,11 @@ def check_url(url: str, allowed: frozenset[str] = frozenset()) -> str:
     if parts.username or parts.password:
         raise WebhookError("The address must not carry a user name or password.")
     try:
-        if not ipaddress.ip_address(parts.hostname).is_global:
-            raise WebhookError("The address must be public, not a private or local one.")
+        literal = ipaddress.ip_address(parts.hostname)
     except ValueError:
-        pass  # a name: checked when it is resolved, at each delivery
+        return parts.geturl()  # a name: checked when it is resolved, at each delivery
+    if not literal.is_global:
+        raise WebhookError("The address must be public, not a private or local one.")
     return parts.geturl()
 
 
