@@ -124,6 +124,7 @@ def _wire_planner(app: Flask) -> None:
 
 
 def _register_cli(app: Flask) -> None:
+    from .api.cli import api_key_cli
     from .auth.cli import users_cli
     from .backup import backup_command, restore_command
     from .benchdata import bench_data_command, bench_plan_command
@@ -132,6 +133,7 @@ def _register_cli(app: Flask) -> None:
     from .keys_cli import keys_cli
 
     app.cli.add_command(keys_cli)
+    app.cli.add_command(api_key_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
