@@ -22,6 +22,7 @@ from tests.api_support import bearer
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_schema_conformance, response_headers_conformance]
 EXAMPLES = 25  # per operation and mode: 6 operations x 2 modes x 25 = 300 calls at most
+REPORT_EXAMPLES = 6  # a report reads up to ten years of months: a few are enough
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_every_answer_to_generated_requests_matches_the_document(app, make_key, 
     assert filed.status_code == 201  # so that a generated case code may find something
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 6
+    assert len(operations) == 7
     seen = []
     code = filed.json["case_code"]
     seen = []
@@ -49,8 +50,10 @@ def test_every_answer_to_generated_requests_matches_the_document(app, make_key, 
 
 
 def fuzz(operation, mode: GenerationMode, token: str, code: str, seen: list[int]) -> None:
+    examples = REPORT_EXAMPLES if "/reports" in operation.label else EXAMPLES
+
     @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
+    @settings(max_examples=examples, deadline=None, derandomize=True, database=None,
               suppress_health_check=list(HealthCheck))
     def call(case):
         if mode is GenerationMode.POSITIVE:
@@ -86,3 +89,17 @@ def test_the_document_is_openapi_3_1_and_its_page_loads_nothing_from_elsewhere(c
     for attribute in ('src="http', "href=\"http", "src=\"//", "href=\"//"):
         assert attribute not in page.text.replace('href="http://localhost/api/v1', "")
     assert "'self'" in page.headers["Content-Security-Policy"]
+
+
+def test_the_reports_are_the_funders_export_with_small_counts_hidden(client, make_key):
+    _key, token = make_key()
+    for query in ("from=0000-00", "from=9999-12", "from=2026-05&to=2026-01", "state=ZZ"):
+        answer = client.get(f"/api/v1/reports?{query}", headers=bearer(token))
+        assert answer.status_code == 422 and answer.json["errors"], query
+    answer = client.get("/api/v1/reports?from=2025-01&to=2025-03&state=DC",
+                        headers=bearer(token))
+    assert answer.status_code == 200, answer.text
+    assert answer.json["area"] == "DC"
+    assert answer.json["months"] == ["2025-01", "2025-02", "2025-03"]
+    requests = answer.json["tables"][0]
+    assert requests["key"] == "requests" and requests["rows"]

@@ -54,7 +54,7 @@ def no_store(response):
 
 
 def init_app(app: Flask) -> None:
-    from . import docs, events, views  # noqa: F401  (the routes)
+    from . import docs, events, reports, views  # noqa: F401  (the routes)
     from .admin import bp as admin_bp
 
     events.init_app()

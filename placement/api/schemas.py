@@ -185,3 +185,47 @@ class ProblemOut(BaseModel):
     detail: str
     instance: str | None = None
     errors: list[FieldProblem] | None = None
+
+
+class ReportQuery(Strict):
+    from_: str | None = Field(None, alias="from", pattern=r"^\d{4}-\d{2}$",
+                              description="The first month (YYYY-MM); default: a year ago.")
+    to: str | None = Field(None, pattern=r"^\d{4}-\d{2}$", description="The last month.")
+    state: str = Field("all", pattern=r"^[A-Za-z]{2}$|^all$",
+                       description="A state's two-letter code, or all.")
+
+
+class ReportCell(BaseModel):
+    value: int | float | None = Field(description="None: hidden (a small count, or one "
+                                                  "that would let a small one be worked "
+                                                  "out), or not shown.")
+    text: str
+
+
+class ReportRow(BaseModel):
+    key: str
+    label: str
+    cells: list[ReportCell]
+
+
+class ReportColumn(BaseModel):
+    key: str
+    label: str
+
+
+class ReportTable(BaseModel):
+    key: str
+    title: str
+    row_label: str
+    columns: list[ReportColumn]
+    rows: list[ReportRow]
+    total: ReportRow | None
+    note: str
+
+
+class ReportOut(BaseModel):
+    """The funders' export of the reports (suppressed as they get it), as JSON."""
+
+    area: str
+    months: list[str]
+    tables: list[ReportTable]
