@@ -8,7 +8,8 @@ person was at filing), of its priority. With a program (a loyalty program's code
 request the planner placed nowhere counts only under "all"), and stay figures count the
 stays there. Every figure is exact: suppression is the exports' job (partners/suppression).
 
-**The API** (each takes a Session and Filters, and only reads):
+**The API** (each takes a Session and Filters, and only reads; `Report(session, f)` has
+the same figures as methods, and computes those that share their rows once):
 
     parse_filters(args, today, programs) -> Filters    # BadFilter (a 400) on a bad value
     default_filters(today) -> Filters
@@ -37,8 +38,9 @@ Row keys are stable codes (a month "2026-03", a state "CA", a reason code, a pro
 
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
-from sqlalchemy import exists, func, or_, select
+from sqlalchemy import case, exists, func, select
 from sqlalchemy.orm import Session
 
 from partners.needs import Need
@@ -49,6 +51,7 @@ from partners.us_states import US_STATES
 from ..audit import AuditEvent
 from ..bookings.models import Booking
 from ..bookings.states import BookingState
+from ..reasons import NO_BED
 from ..requests.models import HousingRequest, Priority
 from ..requests.outcomes import OutcomeKind, RequestOutcome, UnmetNeed, reason_label
 from .filters import SHELTER, BadFilter, Filters, default_filters, parse_filters
@@ -63,6 +66,9 @@ ARRIVED = (BookingState.CHECKED_IN, BookingState.CHECKED_OUT)
 STEPS = {"approved": "Approved", "confirmed": "Confirmed by the place",
          "checked_in": "Checked in"}
 LONG_STAY = 15  # stays of this many nights or more share one row
+# What Report._stays sums for each month and program (stays and nights of those arrived).
+STAY_SUMS = ("stays", "no_shows", "nights", "points", "room_nights", "extended", "extensions",
+             "nights_added")
 
 
 @dataclass(frozen=True)
@@ -134,15 +140,6 @@ def _stays(f: Filters) -> list:
     return where
 
 
-def _kind_counts() -> list:
-    kind = RequestOutcome.kind
-    return [func.count(HousingRequest.id),
-            func.count().filter(kind == OutcomeKind.PLACED_ON_TIME),
-            func.count().filter(kind == OutcomeKind.PLACED_LATE),
-            func.count().filter(kind == OutcomeKind.UNPLACED),
-            func.count().filter(RequestOutcome.id.is_(None))]
-
-
 KIND_COLUMNS = (Column("requests", "Requests"), Column("on_time", "Placed on time"),
                 Column("late", "Placed late"), Column("unplaced", "Not placed"),
                 Column("open", "Not decided yet"))
@@ -155,222 +152,301 @@ def program_choices(session: Session) -> list[tuple[str, str]]:
     return [(SHELTER, "Shelters")] + [(code, name) for code, name in programs]
 
 
-# -- unmet demand ---------------------------------------------------------------------
-
-def unmet_by_month(session: Session, f: Filters) -> Table:
-    """Each month of the filters (none left out): requests filed, and what became of them."""
-    found = {month: counts for month, *counts in session.execute(
-        select(HousingRequest.filed_month, *_kind_counts())
-        .outerjoin(RequestOutcome, RequestOutcome.request_id == HousingRequest.id)
-        .where(*_requests(f)).group_by(HousingRequest.filed_month))}
-    rows = [Row(month_key(m), month_label(m), tuple(found.get(m, (0,) * 5))) for m in f.months]
-    return Table("Requests and what became of them, by month of filing", "Month",
-                 KIND_COLUMNS, rows)
+def _add(totals: dict, key, values) -> None:
+    """Add `values` into totals[key], element by element."""
+    now = totals.get(key)
+    totals[key] = tuple(values) if now is None else tuple(
+        a + b for a, b in zip(now, values, strict=True))
 
 
-def unmet_by_reason(session: Session, f: Filters) -> Table:
-    """Why requests were not placed, or placed late, by reason code, most frequent first."""
-    kind = RequestOutcome.kind
-    query = (select(RequestOutcome.reason,
-                    func.count().filter(kind == OutcomeKind.UNPLACED),
-                    func.count().filter(kind == OutcomeKind.PLACED_LATE))
-             .join(HousingRequest, HousingRequest.id == RequestOutcome.request_id)
-             .where(kind != OutcomeKind.PLACED_ON_TIME, *_requests(f))
-             .group_by(RequestOutcome.reason))
-    rows = [Row(code or LATE_WITHOUT_REASON,
-                reason_label(code) if code else "Only the arrival window moved",
-                (unplaced, late)) for code, unplaced, late in session.execute(query)]
-    rows.sort(key=lambda row: (-sum(row.values), row.key))
-    return Table("Why requests were not placed on time, by reason", "Reason",
-                 (Column("unplaced", "Not placed"), Column("late", "Placed late")), rows)
+class Report:
+    """Every figure of one report. The figures that read the same rows share one grouped
+    query, read once, when first asked for (requests by month and state, each outcome a
+    column; stays by month and program): a page showing them all makes six passes over
+    the requests instead of twelve. Sums over those groups (a few thousand rows at most,
+    never a row per request) make each table."""
 
+    def __init__(self, session: Session, f: Filters) -> None:
+        self.session, self.f = session, f
 
-def unmet_by_state(session: Session, f: Filters) -> Table:
-    """Each state with requests (by name), then requests with no state."""
-    found = session.execute(
-        select(HousingRequest.us_state, *_kind_counts())
-        .outerjoin(RequestOutcome, RequestOutcome.request_id == HousingRequest.id)
-        .where(*_requests(f)).group_by(HousingRequest.us_state)).all()
-    rows = [Row(code or NO_STATE, US_STATES.get(code, "No state recorded"), tuple(counts))
-            for code, *counts in found]
-    rows.sort(key=lambda row: (row.key == NO_STATE, row.label))
-    return Table("Requests and what became of them, by state", "State", KIND_COLUMNS, rows)
+    @cached_property
+    def _outcomes(self) -> list[tuple]:
+        """(month, state, *KIND_COLUMNS' counts) for every month and state with requests."""
+        kind = RequestOutcome.kind
+        return [(month, state, *counts) for month, state, *counts in self.session.execute(
+            select(HousingRequest.filed_month, HousingRequest.us_state, func.count(),
+                   func.count().filter(kind == OutcomeKind.PLACED_ON_TIME),
+                   func.count().filter(kind == OutcomeKind.PLACED_LATE),
+                   func.count().filter(kind == OutcomeKind.UNPLACED),
+                   func.count().filter(RequestOutcome.id.is_(None)))
+            .outerjoin(RequestOutcome, RequestOutcome.request_id == HousingRequest.id)
+            .where(*_requests(self.f))
+            .group_by(HousingRequest.filed_month, HousingRequest.us_state))]
 
+    def _kind_counts(self, key_of) -> dict:
+        totals: dict = {}
+        for month, state, *counts in self._outcomes:
+            _add(totals, key_of(month, state), counts)
+        return totals
 
-def demand_by_state(session: Session, f: Filters) -> dict[str, tuple[int, int]]:
-    """For the map: each state with requests -> (requests, unmet: placed late or not
-    placed). Requests with no state are left out."""
-    table = unmet_by_state(session, f)
-    return {row.key: (row.values[0], row.values[2] + row.values[3]) for row in table.rows
-            if row.key != NO_STATE}
+    # -- unmet demand -------------------------------------------------------------------
 
+    def unmet_by_month(self) -> Table:
+        """Each month of the filters (none left out): requests filed, and what became of
+        them."""
+        found = self._kind_counts(lambda month, _state: month)
+        rows = [Row(month_key(m), month_label(m), found.get(m, (0,) * 5))
+                for m in self.f.months]
+        return Table("Requests and what became of them, by month of filing", "Month",
+                     KIND_COLUMNS, rows)
 
-def places_said_no(session: Session, f: Filters, limit: int = 10) -> Table:
-    """The places that said "no bed after all" (a decline with code no_bed, to a stay
-    already approved) most often. The planner's "every place that fits was full" is about
-    a request and names no place, and past free-bed counts are not kept night by night, so
-    a place's own "no bed" is the honest count of a place being full when it was needed."""
-    place = func.coalesce(Shelter.name, Hotel.name)
-    state = func.coalesce(Shelter.state, Hotel.state)
-    query = (select(Booking.shelter_id, Booking.hotel_id, place, state, func.count())
-             .join(HousingRequest, HousingRequest.id == Booking.request_id)
-             .outerjoin(Shelter, Shelter.id == Booking.shelter_id)
-             .outerjoin(Hotel, Hotel.id == Booking.hotel_id)
-             .where(Booking.reason_code == "no_bed", Booking.state == BookingState.CANCELLED,
-                    *_stays(f))
-             .group_by(Booking.shelter_id, Booking.hotel_id, place, state)
-             .order_by(func.count().desc(), place).limit(limit))
-    rows = [Row(f"shelter-{shelter_id}" if shelter_id else f"hotel-{hotel_id}",
-                f"{name} ({'shelter' if shelter_id else 'hotel'}, {where})", (times,))
-            for shelter_id, hotel_id, name, where, times in session.execute(query)]
-    return Table('Places that said "no bed after all" most often', "Place",
-                 (Column("said_no_bed", 'Times it said "no bed"'),), rows)
+    def unmet_by_state(self) -> Table:
+        """Each state with requests (by name), then requests with no state."""
+        found = self._kind_counts(lambda _month, state: state)
+        rows = [Row(code or NO_STATE, US_STATES.get(code, "No state recorded"), counts)
+                for code, counts in found.items()]
+        rows.sort(key=lambda row: (row.key == NO_STATE, row.label))
+        return Table("Requests and what became of them, by state", "State", KIND_COLUMNS,
+                     rows)
 
+    def demand_by_state(self) -> dict[str, tuple[int, int]]:
+        """For the map: each state with requests -> (requests, unmet: placed late or not
+        placed). Requests with no state are left out."""
+        return {row.key: (row.values[0], row.values[2] + row.values[3])
+                for row in self.unmet_by_state().rows if row.key != NO_STATE}
 
-def needs_unmet(session: Session, f: Filters) -> Table:
-    """The needs of the requests left unplaced because no place within reach offered what
-    their party needed (UnmetNeed: every need such a request had), most frequent first.
-    Not by program: these requests had no stay anywhere."""
-    where = [UnmetNeed.filed_month >= f.first, UnmetNeed.filed_month <= f.last]
-    if f.state:
-        where.append(UnmetNeed.us_state == f.state)
-    if f.priority:
-        where.append(UnmetNeed.priority == f.priority)
-    query = (select(Need.code, Need.label, func.count()).select_from(UnmetNeed)
-             .join(Need, Need.id == UnmetNeed.need_id).where(*where)
-             .group_by(Need.code, Need.label).order_by(func.count().desc(), Need.label))
-    rows = [Row(code, label, (count,)) for code, label, count in session.execute(query)]
-    return Table("Needs no place within reach offered", "Need",
-                 (Column("requests", "Requests not placed"),), rows)
+    def unmet_by_reason(self) -> Table:
+        """Why requests were not placed, or placed late, by reason code, most frequent
+        first."""
+        kind = RequestOutcome.kind
+        query = (select(RequestOutcome.reason,
+                        func.count().filter(kind == OutcomeKind.UNPLACED),
+                        func.count().filter(kind == OutcomeKind.PLACED_LATE))
+                 .join(HousingRequest, HousingRequest.id == RequestOutcome.request_id)
+                 .where(kind != OutcomeKind.PLACED_ON_TIME, *_requests(self.f))
+                 .group_by(RequestOutcome.reason))
+        rows = [Row(code or LATE_WITHOUT_REASON,
+                    reason_label(code) if code else "Only the arrival window moved",
+                    (unplaced, late)) for code, unplaced, late in self.session.execute(query)]
+        rows.sort(key=lambda row: (-sum(row.values), row.key))
+        return Table("Why requests were not placed on time, by reason", "Reason",
+                     (Column("unplaced", "Not placed"), Column("late", "Placed late")), rows)
 
+    def places_said_no(self, limit: int = 10) -> Table:
+        """The places that said "no bed after all" (a decline with code no_bed, to a stay
+        already approved) most often. The planner's "every place that fits was full" is
+        about a request and names no place, and past free-bed counts are not kept night
+        by night, so a place's own "no bed" is the honest count of a place being full when
+        it was needed."""
+        place = func.coalesce(Shelter.name, Hotel.name)
+        state = func.coalesce(Shelter.state, Hotel.state)
+        query = (select(Booking.shelter_id, Booking.hotel_id, place, state, func.count())
+                 .join(HousingRequest, HousingRequest.id == Booking.request_id)
+                 .outerjoin(Shelter, Shelter.id == Booking.shelter_id)
+                 .outerjoin(Hotel, Hotel.id == Booking.hotel_id)
+                 .where(Booking.reason_code == NO_BED,
+                        Booking.state == BookingState.CANCELLED, *_stays(self.f))
+                 .group_by(Booking.shelter_id, Booking.hotel_id, place, state)
+                 .order_by(func.count().desc(), place).limit(limit))
+        rows = [Row(f"shelter-{shelter_id}" if shelter_id else f"hotel-{hotel_id}",
+                    f"{name} ({'shelter' if shelter_id else 'hotel'}, {where})", (times,))
+                for shelter_id, hotel_id, name, where, times in self.session.execute(query)]
+        return Table('Places that said "no bed after all" most often', "Place",
+                     (Column("said_no_bed", 'Times it said "no bed"'),), rows)
 
-# -- time to safety ---------------------------------------------------------------------
+    def needs_unmet(self) -> Table:
+        """The needs of the requests left unplaced because no place within reach offered
+        what their party needed (UnmetNeed: every need such a request had), most frequent
+        first. Not by program: these requests had no stay anywhere."""
+        f = self.f
+        where = [UnmetNeed.filed_month >= f.first, UnmetNeed.filed_month <= f.last]
+        if f.state:
+            where.append(UnmetNeed.us_state == f.state)
+        if f.priority:
+            where.append(UnmetNeed.priority == f.priority)
+        query = (select(Need.code, Need.label, func.count()).select_from(UnmetNeed)
+                 .join(Need, Need.id == UnmetNeed.need_id).where(*where)
+                 .group_by(Need.code, Need.label).order_by(func.count().desc(), Need.label))
+        rows = [Row(code, label, (count,)) for code, label, count in self.session.execute(query)]
+        return Table("Needs no place within reach offered", "Need",
+                     (Column("requests", "Requests not placed"),), rows)
 
-def time_to_safety(session: Session, f: Filters) -> dict[str, Table]:
-    """For each step (STEPS), minutes from filing to the first time the request reached
-    it, by month and priority: how many requests reached it, the median and the 90th
-    percentile. Requests that never reached a step are not in its figures."""
-    priorities = [f.priority] if f.priority else list(Priority)
-    columns = tuple(column for p in priorities for column in (
-        Column(f"{p.value}_count", f"{p.value.capitalize()}: requests"),
-        Column(f"{p.value}_median", f"{p.value.capitalize()}: median", "minutes"),
-        Column(f"{p.value}_p90", f"{p.value.capitalize()}: 90th percentile", "minutes")))
-    tables = {}
-    for step, words in STEPS.items():
-        moment = getattr(HousingRequest, f"{step}_at")
-        found = {(month, Priority(priority)): (count, _minutes(median), _minutes(p90))
-                 for month, priority, count, median, p90 in percentiles(
-                     session, [HousingRequest.filed_month, HousingRequest.priority],
-                     minutes_between(HousingRequest.created_at, moment),
-                     select().select_from(HousingRequest).where(*_requests(f)))}
-        rows = [Row(month_key(m), month_label(m), tuple(
-            value for p in priorities for value in found.get((m, p), (0, None, None))))
-            for m in f.months]
-        tables[step] = Table(f"From filing to {words.lower()}", "Month", columns, rows)
-    return tables
+    # -- time to safety -----------------------------------------------------------------
+
+    def time_to_safety(self) -> dict[str, Table]:
+        """For each step (STEPS), minutes from filing to the first time the request
+        reached it, by month and priority: how many requests reached it, the median and
+        the 90th percentile. Requests that never reached a step are not in its figures."""
+        f = self.f
+        priorities = [f.priority] if f.priority else list(Priority)
+        columns = tuple(column for p in priorities for column in (
+            Column(f"{p.value}_count", f"{p.value.capitalize()}: requests"),
+            Column(f"{p.value}_median", f"{p.value.capitalize()}: median", "minutes"),
+            Column(f"{p.value}_p90", f"{p.value.capitalize()}: 90th percentile", "minutes")))
+        found = percentiles(
+            self.session, [HousingRequest.filed_month, HousingRequest.priority],
+            {step: minutes_between(HousingRequest.created_at,
+                                   getattr(HousingRequest, f"{step}_at")) for step in STEPS},
+            select().select_from(HousingRequest).where(*_requests(f)))
+        tables = {}
+        for step, words in STEPS.items():
+            by_group = {(month, Priority(priority)): (count, _minutes(p50), _minutes(p90))
+                        for (month, priority), (count, p50, p90) in found[step].items()}
+            rows = [Row(month_key(m), month_label(m), tuple(
+                value for p in priorities for value in by_group.get((m, p), (0, None, None))))
+                for m in f.months]
+            tables[step] = Table(f"From filing to {words.lower()}", "Month", columns, rows)
+        return tables
+
+    # -- stays --------------------------------------------------------------------------
+
+    @cached_property
+    def _stays(self) -> list[tuple]:
+        """(month, program code and name, or None for shelters, then STAY_COLUMNS' sums)
+        over the stays that took someone in or were no-shows, by month and program."""
+        extend = (select(AuditEvent.subject_id.label("booking_id"),
+                         func.count().label("times"),
+                         func.sum(leading_int(AuditEvent.detail)).label("nights"))
+                  .where(AuditEvent.subject == "booking", AuditEvent.action == "extend")
+                  .group_by(AuditEvent.subject_id).subquery())
+        arrived = Booking.state.in_(ARRIVED)
+        group = (HousingRequest.filed_month, LoyaltyProgram.code, LoyaltyProgram.name)
+        query = (select(*group, func.count().filter(arrived),
+                        func.count().filter(Booking.state == BookingState.NO_SHOW),
+                        func.sum(Booking.nights).filter(arrived),
+                        func.sum(func.coalesce(Booking.points_charged, Booking.points_planned))
+                        .filter(arrived),
+                        func.sum(Booking.nights * Booking.rooms).filter(arrived),
+                        func.count(extend.c.booking_id).filter(arrived),
+                        func.sum(extend.c.times).filter(arrived),
+                        func.sum(extend.c.nights).filter(arrived))
+                 .select_from(Booking)
+                 .join(HousingRequest, HousingRequest.id == Booking.request_id)
+                 .outerjoin(Hotel, Hotel.id == Booking.hotel_id)
+                 .outerjoin(LoyaltyProgram, LoyaltyProgram.id == Hotel.program_id)
+                 .outerjoin(extend, extend.c.booking_id == Booking.id)
+                 .where(Booking.state.in_((*ARRIVED, BookingState.NO_SHOW)), *_stays(self.f))
+                 .group_by(*group))
+        return [(*row[:3], *(int(v or 0) for v in row[3:])) for row in self.session.execute(query)]
+
+    def _sum_stays(self, key_of, values_of) -> dict:
+        found: dict = {}
+        for month, code, name, *sums in self._stays:
+            key = key_of(month, code, name)
+            if key is not None:
+                _add(found, key, values_of(code, dict(zip(STAY_SUMS, sums, strict=True))))
+        return found
+
+    def stay_lengths(self) -> Table:
+        """Stays that took someone in, by length in nights (LONG_STAY and more
+        together)."""
+        length = case((Booking.nights >= LONG_STAY, LONG_STAY), else_=Booking.nights)
+        found = {n: (shelter, hotel) for n, shelter, hotel in self.session.execute(
+            select(length, func.count().filter(Booking.shelter_id.is_not(None)),
+                   func.count().filter(Booking.hotel_id.is_not(None)))
+            .select_from(Booking).join(HousingRequest, HousingRequest.id == Booking.request_id)
+            .where(Booking.state.in_(ARRIVED), *_stays(self.f)).group_by(length))}
+        rows = [Row(str(n), f"{n}+ nights" if n == LONG_STAY else
+                    f"{n} night{'s' if n > 1 else ''}", found.get(n, (0, 0)))
+                for n in range(1, LONG_STAY + 1)]
+        return Table("Stays by length", "Length",
+                     (Column("shelter", "Shelter stays"), Column("hotel", "Hotel stays")), rows)
+
+    def nights_by_month(self) -> Table:
+        """Nights of the stays that took someone in, shelter and hotel, by month of filing
+        (a stay's nights as they ended: extensions added, an early check-out's left out)."""
+        found = self._sum_stays(lambda month, _code, _name: month, lambda code, s: (
+            (0, s["nights"]) if code else (s["nights"], 0)))
+        rows = [Row(month_key(m), month_label(m), found.get(m, (0, 0))) for m in self.f.months]
+        return Table("Nights in shelters and hotels, by month of filing", "Month",
+                     (Column("shelter_nights", "Shelter nights"),
+                      Column("hotel_nights", "Hotel nights")), rows)
+
+    def points_per_night(self) -> Table:
+        """Hotel stays that took someone in, by program: stays, room-nights, points
+        (charged, else planned) and points per room-night."""
+        found = self._sum_stays(lambda _month, code, name: (name, code) if code else None,
+                                lambda _code, s: (s["stays"], s["room_nights"], s["points"]))
+        rows = [Row(code, name, (stays, nights, points,
+                                 round(points / nights) if nights else None))
+                for (name, code), (stays, nights, points) in sorted(found.items()) if stays]
+        return Table("Points per night, by program", "Program",
+                     (Column("stays", "Stays"), Column("room_nights", "Room-nights"),
+                      Column("points", "Points", "points"),
+                      Column("per_night", "Points per room-night", "ratio")), rows)
+
+    def extensions(self) -> Table:
+        """Stays that took someone in, and how many were extended (the audit log's
+        "extend" of a stay: each extension and the nights it added), shelter and hotel."""
+        found = self._sum_stays(lambda _m, code, _n: "hotel" if code else "shelter",
+                                lambda _code, s: (s["stays"], s["extended"], s["extensions"],
+                                                  s["nights_added"]))
+        rows = [Row(key, label, found.get(key, (0, 0, 0, 0)))
+                for key, label in (("shelter", "Shelter stays"), ("hotel", "Hotel stays"))]
+        return Table("Extended stays", "Kind of stay",
+                     (Column("stays", "Stays"), Column("extended", "Extended"),
+                      Column("extensions", "Extensions"),
+                      Column("nights_added", "Nights added")), rows)
+
+    def no_shows(self) -> Table:
+        """Stays confirmed for an arrival, by month of filing: how many the person arrived
+        at or did not (a no-show)."""
+        found = self._sum_stays(lambda month, _c, _n: month, lambda _code, s: (
+            s["stays"] + s["no_shows"], s["no_shows"]))
+        rows = [Row(month_key(m), month_label(m), found.get(m, (0, 0))) for m in self.f.months]
+        return Table("Arrivals expected and no-shows, by month of filing", "Month",
+                     (Column("expected", "Stays expecting an arrival"),
+                      Column("no_shows", "No-shows")), rows)
 
 
 def _minutes(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)
 
 
-# -- stays ----------------------------------------------------------------------------
+# One function per figure, for a caller that needs only it (each reads what it needs).
+def unmet_by_month(session: Session, f: Filters) -> Table:
+    return Report(session, f).unmet_by_month()
 
-def _arrived_stays(*columns):
-    return (select(*columns).select_from(Booking)
-            .join(HousingRequest, HousingRequest.id == Booking.request_id)
-            .where(Booking.state.in_(ARRIVED)))
+
+def unmet_by_reason(session: Session, f: Filters) -> Table:
+    return Report(session, f).unmet_by_reason()
+
+
+def unmet_by_state(session: Session, f: Filters) -> Table:
+    return Report(session, f).unmet_by_state()
+
+
+def demand_by_state(session: Session, f: Filters) -> dict[str, tuple[int, int]]:
+    return Report(session, f).demand_by_state()
+
+
+def places_said_no(session: Session, f: Filters, limit: int = 10) -> Table:
+    return Report(session, f).places_said_no(limit)
+
+
+def needs_unmet(session: Session, f: Filters) -> Table:
+    return Report(session, f).needs_unmet()
+
+
+def time_to_safety(session: Session, f: Filters) -> dict[str, Table]:
+    return Report(session, f).time_to_safety()
 
 
 def stay_lengths(session: Session, f: Filters) -> Table:
-    """Stays that took someone in, by length in nights (LONG_STAY and more together)."""
-    nights = func.least(Booking.nights, LONG_STAY) if _is_postgresql(session) else \
-        func.min(Booking.nights, LONG_STAY)
-    found = {n: (shelter, hotel) for n, shelter, hotel in session.execute(
-        _arrived_stays(nights, func.count().filter(Booking.shelter_id.is_not(None)),
-                       func.count().filter(Booking.hotel_id.is_not(None)))
-        .where(*_stays(f)).group_by(nights))}
-    rows = [Row(str(n), f"{n}+ nights" if n == LONG_STAY else
-                f"{n} night{'s' if n > 1 else ''}", tuple(found.get(n, (0, 0))))
-            for n in range(1, LONG_STAY + 1)]
-    return Table("Stays by length", "Length",
-                 (Column("shelter", "Shelter stays"), Column("hotel", "Hotel stays")), rows)
-
-
-def _is_postgresql(session: Session) -> bool:
-    return session.get_bind().dialect.name == "postgresql"
+    return Report(session, f).stay_lengths()
 
 
 def nights_by_month(session: Session, f: Filters) -> Table:
-    """Nights of the stays that took someone in, shelter and hotel, by month of filing
-    (a stay's nights as booked, after extensions and early check-outs)."""
-    shelter = Booking.shelter_id.is_not(None)
-    found = {m: (s or 0, h or 0) for m, s, h in session.execute(
-        _arrived_stays(HousingRequest.filed_month,
-                       func.sum(Booking.nights).filter(shelter),
-                       func.sum(Booking.nights).filter(~shelter))
-        .where(*_stays(f)).group_by(HousingRequest.filed_month))}
-    rows = [Row(month_key(m), month_label(m), found.get(m, (0, 0))) for m in f.months]
-    return Table("Nights in shelters and hotels, by month of filing", "Month",
-                 (Column("shelter_nights", "Shelter nights"),
-                  Column("hotel_nights", "Hotel nights")), rows)
+    return Report(session, f).nights_by_month()
 
 
 def points_per_night(session: Session, f: Filters) -> Table:
-    """Hotel stays that took someone in, by program: stays, room-nights, points (charged,
-    else planned) and points per room-night."""
-    points = func.sum(func.coalesce(Booking.points_charged, Booking.points_planned))
-    room_nights = func.sum(Booking.nights * Booking.rooms)
-    query = (_arrived_stays(LoyaltyProgram.code, LoyaltyProgram.name, func.count(),
-                            room_nights, points)
-             .join(Hotel, Hotel.id == Booking.hotel_id)
-             .join(LoyaltyProgram, LoyaltyProgram.id == Hotel.program_id)
-             .where(*_stays(f)).group_by(LoyaltyProgram.code, LoyaltyProgram.name)
-             .order_by(LoyaltyProgram.name))
-    rows = [Row(code, name, (stays, nights or 0, total or 0,
-                             round(total / nights) if nights else None))
-            for code, name, stays, nights, total in session.execute(query)]
-    return Table("Points per night, by program", "Program",
-                 (Column("stays", "Stays"), Column("room_nights", "Room-nights"),
-                  Column("points", "Points", "points"),
-                  Column("per_night", "Points per room-night", "ratio")), rows)
+    return Report(session, f).points_per_night()
 
 
 def extensions(session: Session, f: Filters) -> Table:
-    """Stays that took someone in, and how many were extended (the audit log's "extend"
-    of a stay: each extension and the nights it added), shelter and hotel."""
-    extend = (select(AuditEvent.subject_id.label("booking_id"), func.count().label("times"),
-                     func.sum(leading_int(AuditEvent.detail)).label("nights"))
-              .where(AuditEvent.subject == "booking", AuditEvent.action == "extend")
-              .group_by(AuditEvent.subject_id).subquery())
-    kind = Booking.shelter_id.is_not(None)
-    query = (_arrived_stays(kind, func.count(), func.count(extend.c.booking_id),
-                            func.coalesce(func.sum(extend.c.times), 0),
-                            func.coalesce(func.sum(extend.c.nights), 0))
-             .outerjoin(extend, extend.c.booking_id == Booking.id)
-             .where(*_stays(f)).group_by(kind))
-    found = {bool(is_shelter): tuple(map(int, counts))
-             for is_shelter, *counts in session.execute(query)}
-    rows = [Row(key, label, tuple(found.get(is_shelter, (0, 0, 0, 0))))
-            for key, label, is_shelter in (("shelter", "Shelter stays", True),
-                                           ("hotel", "Hotel stays", False))]
-    return Table("Extended stays", "Stays",
-                 (Column("stays", "Stays"), Column("extended", "Extended"),
-                  Column("extensions", "Extensions"),
-                  Column("nights_added", "Nights added")), rows)
+    return Report(session, f).extensions()
 
 
 def no_shows(session: Session, f: Filters) -> Table:
-    """Stays confirmed for an arrival, by month of filing: how many the person arrived at
-    or did not (a no-show)."""
-    expected = or_(Booking.state.in_(ARRIVED), Booking.state == BookingState.NO_SHOW)
-    found = {m: (n, missed) for m, n, missed in session.execute(
-        select(HousingRequest.filed_month, func.count(),
-               func.count().filter(Booking.state == BookingState.NO_SHOW))
-        .select_from(Booking).join(HousingRequest, HousingRequest.id == Booking.request_id)
-        .where(expected, *_stays(f)).group_by(HousingRequest.filed_month))}
-    rows = [Row(month_key(m), month_label(m), found.get(m, (0, 0))) for m in f.months]
-    return Table("Arrivals expected and no-shows, by month of filing", "Month",
-                 (Column("expected", "Stays expecting an arrival"),
-                  Column("no_shows", "No-shows")), rows)
-
+    return Report(session, f).no_shows()

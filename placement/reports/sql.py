@@ -9,7 +9,7 @@ then the values at the two ranks around (n - 1) * p, interpolated. Both give the
 number for the same rows (tests/test_reports_figures.py holds them to hand-computed ones).
 """
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlalchemy import Float, Integer, Select, case, cast, func, select
 from sqlalchemy.ext.compiler import compiles
@@ -33,7 +33,8 @@ def _minutes_sqlite(element, compiler, **kw):
 @compiles(minutes_between, "postgresql")
 def _minutes_postgresql(element, compiler, **kw):
     start, end = (compiler.process(arg, **kw) for arg in element.clauses)
-    return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 60.0)"
+    # date_part is a float; EXTRACT is a numeric since PostgreSQL 14, far slower to sort.
+    return f"(date_part('epoch', {end} - {start}) / 60)"
 
 
 class leading_int(FunctionElement):  # noqa: N801
@@ -56,32 +57,45 @@ def _leading_int_postgresql(element, compiler, **kw):
     return f"CAST(substring({text} from '[0-9]+') AS INTEGER)"
 
 
-def percentiles(session: Session, keys: Sequence[ColumnElement], value: ColumnElement,
-                source: Select, fractions: Sequence[float] = (0.5, 0.9)) -> list[tuple]:
-    """Rows of (*keys, count, *percentiles) of `value` by `keys`, over the rows `source`
-    selects (`source` is a select with its FROM and WHERE; rows with a NULL value are left
-    out). Each percentile as percentile_cont computes it."""
-    source = source.add_columns(*keys, value.label("value")).where(value.is_not(None))
+def percentiles(session: Session, keys: Sequence[ColumnElement],
+                values: Mapping[str, ColumnElement], source: Select,
+                fractions: Sequence[float] = (0.5, 0.9)) -> dict[str, dict[tuple, tuple]]:
+    """For each of `values` (name -> expression), {key tuple: (count, *percentiles)} over
+    the rows `source` selects (a select with its FROM and WHERE), grouped by `keys`, in one
+    pass. Rows where a value is NULL are left out of that value's figures (count 0 and
+    None where a group has none). Each percentile as percentile_cont computes it."""
+    names = list(values)
+    source = source.add_columns(*keys, *[values[n].label(f"v_{n}") for n in names])
     if session.get_bind().dialect.name == "postgresql":
         rows = source.subquery()
         group = [rows.c[key.name] for key in keys]
-        query = select(*group, func.count(), *[
-            func.percentile_cont(p).within_group(rows.c.value) for p in fractions
-        ]).group_by(*group)
-        return [tuple(row) for row in session.execute(query)]
-    partition = list(keys)
-    ranked = source.add_columns(
-        func.row_number().over(partition_by=partition, order_by=value).label("rank"),
-        func.count().over(partition_by=partition).label("n"),
-    ).subquery()
-    group = [ranked.c[key.name] for key in keys]
-    n, rank, x = ranked.c.n, ranked.c.rank, ranked.c.value
-    values = []
-    for p in fractions:
-        position = (n - 1) * p  # 0-based: between ranks floor+1 and floor+2
-        below = cast(position, Integer)  # non-negative, so CAST is floor
-        low = func.max(case((rank == below + 1, x)))
-        high = func.coalesce(func.max(case((rank == below + 2, x))), low)
-        values.append(low + (high - low) * (func.max(position) - func.max(below)))
-    query = select(*group, func.max(n), *values).group_by(*group)
-    return [tuple(row) for row in session.execute(query)]
+        figures = []
+        for n in names:
+            x = rows.c[f"v_{n}"]
+            figures += [func.count(x), *[func.percentile_cont(p).within_group(x)
+                                         for p in fractions]]
+    else:
+        partition = list(keys)
+        ranked = source.add_columns(*[column for n in names for column in (
+            # NULLs last, so the values of a group are ranked 1..n.
+            func.row_number().over(partition_by=partition, order_by=(
+                values[n].is_(None), values[n])).label(f"r_{n}"),
+            func.count(values[n]).over(partition_by=partition).label(f"n_{n}"))]).subquery()
+        group = [ranked.c[key.name] for key in keys]
+        figures = []
+        for n in names:
+            x, rank, count = ranked.c[f"v_{n}"], ranked.c[f"r_{n}"], ranked.c[f"n_{n}"]
+            figures.append(func.max(count))
+            for p in fractions:
+                position = (count - 1) * p  # 0-based: between ranks floor+1 and floor+2
+                below = cast(position, Integer)  # CAST truncates: floor, as it is >= 0
+                low = func.max(case((rank == below + 1, x)))
+                high = func.coalesce(func.max(case((rank == below + 2, x))), low)
+                figures.append(low + (high - low) * (func.max(position) - func.max(below)))
+    width = 1 + len(fractions)
+    result: dict[str, dict[tuple, tuple]] = {n: {} for n in names}
+    for row in session.execute(select(*group, *figures).group_by(*group)):
+        key, rest = tuple(row[:len(keys)]), row[len(keys):]
+        for i, n in enumerate(names):
+            result[n][key] = tuple(rest[i * width:(i + 1) * width])
+    return result

@@ -24,6 +24,9 @@ OUTCOME_SERIES = (("on_time", "Placed on time", "report-ontime"),
                   ("late", "Placed late", "report-late"),
                   ("unplaced", "Not placed", "report-unplaced"),
                   ("open", "Not decided yet", "report-open"))
+# Each step of time to safety as its table's heading says it ("from filing to ...").
+STEP_WORDS = {"approved": "approval", "confirmed": "confirmation by the place",
+              "checked_in": "check-in"}
 PLACE_SERIES = (("shelter", "Shelter", "report-shelter"), ("hotel", "Hotel", "report-hotel"))
 
 
@@ -69,24 +72,22 @@ def _safety_trend(table: figures.Table, priorities: list[Priority]):
 
 
 def _page(f: Filters) -> dict:
-    session = db.session
-    by_month = figures.unmet_by_month(session, f)
-    by_state = figures.unmet_by_state(session, f)
-    safety = figures.time_to_safety(session, f)
-    nights = figures.nights_by_month(session, f)
-    lengths = figures.stay_lengths(session, f)
+    report = figures.Report(db.session, f)
+    by_month, safety = report.unmet_by_month(), report.time_to_safety()
+    nights, lengths = report.nights_by_month(), report.stay_lengths()
     priorities = [f.priority] if f.priority else list(Priority)
-    unmet = {code: unmet for code, (_requests, unmet) in
-             figures.demand_by_state(session, f).items()}
+    # Exact figures: a state with no request had none unmet (the exports hatch hidden ones).
+    unmet = dict.fromkeys(US_STATES, 0) | {
+        code: unmet for code, (_requests, unmet) in report.demand_by_state().items()}
     return {
         "by_month": by_month, "by_month_chart": _stacked(by_month, OUTCOME_SERIES),
-        "by_reason": figures.unmet_by_reason(session, f),
-        "by_state": by_state,
+        "by_reason": report.unmet_by_reason(),
+        "by_state": report.unmet_by_state(),
         "state_map": choropleth(unmet, "Requests not placed on time, by state",
-                                missing_label="no requests", ident="unmet-map"),
-        "places": figures.places_said_no(session, f),
-        "needs": figures.needs_unmet(session, f),
-        "safety": safety, "steps": figures.STEPS,
+                                ident="unmet-map"),
+        "places": report.places_said_no(),
+        "needs": report.needs_unmet(),
+        "safety": safety, "step_words": STEP_WORDS,
         "safety_chart": _safety_trend(safety["checked_in"], priorities),
         "safety_series": [(p.value.capitalize(), f"report-{p.value}") for p in priorities],
         "nights": nights, "nights_chart": _stacked(nights, (
@@ -95,9 +96,9 @@ def _page(f: Filters) -> dict:
         "lengths": lengths, "lengths_chart": _stacked(
             lengths, PLACE_SERIES, [row.key + ("+" if row.key == str(figures.LONG_STAY) else "")
                                     for row in lengths.rows]),
-        "points": figures.points_per_night(session, f),
-        "extensions": figures.extensions(session, f),
-        "no_shows": figures.no_shows(session, f),
+        "points": report.points_per_night(),
+        "extensions": report.extensions(),
+        "no_shows": report.no_shows(),
     }
 
 
