@@ -29,12 +29,14 @@ def organizations() -> list[Organization]:
     return list(db.session.scalars(select(Organization).order_by(Organization.name)))
 
 
-def forms(org_form=None, key_form=None, hook_form=None) -> dict:
+def forms(bound: str | None = None) -> dict:
+    """The page's three forms: `bound` reads the posted data, the others start empty (a
+    key's name must not land in the organization's name field)."""
+    made = {name: form() if name == bound else form(formdata=None) for name, form in (
+        ("org_form", OrganizationForm), ("key_form", KeyForm), ("hook_form", WebhookForm))}
     choices = [SelectChoice(o.id, o.name) for o in organizations() if o.active]
-    key_form, hook_form = key_form or KeyForm(), hook_form or WebhookForm()
-    key_form.organization.choices = hook_form.organization.choices = choices
-    return {"org_form": org_form or OrganizationForm(), "key_form": key_form,
-            "hook_form": hook_form}
+    made["key_form"].organization.choices = made["hook_form"].organization.choices = choices
+    return made
 
 
 def render_page(status: int = 200, **context):
@@ -87,7 +89,7 @@ def shown_once(form, field, make, refused: type[Exception], shown: str, form_nam
 @bp.post("/keys")
 @roles(Role.ADMIN)
 def new_key():
-    form = forms()["key_form"]
+    form = forms("key_form")["key_form"]
     now = utc_now()
     return shown_once(form, form.name, lambda organization: issue_key(
         db.session, organization, form.name.data, {Scope(s) for s in form.scopes.data or ()},
@@ -109,7 +111,7 @@ def revoke_key(key_id: int):
 def new_webhook():
     from .webhooks import WebhookError, subscribe
 
-    form = forms()["hook_form"]
+    form = forms("hook_form")["hook_form"]
     return shown_once(form, form.url, lambda organization: subscribe(
         db.session, organization, form.url.data, current_user.id), WebhookError, "secret",
         "hook_form")
