@@ -124,12 +124,12 @@ def _bulk_plain(table, rows):
     if db.session.get_bind().dialect.name == "sqlite":
         moments = [c.name for c in table.columns if isinstance(c.type, DateTime)]
         days = [c.name for c in table.columns if type(c.type) is Date]
-        for row in rows:
+        for row in rows:  # (a row may share a value already made text: unmet needs')
             for key in moments:
-                if row.get(key) is not None:
+                if isinstance(row.get(key), datetime):
                     row[key] = row[key].isoformat(" ", "microseconds")
             for key in days:
-                if row.get(key) is not None:
+                if isinstance(row.get(key), date):
                     row[key] = row[key].isoformat()
     for start in range(0, len(rows), BATCH):
         db.session.execute(insert(plain), rows[start:start + BATCH])
