@@ -6,6 +6,10 @@ What it says is what the advocate on the phone needs: the place (type and city),
 line and instructions, the nights, whether the bed is held (until when), confirmed (with its
 code), checked in or missed, and a short text to read aloud to the caller. A confidential
 shelter's street address is for coordinators only: the card says how the person is met.
+
+A bridge stay (issue 21) is one card with its stays in order: where the person goes first,
+then the move day and where they go next ("arrives Thu Dec 3 from the Airport Holiday
+Lodge"); the hotline arranges the move.
 """
 
 from dataclasses import dataclass
@@ -39,10 +43,20 @@ class Card:
     stay: Booking | None  # the live stay, or the last one that ended
     show_address: bool
     hold_ends: object
+    stays: tuple[Booking, ...] = ()  # the live chain, first to last (one stay: itself)
 
     @property
     def live(self) -> bool:
         return self.stay is not None and self.stay.state in PLACING
+
+    @property
+    def chain(self) -> bool:
+        return len(self.stays) > 1
+
+    @property
+    def moves(self) -> list[tuple[Booking, Booking]]:
+        """Each move of the chain: (the stay left, the stay moved to)."""
+        return list(zip(self.stays, self.stays[1:], strict=False))
 
     @property
     def kind(self) -> str:
@@ -57,11 +71,16 @@ class Card:
     def script(self) -> str:
         """What the advocate reads aloud to the caller: plain sentences, no jargon."""
         stay, place = self.stay, self.stay.place
-        nights = f"{stay.nights} night{'s' if stay.nights != 1 else ''}"
+        nights = _nights(stay.nights)
         what = "a room" if stay.is_hotel else "a bed"
-        where = (f"{place.name}, a hotel in {place.city}" if stay.is_hotel
-                 else f"{place.name}, a shelter in {place.city}")
+        where = f"{place.name}, {_kind_in(stay)}"
         lines = [f"You have {what} at {where}, from {stay.check_in:%A %B %-d}, for {nights}."]
+        for _before, after in self.moves:
+            if after.segment > stay.segment:
+                lines.append(f"On {after.check_in:%A %B %-d} you move to "
+                             f"{'a room' if after.is_hotel else 'a bed'} at {after.place.name}, "
+                             f"{_kind_in(after)}, for {_nights(after.nights)}; the hotline "
+                             "helps you get there.")
         if place.intake_instructions:
             lines.append(place.intake_instructions.rstrip(".") + ".")
         elif place.intake_contact:
@@ -74,24 +93,37 @@ class Card:
         return " ".join(lines)
 
 
-def stay_of(request: HousingRequest) -> Booking | None:
-    """The request's live stay; else, while it waits again, the stay that just ended."""
+def _nights(count: int) -> str:
+    return f"{count} night{'s' if count != 1 else ''}"
+
+
+def _kind_in(stay: Booking) -> str:
+    return f"{'a hotel' if stay.is_hotel else 'a shelter'} in {stay.place.city}"
+
+
+def stays_of(request: HousingRequest) -> tuple[Booking | None, tuple[Booking, ...]]:
+    """The request's live stay (of a chain, the one under way or next), with every live
+    stay in order; else, while it waits again, the stay that just ended."""
     stays = db.session.scalars(
         select(Booking).where(Booking.request_id == request.id,
                               Booking.state.in_(PLACING | set(ENDED)))
-        .order_by(Booking.updated_at.desc(), Booking.id.desc()).limit(5)).all()
-    live = next((b for b in stays if b.state in PLACING), None)
-    if live is not None or request.status is not RequestStatus.PENDING:
-        return live
-    return stays[0] if stays else None
+        .order_by(Booking.updated_at.desc(), Booking.id.desc()).limit(10)).all()
+    live = tuple(sorted((b for b in stays if b.state in PLACING), key=lambda b: b.segment))
+    if live:
+        current = next((b for b in live if b.state is not S.CHECKED_OUT), live[-1])
+        return current, live
+    if request.status is not RequestStatus.PENDING:
+        return None, ()
+    return (stays[0] if stays else None), ()
 
 
 def card_for(request: HousingRequest) -> Card:
-    stay = stay_of(request)
+    stay, chain = stays_of(request)
     coordinator = current_user.is_authenticated and current_user.role is Role.COORDINATOR
     confidential = stay is not None and not stay.is_hotel and stay.shelter.confidential
     return Card(request, stay, show_address=coordinator or not confidential,
-                hold_ends=hold_ends(stay) if stay and stay.approved_at else None)
+                hold_ends=hold_ends(stay) if stay and stay.approved_at else None,
+                stays=chain)
 
 
 def render_card(request: HousingRequest, compact: bool = False) -> str:

@@ -41,11 +41,50 @@ def chain_of(session: Session, booking: Booking) -> list[Booking]:
         .order_by(Booking.segment, Booking.id)))
 
 
+def placement_of(session: Session, booking: Booking) -> list[Booking]:
+    """The stays of the booking's placement as it stands, first to last: its chain's live
+    stays if it is live, its chain's proposals if it is proposed (one stay: itself)."""
+    return [b for b in chain_of(session, booking) if b.id == booking.id or _alike(b, booking)]
+
+
 def live_stays(session: Session, request_id: int) -> list[Booking]:
     """The request's live stays (approved to checked out), first to last."""
     return list(session.scalars(
         select(Booking).where(Booking.request_id == request_id, Booking.state.in_(PLACING))
         .order_by(Booking.segment, Booking.id)))
+
+
+def _alike(a: Booking, b: Booking) -> bool:
+    """Two stays of one placement as it stands: both live, or both still proposed."""
+    return (a.state in PLACING) == (b.state in PLACING) and (
+        a.state in PLACING or a.state == b.state)
+
+
+def neighbours(session: Session, bookings: Iterable[Booking]
+               ) -> dict[int, tuple[Booking | None, Booking | None]]:
+    """Each stay's stay before and after it in its chain (live beside live, proposed beside
+    proposed); (None, None) for a single stay. One query for all of them."""
+    bookings = list(bookings)
+    leads = {b.lead_id for b in bookings}
+    if not leads:
+        return {}
+    rows = session.scalars(select(Booking).where(
+        or_(Booking.id.in_(leads), Booking.chain_id.in_(leads)))).all()
+    by_lead: dict[int, list[Booking]] = {}
+    for row in rows:
+        by_lead.setdefault(row.lead_id, []).append(row)
+    out = {}
+    for b in bookings:
+        chain = [o for o in by_lead.get(b.lead_id, []) if o.id == b.id or _alike(o, b)]
+        before = next((o for o in chain if o.segment == b.segment - 1), None)
+        after = next((o for o in chain if o.segment == b.segment + 1), None)
+        out[b.id] = (before, after)
+    return out
+
+
+def the_place(place) -> str:
+    """A place's name in a sentence: "from the Airport Holiday Lodge", "from The Haven"."""
+    return place.name if place.name.lower().startswith("the ") else f"the {place.name}"
 
 
 def _place(booking: Booking) -> tuple[str, int]:

@@ -4,7 +4,9 @@ the stay under a generated code, or no with a reason, which gives the beds back,
 shelter out of that request's plans and starts a re-plan.
 
 The page shows what staff need to get a bed ready and nothing else: the case code, the
-party's size and make-up, the arrival night, the nights, the needs. No note, no areas to
+party's size and make-up, the arrival night, the nights, the needs; for a bridge stay's
+later stay (issue 21), the place the person comes from ("arrives Thu Dec 3 from the Airport
+Holiday Lodge"). No note, no areas to
 avoid, no location. Revoking or reissuing the link ends its power at once (the shelter's
 link version moves on), over the stays as over the bed counts.
 """
@@ -27,6 +29,7 @@ from ..places.report import keep_the_link_private
 from ..places.tokens import LinkRefused, shelter_for_token
 from ..requests.models import HousingRequest
 from . import news, service
+from .chains import neighbours
 from .forms import ButtonForm, DeclineForm
 from .models import Booking
 from .states import BookingState
@@ -59,8 +62,11 @@ def render_stays(token: str, shelter, posted: DeclineForm | None = None,
     stays = stays_at(shelter.id)
     forms = {b.ref: posted if b.ref == declining and posted is not None
              else DeclineForm(prefix=b.ref, formdata=None) for b in stays}
+    coming_from = {stay_id: before for stay_id, (before, _after)
+                   in neighbours(db.session, [b for b in stays if b.is_move]).items()}
     return render_template(
         "bookings/staff.html", shelter=shelter, token=token, stays=stays,
+        coming_from=coming_from,
         accept_form=ButtonForm(), decline_forms=forms, declining=declining,
         answer_by={b.ref: hold_ends(b) for b in stays if b.state is BookingState.APPROVED}
     ), status

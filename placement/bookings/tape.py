@@ -1,4 +1,6 @@
-"""The tape chart: places down the side, nights across, stays as bars, free beds per night."""
+"""The tape chart: places down the side, nights across, stays as bars, free beds per night.
+A bridge stay's bars (issue 21) are joined at the move day: the first ends in an arrow to
+the next place, the next begins with one from the place before, each naming the other."""
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -11,6 +13,7 @@ from partners.availability import nights_for_hotels, nights_for_shelters
 from partners.places import Hotel, Shelter
 
 from ..requests.models import HousingRequest
+from .chains import neighbours
 from .models import Booking
 from .states import BookingState
 
@@ -42,6 +45,9 @@ MAX_ROWS = 150
 class Segment:
     span: int
     booking: Booking | None = None  # None: an empty stretch
+    # A bridge stay's other stays: the one the person comes from, and moves on to.
+    before: Booking | None = None
+    after: Booking | None = None
 
 
 @dataclass
@@ -69,8 +75,11 @@ class TapeChart:
     keys: dict[BookingState, StateKey] = field(default_factory=lambda: KEYS)
 
 
-def _lanes(bookings: list[Booking], first: date, days: int) -> list[list[Segment]]:
-    """Stack overlapping stays in lanes; each lane is a row of bars and gaps."""
+def _lanes(bookings: list[Booking], first: date, days: int,
+           joined: dict[int, tuple] | None = None) -> list[list[Segment]]:
+    """Stack overlapping stays in lanes; each lane is a row of bars and gaps. `joined`
+    gives each stay of a chain its stays before and after (chains.neighbours)."""
+    joined = joined or {}
     lanes: list[list[tuple[int, int, Booking]]] = []
     for b in sorted(bookings, key=lambda b: (b.check_in, b.id)):
         start = max((b.check_in - first).days, 0)
@@ -89,7 +98,7 @@ def _lanes(bookings: list[Booking], first: date, days: int) -> list[list[Segment
         for start, end, b in lane:
             if start > at:
                 segments.append(Segment(start - at))
-            segments.append(Segment(end - start, b))
+            segments.append(Segment(end - start, b, *joined.get(b.id, (None, None))))
             at = end
         if at < days:
             segments.append(Segment(days - at))
@@ -113,6 +122,11 @@ def tape_chart(session: Session, first: date, days: int, kind: str = "all",
         ).options(selectinload(Booking.request).load_only(HousingRequest.case_code))
     ).all()
     bookings = [b for b in bookings if b.check_out > first]
+    # The few stays of chains (a first stay whose later ones lie beyond the chart too).
+    leads = set(session.scalars(select(Booking.chain_id).where(
+        Booking.chain_id.in_([b.id for b in bookings if b.segment == 1])))) if bookings else set()
+    chained = [b for b in bookings if b.segment > 1 or b.id in leads]
+    joined = neighbours(session, chained) if chained else {}
     by_place: dict[tuple[str, int], list[Booking]] = {}
     for b in bookings:
         key = ("hotel", b.hotel_id) if b.hotel_id else ("shelter", b.shelter_id)
@@ -139,6 +153,6 @@ def tape_chart(session: Session, first: date, days: int, kind: str = "all",
             rows.append(Row(
                 name=place.name, kind=label, city=f"{place.city}, {place.state}",
                 free=[n.free for n in availability[place.id]],
-                lanes=_lanes(by_place.get((label, place.id), []), first, days),
+                lanes=_lanes(by_place.get((label, place.id), []), first, days, joined),
             ))
     return TapeChart(nights=nights, rows=rows, truncated=truncated)

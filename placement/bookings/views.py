@@ -24,7 +24,7 @@ from ..extensions import db
 from ..page_cache import render_page
 from ..places import picker
 from ..requests import states as request_states
-from ..requests.forms import EndRequestForm
+from ..requests.forms import EndRequestForm, MovesForm
 from ..requests.models import HousingRequest
 from ..requests.service import local_today
 from ..requests.views import (
@@ -35,9 +35,10 @@ from ..requests.views import (
     render_request,
 )
 from ..web import safe_local_path
-from . import news, service
+from . import moves, news, service
 from .actions import ACTIONS, REFUSALS, Context, done_message, offered, take
-from .forms import ManualPlacementForm
+from .chains import placement_of, the_place
+from .forms import ButtonForm, ManualPlacementForm
 from .models import Booking
 from .needs import labels_of, needs_met, overridden_labels, unmet_labels, with_needs
 from .states import HOLDING, BookingState
@@ -48,6 +49,8 @@ bp = Blueprint("bookings", __name__)
 bp.add_app_template_filter(needs_met, "met_need_labels")
 bp.add_app_template_filter(unmet_labels, "unmet_need_labels")
 bp.add_app_template_filter(overridden_labels, "overridden_need_labels")
+# "from the Airport Holiday Lodge": a chain's stays name the place before them.
+bp.add_app_template_filter(the_place, "the_place")
 
 ACTIVE = tuple(HOLDING)
 
@@ -90,7 +93,10 @@ def index():
 def show(booking_id: int):
     booking = get_booking(booking_id)
     buttons = [(action, action.form()) for action in offered(booking.state)]
-    return render_template("bookings/show.html", booking=booking, buttons=buttons)
+    stays = placement_of(db.session, booking)
+    return render_template("bookings/show.html", booking=booking, buttons=buttons,
+                           stays=stays if len(stays) > 1 else [],
+                           transport_form=ButtonForm())
 
 
 @bp.route("/bookings/<int:booking_id>/<action>", methods=["POST"])
@@ -110,6 +116,26 @@ def act(booking_id: int, action: str):
         flash(str(error), "danger")
         return redirect(back), 303
     flash(done_message(button, booking), "success")
+    return redirect(back), 303
+
+
+@bp.route("/bookings/<int:booking_id>/transport", methods=["POST"])
+@roles(Role.COORDINATOR)
+def arrange_transport(booking_id: int):
+    """The move day's task is done: the person's transport to this later stay is arranged."""
+    booking = get_booking(booking_id)
+    back = (safe_local_path(request.form.get("next"))
+            or url_for("bookings.show", booking_id=booking_id))
+    if not ButtonForm().validate_on_submit():
+        return render_error(400, "The form had expired: try again.")
+    try:
+        moves.arrange_transport(db.session, booking, current_user.id)
+    except service.BookingConflict as error:
+        db.session.rollback()
+        flash(str(error), "danger")
+        return redirect(back), 303
+    flash(f"{booking.request.case_code}: transport to {booking.place.name} on "
+          f"{booking.check_in:%a %b %-d} arranged.", "success")
     return redirect(back), 303
 
 
@@ -173,6 +199,22 @@ def withdraw_request(request_id: int):
         done = request_states.TRANSITIONS[action].done
         flash(f"Request {housing_request.case_code} {done}: it will not be planned again.",
               "success")
+    return redirect(url_for("requests.show", request_id=request_id), 303)
+
+
+@bp.route("/requests/<int:request_id>/moves", methods=["POST"])
+@roles(Role.COORDINATOR)
+def set_moves(request_id: int):
+    """A coordinator chooses whether this request may move (bridge stays); its open
+    proposals go (which is why this lives with the bookings)."""
+    housing_request = own_request(request_id)
+    form = MovesForm()
+    if not form.validate_on_submit():
+        return render_error(400, " ".join(form.moves.errors)
+                            or "Choose the default, allowed or not allowed.")
+    if moves.set_moves(db.session, housing_request, current_user.id, form.chosen):
+        flash(f"Request {housing_request.case_code}: moves {moves.CHOICES[form.chosen]}; "
+              "the next plan proposes afresh.", "success")
     return redirect(url_for("requests.show", request_id=request_id), 303)
 
 

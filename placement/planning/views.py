@@ -14,6 +14,7 @@ from ..audit import ActorKind, acting_as
 from ..auth.access import roles
 from ..auth.forms import ConfirmForm
 from ..auth.models import Role
+from ..bookings.chains import neighbours
 from ..bookings.models import Booking
 from ..bookings.needs import unfit_stays, with_needs
 from ..bookings.states import BookingState
@@ -49,6 +50,8 @@ def _plan() -> dict:
         .order_by(HousingRequest.priority, Booking.check_in, Booking.id).limit(PAGE_ROWS))
     ).all()
     proposal_count = db.session.scalar(select(func.count()).select_from(proposed.subquery()))
+    # A bridge stay's proposals read as one placement: each names the stay before and after.
+    joined = neighbours(db.session, proposals)
     without_proposal = select(HousingRequest).where(
         HousingRequest.status == RequestStatus.PENDING,
         HousingRequest.id.not_in(select(Booking.request_id).where(
@@ -65,7 +68,7 @@ def _plan() -> dict:
         left_out=left_out, left_out_count=left_out_count, awaiting=awaiting_answers(),
         unfit=unfit_stays(db.session)[:PAGE_ROWS],
         pending=pending, freshness=data_freshness(), plan_form=ConfirmForm(),
-        approve_form=ConfirmForm(), RunStatus=RunStatus,
+        approve_form=ConfirmForm(), RunStatus=RunStatus, joined=joined,
     )
 
 

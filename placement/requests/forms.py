@@ -9,6 +9,7 @@ from wtforms import (
     FormField,
     HiddenField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -31,7 +32,14 @@ from partners.needs import Need
 from ..reason_form import CodedReasonForm
 from ..reasons import END_REASONS
 from ..web import DateField
-from .models import AgeBand, ContactChannel, PersonGender, Priority, TraffickingType
+from .models import (
+    AgeBand,
+    ContactChannel,
+    NoMoveReason,
+    PersonGender,
+    Priority,
+    TraffickingType,
+)
 from .party import DERIVED_RULES, MAX_PEOPLE, PartyError, Person, person_error, tally
 from .service import local_today, window_errors
 
@@ -77,6 +85,42 @@ def channel_field() -> SelectField:
 def coded(field, codes: type[TraffickingType] | type[ContactChannel]):
     """A valid optional choice as its code (None: not recorded)."""
     return codes(field.data) if field.data else None
+# Bridge stays (issue 21): the advocate's answer, as one choice: the person may move, or
+# must not be moved and why (HousingRequest.may_move, no_move_reason).
+MAY_MOVE = "may"
+
+
+def moves_field() -> RadioField:
+    return RadioField("Moving between places", default=MAY_MOVE, choices=[
+        SelectChoice(MAY_MOVE, "May move once if that gets them in sooner"),
+        *(SelectChoice(reason.value, f"Must not be moved: {reason.label[0].lower()}"
+                       f"{reason.label[1:]}") for reason in NoMoveReason)],
+        invalid_choice_message="Choose whether the person may move from the list.")
+
+
+def moves_answer(field) -> tuple[bool, NoMoveReason | None]:
+    """A valid moves field as (may move, why not)."""
+    return (True, None) if field.data == MAY_MOVE else (False, NoMoveReason(field.data))
+
+
+class MovesForm(FlaskForm):
+    """A coordinator's choice for one request: the default for its priority, or allowed,
+    or not (the advocate's "must not be moved" stands above either)."""
+
+    moves = SelectField("Moves for this request", default="default", choices=[
+        SelectChoice("default", "The default for its priority"),
+        SelectChoice("allow", "Allowed: may move once"),
+        SelectChoice("never", "Not allowed")],
+        invalid_choice_message="Choose the default, allowed or not allowed.")
+    submit = SubmitField("Save")
+
+    CHOSEN = {"default": None, "allow": True, "never": False}
+
+    @property
+    def chosen(self) -> bool | None:
+        return self.CHOSEN[self.moves.data]
+
+
 # Rows the form shows without JavaScript (request-form.js adds and removes them).
 PEOPLE_ROWS = 6
 
@@ -177,6 +221,7 @@ class RequestForm(NeedsForm):
     latest = DateField("Arrive no later than", validators=[Optional()])
     nights = IntegerField("Nights", default=3, validators=[InputRequired(),
                                                           NumberRange(min=1, max=30)])
+    moves = moves_field()
     needs = needs_field()
     not_needed = not_needed_field()
     note = TextAreaField("Note for coordinators", validators=[Optional(), Length(max=2000)])

@@ -23,6 +23,7 @@ from .models import (
     Exclusion,
     Gender,
     HousingRequest,
+    NoMoveReason,
     Priority,
     RequestStatus,
     TraffickingType,
@@ -98,6 +99,10 @@ class RequestDetails:
     # Asked when they can be, never required (None: not recorded).
     trafficking_type: TraffickingType | None = None
     contact_channel: ContactChannel | None = None
+    # Bridge stays: whether the person may move once if that places them sooner, and why
+    # not (a safety reason, a child's school...).
+    may_move: bool = True
+    no_move_reason: NoMoveReason | None = None
 
 
 class RequestError(ValueError):
@@ -168,6 +173,9 @@ def file_request(session: Session, advocate_id: int, details: RequestDetails,
         earliest=earliest, latest=latest, nights=details.nights,
         note_encrypted=encrypt_note(details.note.strip() if details.note else None),
         trafficking_type=details.trafficking_type, contact_channel=details.contact_channel,
+        may_move=details.may_move,
+        no_move_reason=None if details.may_move else (details.no_move_reason
+                                                      or NoMoveReason.OTHER).value,
     )
     set_people(request, details.people)
     request.needs = needs_named(session, wanted_needs(

@@ -27,8 +27,15 @@ from ..places.offers import grouped
 from ..web import parse_id
 from . import rejections
 from . import states as request_states
-from .forms import EditRequestForm, EndRequestForm, RequestForm, coded
-from .models import ContactChannel, HousingRequest, PlaceRejection, Priority, TraffickingType
+from .forms import EditRequestForm, EndRequestForm, MovesForm, RequestForm, coded, moves_answer
+from .models import (
+    ContactChannel,
+    HousingRequest,
+    PlaceRejection,
+    Priority,
+    TraffickingType,
+    move_defaults,
+)
 from .party import (
     DERIVED_RULES,
     MAX_PEOPLE,
@@ -198,6 +205,7 @@ def create():
                   "warning")
         return render_form(form, 400)
     auto_window = form.window_auto.data == "1"
+    may_move, no_move_reason = moves_answer(form.moves)
     details = RequestDetails(
         priority=Priority(form.priority.data), people=form.party(), pets=form.pets.data,
         service_animal=form.service_animal.data, accessible=form.accessible.data,
@@ -210,6 +218,7 @@ def create():
         needs=set(form.needs.data or ()), not_needed=set(form.not_needed.data or ()),
         trafficking_type=coded(form.trafficking_type, TraffickingType),
         contact_channel=coded(form.contact_channel, ContactChannel),
+        may_move=may_move, no_move_reason=no_move_reason,
     )
     try:
         if not form.file_anyway.data and (twins := own_duplicates(details)):
@@ -274,9 +283,14 @@ def render_request(housing_request: HousingRequest, withdraw_form: EndRequestFor
     # A survivor who calls twice reaches different advocates: only coordinators see across.
     twins = (duplicates_of(db.session, housing_request)
              if coordinator and request_states.can("place", housing_request.status) else [])
+    moves_form = None
+    if coordinator:
+        moves_form = MovesForm(formdata=None, moves={None: "default", True: "allow",
+                                                     False: "never"}[housing_request.moves_allowed])
     return render_template(
         "requests/show.html", r=housing_request, note=note, turned_down=turned_down,
-        twins=twins,
+        twins=twins, moves_form=moves_form,
+        moves_default=move_defaults(current_app.config)[housing_request.priority.value],
         withdraw_form=withdraw_form,
         can_withdraw=request_states.can("withdraw", housing_request.status),
         withdraw_action="close" if current_user.role is Role.COORDINATOR else "withdraw",
