@@ -150,6 +150,8 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         "MOVES_CRITICAL": int(os.environ.get("MOVES_CRITICAL", "1")),
         "MOVES_HIGH": int(os.environ.get("MOVES_HIGH", "1")),
         "MOVES_NORMAL": int(os.environ.get("MOVES_NORMAL", "0")),
+        # How often the move days of today and tomorrow are looked for (each reminded once).
+        "MOVE_REMINDER_EVERY_MINUTES": int(os.environ.get("MOVE_REMINDER_EVERY_MINUTES", "60")),
         "HOLD_HOURS": float(os.environ.get("HOLD_HOURS", "4")),
         "HOLD_CHECK_EVERY_MINUTES": int(os.environ.get("HOLD_CHECK_EVERY_MINUTES", "15")),
         # The escalation ladder (placement/jobs/escalation.py): minutes after which each

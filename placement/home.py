@@ -1,6 +1,8 @@
 """Each role's home page: the first thing a person sees after signing in."""
 
-from flask import Blueprint, redirect, render_template, url_for
+from datetime import timedelta
+
+from flask import Blueprint, current_app, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -11,9 +13,11 @@ from .auth.models import Role
 from .extensions import db
 from .page_cache import render_page
 from .requests.models import HousingRequest, RequestStatus, most_urgent_first
+from .requests.service import local_today
 
 # A national queue holds hundreds of requests: the page shows the most urgent ones.
 QUEUE_ROWS = 100
+MOVE_DAYS_AHEAD = 7  # the moves of bridge stays listed as tasks
 
 bp = Blueprint("home", __name__)
 
@@ -79,10 +83,16 @@ def coordinator():
 
 
 def _queue() -> dict:
+    from .bookings.forms import ButtonForm
+    from .bookings.moves import moves_from
     from .planning.views import data_freshness
 
     waiting = select(HousingRequest).where(HousingRequest.status == RequestStatus.PENDING)
+    today = local_today(current_app.config["HOTLINE_TIMEZONE"])
     return {
+        # Bridge stays: each move day of the week to come is a task (the transport).
+        "moves": moves_from(db.session, today, today + timedelta(days=MOVE_DAYS_AHEAD)),
+        "transport_form": ButtonForm(), "today": today,
         "pending": db.session.scalars(most_urgent_first(waiting).limit(QUEUE_ROWS)).all(),
         "total": db.session.scalar(select(func.count()).select_from(waiting.subquery())),
         "counts": {"shelters": db.session.scalar(select(func.count(Shelter.id))),

@@ -3,7 +3,11 @@ the coordinators' choice per request, and a chain shown as one placement of seve
 on the placement card (two stays and the move day), the shelter's staff link ("arrives Thu
 Dec 3 from the Airport Holiday Lodge"), the plan, the stay's page and the tape chart."""
 
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import pytest
+from sqlalchemy import select
 
 from partners.availability import issue_staff_link
 from partners.base import utcnow
@@ -11,6 +15,8 @@ from placement.auth.models import Role, User
 from placement.bookings import service
 from placement.bookings.states import BookingState
 from placement.extensions import db
+from placement.inbox import InboxMessage
+from placement.jobs.runner import run_job
 from placement.places.tokens import staff_token
 from placement.requests.models import HousingRequest
 from tests.request_factories import TODAY
@@ -98,3 +104,42 @@ def test_the_coordinators_pages_show_one_placement(proposed, login):  # noqa: F8
     assert client.post(f"/bookings/{later.id}/transport").status_code == 303
     db.session.expire_all()
     assert later.transport_arranged_at is not None
+
+
+# -- the move day: a task on the coordinators' queue, a reminder the day before --------------
+
+def remind(app, moment: datetime) -> dict | None:
+    db.session.commit()  # the job runs in its own session, as in the scheduler process
+    run = run_job(app, "move_reminders", moment)
+    db.session.expire_all()
+    return run.counts if run else None
+
+
+def at_hotline(day, hour: int) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=ZoneInfo("America/New_York"))
+
+
+def test_the_move_day_is_reminded_once_the_day_before_to_the_approver(app, approved,
+                                                                       smtp_inbox):
+    request, lead, later, coordinator = approved  # the move: Thu Dec 3
+    assert remind(app, at_hotline(TODAY, 10)) == {"reminded": 0, "to_arrange": 0}
+    assert remind(app, at_hotline(TODAY + timedelta(days=1), 10)) == {
+        "reminded": 1, "to_arrange": 1}
+    assert remind(app, at_hotline(TODAY + timedelta(days=1), 11)) == {
+        "reminded": 0, "to_arrange": 0}
+    [message] = db.session.scalars(select(InboxMessage)).all()
+    assert (message.user_id, message.link) == (coordinator, f"/bookings/{later.id}")
+    assert message.text == (f"{request.case_code}: moves to its next place tomorrow: arrange "
+                            "the transport.")
+    [(recipients, body)] = smtp_inbox.messages
+    assert "Harbor House" not in body and request.case_code in body  # a code and a link
+
+
+def test_the_queue_lists_the_move_as_a_task_until_transport_is_arranged(approved, login):
+    request, lead, later, coordinator = approved
+    client = login(db.session.get(User, coordinator))
+    queue = client.get("/coordinator").text
+    assert "Moves to arrange" in queue and "Airport Holiday Lodge → Harbor House" in queue
+    assert client.post(f"/bookings/{later.id}/transport",
+                       data={"next": "/coordinator"}).headers["Location"] == "/coordinator"
+    assert "badge text-bg-success\">Transport arranged" in client.get("/coordinator").text

@@ -181,8 +181,12 @@ def escalate(now: datetime) -> Counts:
     return counts
 
 
+def mail_to(alert: DueAlert) -> None:
+    notify.case_news([email for _id, email in alert.recipients], alert.case_code,
+                     alert.sentence, alert.endpoint, **alert.values)
+
+
 def mail_alerts(_counts: Counts, _now: datetime) -> None:
     """The follow-up, after the job's commit: this run's alerts by e-mail."""
     for alert in g.pop("escalation_outbox", []):
-        notify.case_news([email for _id, email in alert.recipients], alert.case_code,
-                         alert.sentence, alert.endpoint, **alert.values)
+        mail_to(alert)

@@ -4,7 +4,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import backups, escalation, integrations, jobs, outcomes, what_if
+from . import backups, escalation, integrations, jobs, moves, outcomes, what_if
 from .triggers import Daily, Every, parse_time
 
 Trigger = Every | Daily
@@ -39,6 +39,9 @@ JOBS: dict[str, Job] = {job.name: job for job in [
         ("ESCALATE_EVERY_MINUTES", "ESCALATE_CRITICAL_ON_CALL_MINUTES",
          "ESCALATE_CRITICAL_ADMINS_MINUTES", "ESCALATE_HOLD_EXPIRING_MINUTES",
          "ESCALATE_SHELTER_SLOW_SHARE", "HOLD_HOURS"), follow_up=escalation.mail_alerts),
+    Job("move_reminders", "Remind coordinators of tomorrow's moves (bridge stays)",
+        moves.remind_moves, lambda c: Every(c["MOVE_REMINDER_EVERY_MINUTES"]),
+        ("MOVE_REMINDER_EVERY_MINUTES", "HOTLINE_TIMEZONE"), follow_up=moves.mail_reminders),
     Job("rollover", "Nightly roll-over: check-outs and no-shows", jobs.rollover,
         _daily("ROLLOVER_AT"), ("ROLLOVER_AT", "HOTLINE_TIMEZONE")),
     Job("expire_points", "Write off expired points", jobs.expire_points,
