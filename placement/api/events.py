@@ -33,6 +33,7 @@ from ..requests.models import HousingRequest
 from .filings import ApiFiling
 
 _PENDING = "api.request_changes"
+CHUNK = 500  # ids in one IN (...): SQLite takes at most 32,766 parameters
 
 
 class RequestEvent(Base):
@@ -104,9 +105,12 @@ def _write(session: Session) -> None:
     changes = session.info.pop(_PENDING, None)
     if not changes:
         return
-    owners = dict(session.execute(
-        select(ApiFiling.request_id, ApiFiling.organization_id)
-        .where(ApiFiling.request_id.in_({request_id for request_id, _ in changes}))).all())
+    ids = sorted({request_id for request_id, _ in changes})
+    owners = {}
+    for start in range(0, len(ids), CHUNK):  # a bulk load changes thousands at once
+        owners.update(session.execute(
+            select(ApiFiling.request_id, ApiFiling.organization_id)
+            .where(ApiFiling.request_id.in_(ids[start:start + CHUNK]))).all())
     if not owners:
         return
     one_at_a_time(session, "request_event")
