@@ -143,3 +143,13 @@ def test_the_queue_lists_the_move_as_a_task_until_transport_is_arranged(approved
     assert client.post(f"/bookings/{later.id}/transport",
                        data={"next": "/coordinator"}).headers["Location"] == "/coordinator"
     assert "badge text-bg-success\">Transport arranged" in client.get("/coordinator").text
+
+
+def test_the_card_says_the_rest_of_the_stay_is_planned_again_after_a_no(approved, login):
+    request, lead, later, coordinator = approved
+    service.decline(db.session, later, None, "no_bed")
+    db.session.commit()
+    client = login(db.session.get(User, request.created_by_id))
+    html = client.get(f"/requests/{request.id}/card").json["html"]
+    assert "Airport Holiday Lodge" in html
+    assert "the rest of the stay, from Thu Dec 3 (3 nights), is being planned again" in html

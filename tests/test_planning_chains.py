@@ -12,13 +12,16 @@ from optimizer.plan import Plan
 from optimizer.problem import Problem
 from optimizer.validate import validate
 from partners.availability import set_capacity
+from placement.auth.models import Role
+from placement.bookings import service
+from placement.bookings.chains import live_stays
 from placement.bookings.models import Booking
 from placement.bookings.states import BookingState
 from placement.extensions import db
 from placement.planning.bridge import build_problem, request_key
 from placement.planning.models import PlanRun
 from placement.planning.runner import start_run
-from placement.requests.models import Priority
+from placement.requests.models import Priority, RequestStatus
 from tests.request_factories import TODAY
 
 
@@ -97,3 +100,30 @@ def test_a_new_run_keeps_a_chain_it_repeats_whole(bridge, create_request):
     plan()  # the same chain: the rows a coordinator may be reading stay
     assert [b.id for b in proposals(request.id)] == before
     assert {b.plan_run_id for b in proposals(request.id)} == {first_run.id}
+
+
+def test_a_later_place_that_says_no_has_only_the_rest_planned_again(bridge, create_request,
+                                                                   create_shelter, make_user,
+                                                                   make_lot):
+    hotel, shelter = bridge
+    other = create_shelter(name="Open Door", capacity=1, location="20001")
+    set_capacity(db.session, other, TODAY, TODAY + timedelta(days=1), 0)
+    coordinator = make_user(Role.COORDINATOR).id
+    request = create_request(where="20002", nights=5, max_miles=30)
+    plan()
+    first, second = proposals(request.id)
+    service.approve(db.session, first, coordinator, TODAY)
+    make_lot(100_000, program="marriott")  # now the hotel could keep the person on
+    service.decline(db.session, second, None, "no_bed")
+    db.session.commit()
+    assert (request.rest_from, request.rest_nights) == (TODAY + timedelta(days=2), 3)
+    run = plan()  # the rest alone: one stay from the move day, at neither place used
+    [rest] = proposals(request.id)
+    assert rest.place.name != second.place.name and rest.place.name != hotel.name
+    assert (rest.check_in, rest.nights, rest.segment, rest.chain_id) == (
+        TODAY + timedelta(days=2), 3, 2, first.id)
+    assert validate(Problem.from_dict(run.problem), Plan.from_dict(run.plan)).errors == []
+    service.approve(db.session, rest, coordinator, TODAY)
+    db.session.commit()
+    assert [b.id for b in live_stays(db.session, request.id)] == [first.id, rest.id]
+    assert (request.status, request.rest_from) == (RequestStatus.PLACED, None)

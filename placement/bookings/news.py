@@ -12,6 +12,8 @@ from .service import approved_by
 PLACED = "has a place"
 ACCEPTED = "the place said yes"
 DECLINED = "the place said no; it is being planned again"
+# A bridge stay's later place said no and the person stays on where they are before it.
+DECLINED_REST = "the next place said no; the rest of the stay is being planned again"
 HOLD_EXPIRED = "the place did not answer in time; it is being planned again"
 
 
@@ -55,8 +57,9 @@ def accepted(session: Session, booking: Booking) -> None:
 
 
 def declined(session: Session, booking: Booking) -> None:
-    tell_advocate(session, booking, DECLINED, "declined")
-    tell_approver(session, booking, DECLINED, "declined")
+    sentence = DECLINED_REST if booking.request.rest_from is not None else DECLINED
+    tell_advocate(session, booking, sentence, "declined")
+    tell_approver(session, booking, sentence, "declined")
 
 
 def hold_expired(session: Session, booking: Booking) -> None:
