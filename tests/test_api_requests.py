@@ -259,3 +259,13 @@ def test_availability_shows_states_with_enough_places_and_withholds_the_rest(
     assert [n["shelter_beds_free"] for n in by_area["other"]["nights"]] == [None, None]
     assert [n["night"] for n in by_area["DC"]["nights"]] == [
         str(hotline_today()), str(hotline_today() + timedelta(days=1))]
+
+
+def test_a_coordinator_reads_which_organization_filed_a_request(client, make_org, make_key,
+                                                               make_user, login):
+    _key, token = make_key(make_org("Harbor Network"), name="CRM")
+    file(client, token)
+    request = db.session.scalar(select(HousingRequest))
+    page = login(make_user(Role.COORDINATOR)).get(f"/requests/{request.id}")
+    assert page.status_code == 200
+    assert "Harbor Network, through its key &#39;CRM&#39; (integration API)" in page.text

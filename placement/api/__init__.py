@@ -54,10 +54,12 @@ def no_store(response):
 
 
 def init_app(app: Flask) -> None:
-    from . import docs, events, reports, views  # noqa: F401  (the routes)
+    from ..extensions import db
+    from . import docs, events, filings, reports, views  # noqa: F401  (the routes)
     from .admin import bp as admin_bp
 
     events.init_app()
     app.extensions["key_check"] = check_key
+    app.add_template_global(lambda r: filings.filed_through(db.session, r), "filed_through")
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)

@@ -94,3 +94,18 @@ def forget_idempotency(session: Session, now: datetime) -> int:
                                 ApiFiling.idempotency_digest.is_not(None))
         .values(idempotency_digest=None, body_digest=None, response=None))
     return result.rowcount or 0
+
+
+def filed_through(session: Session, request: HousingRequest) -> str | None:
+    """"Harbor Network, through its key CRM" for a request filed through the API (the
+    coordinators' request page says who filed it), None for one an advocate filed."""
+    from partners.organizations import Organization
+
+    from .keys import IntegrationKey
+
+    found = session.execute(
+        select(Organization.name, IntegrationKey.name)
+        .join(IntegrationKey, IntegrationKey.organization_id == Organization.id)
+        .join(ApiFiling, ApiFiling.key_id == IntegrationKey.id)
+        .where(ApiFiling.request_id == request.id)).first()
+    return f"{found[0]}, through its key {found[1]!r} (integration API)" if found else None
