@@ -36,11 +36,9 @@ Row keys are stable codes (a month "2026-03", a state "CA", a reason code, a pro
 "Unmet" is every request not placed on time: placed late, or not placed.
 """
 
-from dataclasses import dataclass
-from datetime import date
 from functools import cached_property
 
-from sqlalchemy import case, exists, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from partners.needs import Need
@@ -48,97 +46,25 @@ from partners.places import Hotel, Shelter
 from partners.points import LoyaltyProgram
 from partners.us_states import US_STATES
 
-from ..audit import AuditEvent
 from ..bookings.models import Booking
 from ..bookings.states import BookingState
 from ..reasons import NO_BED
 from ..requests.models import HousingRequest, Priority
 from ..requests.outcomes import OutcomeKind, RequestOutcome, UnmetNeed, reason_label
 from .filters import SHELTER, BadFilter, Filters, default_filters, parse_filters
-from .sql import leading_int, minutes_between, percentiles
+from .scope import requests_where, stays_where
+from .sql import minutes_between, percentiles
+from .stays import ARRIVED, LONG_STAY, StayFigures
+from .tables import Column, Row, Table, add_into, month_key, month_label
 
-__all__ = ["BadFilter", "Filters", "default_filters", "parse_filters"]
+__all__ = ["ARRIVED", "LONG_STAY", "BadFilter", "Column", "Filters", "Row", "Table",
+           "default_filters", "month_key", "month_label", "parse_filters"]
 
 NO_STATE = "--"  # the row key of requests with no state (outside US_STATES, or not known)
 LATE_WITHOUT_REASON = "window_moved"  # a late placement with no code: only the window moved
-ARRIVED = (BookingState.CHECKED_IN, BookingState.CHECKED_OUT)
 # Where a stay was: the step moments of time to safety, each from filing (created_at).
 STEPS = {"approved": "Approved", "confirmed": "Confirmed by the place",
          "checked_in": "Checked in"}
-LONG_STAY = 15  # stays of this many nights or more share one row
-# What Report._stays sums for each month and program (stays and nights of those arrived).
-STAY_SUMS = ("stays", "no_shows", "nights", "points", "room_nights", "extended", "extensions",
-             "nights_added")
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    label: str
-    kind: str = "count"  # "count", "minutes", "points" or "ratio"
-
-
-@dataclass(frozen=True)
-class Row:
-    key: str
-    label: str
-    values: tuple
-
-
-@dataclass(frozen=True)
-class Table:
-    title: str
-    label: str  # what the rows are ("Month", "State"...)
-    columns: tuple[Column, ...]
-    rows: list[Row]
-
-    def column(self, key: str) -> list:
-        i = [c.key for c in self.columns].index(key)
-        return [row.values[i] for row in self.rows]
-
-    def total(self, key: str) -> int:
-        return sum(v or 0 for v in self.column(key))
-
-
-def month_key(month: date) -> str:
-    return f"{month:%Y-%m}"
-
-
-def month_label(month: date) -> str:
-    return f"{month:%b %Y}"
-
-
-# -- what the filters select ------------------------------------------------------------
-
-def _at_program(program: str):
-    """The stays at `program`'s hotels, or at shelters."""
-    if program == SHELTER:
-        return Booking.shelter_id.is_not(None)
-    return Booking.hotel_id.in_(
-        select(Hotel.id).join(LoyaltyProgram, LoyaltyProgram.id == Hotel.program_id)
-        .where(LoyaltyProgram.code == program))
-
-
-def _requests(f: Filters, with_program: bool = True) -> list:
-    """The WHERE clause of the requests a report is about."""
-    where = [HousingRequest.filed_month >= f.first, HousingRequest.filed_month <= f.last]
-    if f.state:
-        where.append(HousingRequest.us_state == f.state)
-    if f.priority:
-        where.append(HousingRequest.priority == f.priority)
-    if f.program and with_program:
-        where.append(exists().where(Booking.request_id == HousingRequest.id,
-                                    _at_program(f.program)))
-    return where
-
-
-def _stays(f: Filters) -> list:
-    """The WHERE clause of the stays a report is about (joined to their request)."""
-    where = _requests(f, with_program=False)
-    if f.program:
-        where.append(_at_program(f.program))
-    return where
-
 
 KIND_COLUMNS = (Column("requests", "Requests"), Column("on_time", "Placed on time"),
                 Column("late", "Placed late"), Column("unplaced", "Not placed"),
@@ -152,14 +78,7 @@ def program_choices(session: Session) -> list[tuple[str, str]]:
     return [(SHELTER, "Shelters")] + [(code, name) for code, name in programs]
 
 
-def _add(totals: dict, key, values) -> None:
-    """Add `values` into totals[key], element by element."""
-    now = totals.get(key)
-    totals[key] = tuple(values) if now is None else tuple(
-        a + b for a, b in zip(now, values, strict=True))
-
-
-class Report:
+class Report(StayFigures):
     """Every figure of one report. The figures that read the same rows share one grouped
     query, read once, when first asked for (requests by month and state, each outcome a
     column; stays by month and program): a page showing them all makes six passes over
@@ -180,13 +99,13 @@ class Report:
                    func.count().filter(kind == OutcomeKind.UNPLACED),
                    func.count().filter(RequestOutcome.id.is_(None)))
             .outerjoin(RequestOutcome, RequestOutcome.request_id == HousingRequest.id)
-            .where(*_requests(self.f))
+            .where(*requests_where(self.f))
             .group_by(HousingRequest.filed_month, HousingRequest.us_state))]
 
     def _kind_counts(self, key_of) -> dict:
         totals: dict = {}
         for month, state, *counts in self._outcomes:
-            _add(totals, key_of(month, state), counts)
+            add_into(totals, key_of(month, state), counts)
         return totals
 
     # -- unmet demand -------------------------------------------------------------------
@@ -223,7 +142,7 @@ class Report:
                         func.count().filter(kind == OutcomeKind.UNPLACED),
                         func.count().filter(kind == OutcomeKind.PLACED_LATE))
                  .join(HousingRequest, HousingRequest.id == RequestOutcome.request_id)
-                 .where(kind != OutcomeKind.PLACED_ON_TIME, *_requests(self.f))
+                 .where(kind != OutcomeKind.PLACED_ON_TIME, *requests_where(self.f))
                  .group_by(RequestOutcome.reason))
         rows = [Row(code or LATE_WITHOUT_REASON,
                     reason_label(code) if code else "Only the arrival window moved",
@@ -245,7 +164,7 @@ class Report:
                  .outerjoin(Shelter, Shelter.id == Booking.shelter_id)
                  .outerjoin(Hotel, Hotel.id == Booking.hotel_id)
                  .where(Booking.reason_code == NO_BED,
-                        Booking.state == BookingState.CANCELLED, *_stays(self.f))
+                        Booking.state == BookingState.CANCELLED, *stays_where(self.f))
                  .group_by(Booking.shelter_id, Booking.hotel_id, place, state)
                  .order_by(func.count().desc(), place).limit(limit))
         rows = [Row(f"shelter-{shelter_id}" if shelter_id else f"hotel-{hotel_id}",
@@ -287,7 +206,7 @@ class Report:
             self.session, [HousingRequest.filed_month, HousingRequest.priority],
             {step: minutes_between(HousingRequest.created_at,
                                    getattr(HousingRequest, f"{step}_at")) for step in STEPS},
-            select().select_from(HousingRequest).where(*_requests(f)))
+            select().select_from(HousingRequest).where(*requests_where(f)))
         tables = {}
         for step, words in STEPS.items():
             by_group = {(month, Priority(priority)): (count, _minutes(p50), _minutes(p90))
@@ -299,105 +218,6 @@ class Report:
         return tables
 
     # -- stays --------------------------------------------------------------------------
-
-    @cached_property
-    def _stays(self) -> list[tuple]:
-        """(month, program code and name, or None for shelters, then STAY_COLUMNS' sums)
-        over the stays that took someone in or were no-shows, by month and program."""
-        extend = (select(AuditEvent.subject_id.label("booking_id"),
-                         func.count().label("times"),
-                         func.sum(leading_int(AuditEvent.detail)).label("nights"))
-                  .where(AuditEvent.subject == "booking", AuditEvent.action == "extend")
-                  .group_by(AuditEvent.subject_id).subquery())
-        arrived = Booking.state.in_(ARRIVED)
-        group = (HousingRequest.filed_month, LoyaltyProgram.code, LoyaltyProgram.name)
-        query = (select(*group, func.count().filter(arrived),
-                        func.count().filter(Booking.state == BookingState.NO_SHOW),
-                        func.sum(Booking.nights).filter(arrived),
-                        func.sum(func.coalesce(Booking.points_charged, Booking.points_planned))
-                        .filter(arrived),
-                        func.sum(Booking.nights * Booking.rooms).filter(arrived),
-                        func.count(extend.c.booking_id).filter(arrived),
-                        func.sum(extend.c.times).filter(arrived),
-                        func.sum(extend.c.nights).filter(arrived))
-                 .select_from(Booking)
-                 .join(HousingRequest, HousingRequest.id == Booking.request_id)
-                 .outerjoin(Hotel, Hotel.id == Booking.hotel_id)
-                 .outerjoin(LoyaltyProgram, LoyaltyProgram.id == Hotel.program_id)
-                 .outerjoin(extend, extend.c.booking_id == Booking.id)
-                 .where(Booking.state.in_((*ARRIVED, BookingState.NO_SHOW)), *_stays(self.f))
-                 .group_by(*group))
-        return [(*row[:3], *(int(v or 0) for v in row[3:])) for row in self.session.execute(query)]
-
-    def _sum_stays(self, key_of, values_of) -> dict:
-        found: dict = {}
-        for month, code, name, *sums in self._stays:
-            key = key_of(month, code, name)
-            if key is not None:
-                _add(found, key, values_of(code, dict(zip(STAY_SUMS, sums, strict=True))))
-        return found
-
-    def stay_lengths(self) -> Table:
-        """Stays that took someone in, by length in nights (LONG_STAY and more
-        together)."""
-        length = case((Booking.nights >= LONG_STAY, LONG_STAY), else_=Booking.nights)
-        found = {n: (shelter, hotel) for n, shelter, hotel in self.session.execute(
-            select(length, func.count().filter(Booking.shelter_id.is_not(None)),
-                   func.count().filter(Booking.hotel_id.is_not(None)))
-            .select_from(Booking).join(HousingRequest, HousingRequest.id == Booking.request_id)
-            .where(Booking.state.in_(ARRIVED), *_stays(self.f)).group_by(length))}
-        rows = [Row(str(n), f"{n}+ nights" if n == LONG_STAY else
-                    f"{n} night{'s' if n > 1 else ''}", found.get(n, (0, 0)))
-                for n in range(1, LONG_STAY + 1)]
-        return Table("Stays by length", "Length",
-                     (Column("shelter", "Shelter stays"), Column("hotel", "Hotel stays")), rows)
-
-    def nights_by_month(self) -> Table:
-        """Nights of the stays that took someone in, shelter and hotel, by month of filing
-        (a stay's nights as they ended: extensions added, an early check-out's left out)."""
-        found = self._sum_stays(lambda month, _code, _name: month, lambda code, s: (
-            (0, s["nights"]) if code else (s["nights"], 0)))
-        rows = [Row(month_key(m), month_label(m), found.get(m, (0, 0))) for m in self.f.months]
-        return Table("Nights in shelters and hotels, by month of filing", "Month",
-                     (Column("shelter_nights", "Shelter nights"),
-                      Column("hotel_nights", "Hotel nights")), rows)
-
-    def points_per_night(self) -> Table:
-        """Hotel stays that took someone in, by program: stays, room-nights, points
-        (charged, else planned) and points per room-night."""
-        found = self._sum_stays(lambda _month, code, name: (name, code) if code else None,
-                                lambda _code, s: (s["stays"], s["room_nights"], s["points"]))
-        rows = [Row(code, name, (stays, nights, points,
-                                 round(points / nights) if nights else None))
-                for (name, code), (stays, nights, points) in sorted(found.items()) if stays]
-        return Table("Points per night, by program", "Program",
-                     (Column("stays", "Stays"), Column("room_nights", "Room-nights"),
-                      Column("points", "Points", "points"),
-                      Column("per_night", "Points per room-night", "ratio")), rows)
-
-    def extensions(self) -> Table:
-        """Stays that took someone in, and how many were extended (the audit log's
-        "extend" of a stay: each extension and the nights it added), shelter and hotel."""
-        found = self._sum_stays(lambda _m, code, _n: "hotel" if code else "shelter",
-                                lambda _code, s: (s["stays"], s["extended"], s["extensions"],
-                                                  s["nights_added"]))
-        rows = [Row(key, label, found.get(key, (0, 0, 0, 0)))
-                for key, label in (("shelter", "Shelter stays"), ("hotel", "Hotel stays"))]
-        return Table("Extended stays", "Kind of stay",
-                     (Column("stays", "Stays"), Column("extended", "Extended"),
-                      Column("extensions", "Extensions"),
-                      Column("nights_added", "Nights added")), rows)
-
-    def no_shows(self) -> Table:
-        """Stays confirmed for an arrival, by month of filing: how many the person arrived
-        at or did not (a no-show)."""
-        found = self._sum_stays(lambda month, _c, _n: month, lambda _code, s: (
-            s["stays"] + s["no_shows"], s["no_shows"]))
-        rows = [Row(month_key(m), month_label(m), found.get(m, (0, 0))) for m in self.f.months]
-        return Table("Arrivals expected and no-shows, by month of filing", "Month",
-                     (Column("expected", "Stays expecting an arrival"),
-                      Column("no_shows", "No-shows")), rows)
-
 
 def _minutes(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)
