@@ -38,7 +38,7 @@ Row keys are stable codes (a month "2026-03", a state "CA", a reason code, a pro
 
 from functools import cached_property
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from partners.needs import Need
@@ -206,7 +206,9 @@ class Report(StayFigures):
             self.session, [HousingRequest.filed_month, HousingRequest.priority],
             {step: minutes_between(HousingRequest.created_at,
                                    getattr(HousingRequest, f"{step}_at")) for step in STEPS},
-            select().select_from(HousingRequest).where(*requests_where(f)))
+            # Requests that reached no step add nothing: leave them out of the sort.
+            select().select_from(HousingRequest).where(*requests_where(f), or_(*(
+                getattr(HousingRequest, f"{step}_at").is_not(None) for step in STEPS))))
         tables = {}
         for step, words in STEPS.items():
             by_group = {(month, Priority(priority)): (count, _minutes(p50), _minutes(p90))
