@@ -8,7 +8,7 @@ The history, filed January to March 2026 (and one request in December 2025, outs
 | R1 | Jan | DC | critical | on time | | Harbor House, 3 nights, checked out |
 | R2 | Jan | DC | critical | on time | | Crystal City Inn (IHG), 2 nights, out, extended twice |
 | R3 | Jan | GA | high | late | planner.full_alone | the inn said no bed; Harbor House, 5 nights |
-| R9 | Jan | DC | critical | not placed | hold_expired | Harbor House, hold expired (extended once) |
+| R9 | Jan | DC | critical | not placed | hold_expired | Harbor House, hold expired, extended |
 | R4 | Feb | GA | normal | not placed | planner.needs (no ID, Spanish) | none |
 | R5 | Feb | DC | critical | not placed | declined.no_bed | Harbor House said no bed |
 | R6 | Mar | none | high | not placed | no_show | Marriott hotel, no-show |
@@ -174,6 +174,8 @@ def test_filters_are_whole_months_and_known_values():
     assert parsed == Filters(MAR, date(2026, 5, 1), "GA", "ihg", Priority.HIGH)
     assert parse_filters({}, today, []) == Filters(JAN, date(2026, 12, 1))
     for args, words in [({"from": "2026-13"}, "year and a month"),
+                        ({"from": "2026-99999999999999999999"}, "year and a month"),
+                        ({"to": "\u0661\u0662\u0663\u0664-01"}, "year and a month"),
                         ({"from": "2026-05", "to": "2026-03"}, "after the last"),
                         ({"from": "2000-01", "to": "2026-01"}, "at most 120 months"),
                         ({"state": "ZZ"}, "state"), ({"program": "hilton"}, "program"),

@@ -7,6 +7,7 @@ reports can only differ by whole months and whole states: the funders' exports, 
 small counts, cannot be differenced into a hidden cell by moving a boundary by a day.
 """
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
@@ -80,14 +81,16 @@ def default_filters(today: date) -> Filters:
     return Filters(first, last)
 
 
+MONTH_RE = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", re.ASCII)
+
+
 def parse_month(text: str, name: str) -> date:
     """"2026-03" or a day of it ("2026-03-15"), as the month's first day."""
-    text = text.strip()
+    match = MONTH_RE.fullmatch(text.strip())
     try:
-        year, month, *rest = (int(part) for part in text.split("-"))
-        day = date(year, month, rest[0] if rest else 1)
-        if len(rest) > 1 or not 2000 <= year <= 2099:
+        if not match or not 2000 <= int(match[1]) <= 2099:
             raise ValueError(text)
+        day = date(int(match[1]), int(match[2]), int(match[3] or 1))
     except ValueError:
         raise BadFilter(f"The {name} month must be written as a year and a month, like "
                         f"2026-03 (between 2000 and 2099).") from None
