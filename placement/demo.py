@@ -28,6 +28,7 @@ from partners.models import (
     Shelter,
 )
 from partners.needs import HOTEL, SHELTER, default_offer_codes, ensure_vocabulary
+from partners.organizations import OrganizationKind, add_organization
 from partners.points import KNOWN_PROGRAMS
 from partners.us_states import us_state
 
@@ -55,6 +56,7 @@ from .requests.party import Person, derived_needs, set_people, wanted_needs
 
 LOGINS_FILE = "demo-logins.txt"
 DEMO_DOMAIN = "demo.shelter-bridge.org"
+DEMO_AGENCY = "Riverside Family Services"  # a fictional partner agency
 
 # (ZIP, shelter name, policy, pets, accessible, max_stay, capacity, nonbinary, same_gender)
 SHELTERS = [
@@ -125,10 +127,13 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
     """Flush the demo world; return {email: password} of the demo accounts."""
     logins = {}
     accounts = {}
+    # A partner agency whose referrer files and follows the agency's own requests.
+    agency = add_organization(db.session, DEMO_AGENCY, OrganizationKind.AGENCY)
     for role in Role:
         email = f"{role.value}@{DEMO_DOMAIN}"
         password = generate_password()
-        accounts[role] = create_user(email, role, password)
+        accounts[role] = create_user(email, role, password,
+                                     organization=agency if role is Role.REFERRER else None)
         logins[email] = password
         if role.value in current_app.config["TOTP_REQUIRED_ROLES"]:
             secret = pyotp.random_base32()
@@ -188,12 +193,15 @@ def load_demo(today: date, rng: random.Random) -> dict[str, str]:
 
     advocate = accounts[Role.ADVOCATE]
     for spec in demo_requests(today):
+        # A partner's referral is the agency's referrer's: coordinators see where it came from.
+        filer = (accounts[Role.REFERRER]
+                 if spec.get("contact_channel") is ContactChannel.PARTNER else advocate)
         zones, people = spec.pop("zones", []), spec.pop("people")
         codes = wanted_needs(spec.pop("needs", ()), derived_needs(people), ())
         spec["needs"] = {needs[code] for code in codes}
         where = locate(spec.pop("where"))
         request = HousingRequest(
-            created_by_id=advocate.id, location_label=where.label, lat=where.lat, lon=where.lon,
+            created_by_id=filer.id, location_label=where.label, lat=where.lat, lon=where.lon,
             timezone=where.timezone,
             **spec,
         )

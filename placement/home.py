@@ -14,6 +14,7 @@ from .extensions import db
 from .page_cache import render_page
 from .requests.models import HousingRequest, RequestStatus, most_urgent_first
 from .requests.service import local_today
+from .requests.visibility import visible_requests
 
 # A national queue holds hundreds of requests: the page shows the most urgent ones.
 QUEUE_ROWS = 100
@@ -25,6 +26,7 @@ bp = Blueprint("home", __name__)
 # An entry is (endpoint, label) or (label, [(endpoint, label), ...]) for a menu.
 NAVIGATION: dict[Role, list[tuple]] = {
     Role.ADVOCATE: [("requests.new", "New request"), ("home.advocate", "My requests")],
+    Role.REFERRER: [("requests.new", "New request"), ("home.advocate", "Our requests")],
     Role.COORDINATOR: [
         ("home.coordinator", "Queue"),
         ("planning.index", "Plan"),
@@ -44,6 +46,7 @@ NAVIGATION: dict[Role, list[tuple]] = {
 
 HOME_ENDPOINT = {
     Role.ADVOCATE: "home.advocate",
+    Role.REFERRER: "home.advocate",
     Role.COORDINATOR: "home.coordinator",
     Role.DONOR: "donors.dashboard",
     Role.ADMIN: "admin.users",
@@ -66,14 +69,14 @@ def favicon():
 
 
 @bp.route("/advocate")
-@roles(Role.ADVOCATE)
+@roles(Role.ADVOCATE, Role.REFERRER)
 def advocate():
+    """An advocate's own requests; a referrer's, those of their whole organization."""
     my_requests = db.session.scalars(
-        select(HousingRequest)
-        .where(HousingRequest.created_by_id == current_user.id)
-        .order_by(HousingRequest.created_at.desc())
+        visible_requests(current_user).order_by(HousingRequest.created_at.desc())
     ).all()
-    return render_template("home/advocate.html", requests=my_requests)
+    return render_template("home/advocate.html", requests=my_requests,
+                           referrer=current_user.role is Role.REFERRER)
 
 
 @bp.route("/coordinator")

@@ -21,7 +21,7 @@ from .web import parse_id, safe_local_path
 
 bp = Blueprint("inbox", __name__, url_prefix="/inbox")
 
-READERS = (Role.ADVOCATE, Role.COORDINATOR, Role.ADMIN)
+READERS = (Role.ADVOCATE, Role.REFERRER, Role.COORDINATOR, Role.ADMIN)
 # The newest messages are the ones that matter; older ones stay stored until their case goes.
 PAGE_ROWS = 100
 

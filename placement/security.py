@@ -32,8 +32,9 @@ CSP = "; ".join([
     "frame-ancestors 'none'",
 ])
 
-# Everyone who can read case data or change accounts: advocates, coordinators, admins.
-SHORT_IDLE_ROLES = (Role.ADVOCATE, Role.COORDINATOR, Role.ADMIN)
+# Everyone who can read case data or change accounts: advocates, referrers, coordinators,
+# admins.
+SHORT_IDLE_ROLES = (Role.ADVOCATE, Role.REFERRER, Role.COORDINATOR, Role.ADMIN)
 
 
 def set_headers(response):

@@ -64,4 +64,7 @@ def test_every_migration_since_the_needs_keeps_every_row_on_the_way_down_and_up(
     # The needs no place offered (unmet_need) come back only for requests that still have
     # their needs: retention deleted the others', and a downgrade drops the table.
     before.pop("unmet_need", None)
+    # Organizations (the demo's partner agency) came with the integration API, below which
+    # the way down goes: its table is dropped and made again empty.
+    before.pop("organization", None)
     assert {t: n for t, n in after.items() if t in before} == before

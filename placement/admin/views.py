@@ -5,15 +5,17 @@ They also keep the vocabulary of needs (what requests need and places offer)."""
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from partners.needs import Need
+from partners.organizations import Organization
 
 from ..audit import ActorKind, AuditEvent, record
 from ..auth import throttle
 from ..auth.access import roles
 from ..auth.cli import create_user
 from ..auth.forms import ConfirmForm, EditUserForm, NewUserForm, ResetPasswordForm
-from ..auth.models import Role, User
+from ..auth.models import Role, User, role_misfit
 from ..auth.totp import set_secret
 from ..extensions import db
 from .forms import NeedForm, NewNeedForm
@@ -25,7 +27,18 @@ def get_user_or_404(user_id: int) -> User:
     return db.session.get(User, user_id) or abort(404)
 
 
+def organization_choices(form: NewUserForm) -> NewUserForm:
+    """The organizations a new account may belong to (active ones), none first."""
+    found = db.session.scalars(select(Organization).where(Organization.active)
+                               .order_by(Organization.kind, Organization.name))
+    form.organization.choices = [
+        SelectChoice(0, "None (the hotline)"),
+        *(SelectChoice(o.id, f"{o.name} ({o.kind.label.lower()})") for o in found)]
+    return form
+
+
 def render_users(form: NewUserForm, status: int = 200):
+    organization_choices(form)
     users = db.session.scalars(select(User).order_by(User.role, User.email)).all()
     return render_template(
         "admin/users.html", users=users, form=form, confirm=ConfirmForm()
@@ -41,16 +54,25 @@ def users():
 @bp.route("/users", methods=["POST"])
 @roles(Role.ADMIN)
 def create():
-    form = NewUserForm()
+    form = organization_choices(NewUserForm())
     if form.validate_on_submit():
-        try:
-            user = create_user(form.email.data, Role(form.role.data), form.password.data,
-                               temporary=True)
-        except ValueError:
-            form.email.errors.append("An account with this email already exists.")
+        organization = (db.session.get(Organization, form.organization.data)
+                        if form.organization.data else None)
+        role = Role(form.role.data)
+        if form.organization.data and (organization is None or not organization.active):
+            form.organization.errors.append("Choose an organization from the list.")
+        elif misfit := role_misfit(role, organization):
+            form.organization.errors.append(misfit)
         else:
-            flash(f"Created {user.role.label.lower()} account {user.email}.", "success")
-            return redirect(url_for("admin.users"))
+            try:
+                user = create_user(form.email.data, role, form.password.data, temporary=True,
+                                   organization=organization)
+            except ValueError:
+                form.email.errors.append("An account with this email already exists.")
+            else:
+                flash(f"Created {user.role.label.lower()} account {user.email}"
+                      + (f" of {organization.name}." if organization else "."), "success")
+                return redirect(url_for("admin.users"))
     return render_users(form, 400)
 
 
@@ -63,6 +85,9 @@ def edit(user_id: int):
         if user.id == current_user.id and form.role.data != Role.ADMIN.value:
             flash("You cannot remove your own admin role; ask another admin.", "warning")
             return redirect(url_for("admin.edit", user_id=user.id))
+        if misfit := role_misfit(Role(form.role.data), user.organization):
+            flash(misfit, "warning")
+            return render_user(user, form=form, status=400)
         user.on_call = form.on_call.data and form.role.data == Role.COORDINATOR.value
         if user.role.value != form.role.data:
             user.role = Role(form.role.data)

@@ -61,5 +61,6 @@ def init_app(app: Flask) -> None:
     events.init_app()
     app.extensions["key_check"] = check_key
     app.add_template_global(lambda r: filings.filed_through(db.session, r), "filed_through")
+    app.add_template_global(lambda r: filings.filed_by(db.session, r), "filed_by")
     app.register_blueprint(bp)
     app.register_blueprint(admin_bp)

@@ -7,9 +7,11 @@ from flask import current_app
 from flask.cli import AppGroup
 from sqlalchemy import select
 
+from partners.organizations import Organization
+
 from ..database import unit_of_work
 from ..extensions import db
-from .models import Role, User
+from .models import Role, User, role_misfit
 from .passwords import password_problem
 
 users_cli = AppGroup("users", help="Create and manage accounts.")
@@ -19,13 +21,15 @@ def generate_password() -> str:
     return secrets.token_urlsafe(15)  # 20 characters, ~120 bits
 
 
-def create_user(email: str, role: Role, password: str, *, temporary: bool = False) -> User:
+def create_user(email: str, role: Role, password: str, *, temporary: bool = False,
+                organization: Organization | None = None) -> User:
     """Flushes a new account; the caller commits. `temporary`: the person must choose their
-    own password at the first sign-in."""
+    own password at the first sign-in. `organization`: whom the person works for (a
+    referrer's agency)."""
     email = User.normalize_email(email)
     if db.session.scalar(select(User.id).where(User.email == email)) is not None:
         raise ValueError(f"an account for {email} already exists")
-    user = User(email=email, role=role)
+    user = User(email=email, role=role, organization=organization)
     user.set_password(password, temporary=temporary)
     db.session.add(user)
     db.session.flush()
@@ -45,6 +49,9 @@ def create_command(email: str, role: str, generate: bool) -> None:
     """Create an account with EMAIL and ROLE; prompts for the password unless told to
     generate one."""
     minimum = current_app.config["PASSWORD_MIN_LENGTH"]
+    if (misfit := role_misfit(Role(role), None)) is not None:
+        # A referrer belongs to a partner agency, chosen on the admin's accounts page.
+        raise click.ClickException(misfit + " Create referrers on the Accounts page.")
     if generate:
         password = generate_password()
     else:

@@ -43,6 +43,9 @@ class ChangePasswordForm(FlaskForm):
 class NewUserForm(FlaskForm):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     role = SelectField("Role", choices=ROLE_CHOICES, validators=[DataRequired()])
+    # Choices are the organizations, set by the view (0: none, the hotline's own staff).
+    organization = SelectField("Organization", coerce=int, validate_choice=False,
+                               choices=[SelectChoice(0, "None (the hotline)")])
     password = PasswordField(
         "Initial password", validators=[DataRequired(), Length(max=1024), password_policy]
     )

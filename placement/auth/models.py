@@ -8,10 +8,11 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import BigInteger, Enum, LargeBinary, String, false
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import BigInteger, Enum, ForeignKey, LargeBinary, String, false
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from partners.base import Base, utcnow
+from partners.organizations import Organization, OrganizationKind
 
 # Argon2id at OWASP's recommended minimum (Password Storage Cheat Sheet: 19 MiB, 2 passes,
 # 1 lane): 36 ms a check here against 270 ms for argon2-cffi's default (64 MiB, 3 passes,
@@ -25,6 +26,8 @@ class Role(enum.StrEnum):
     COORDINATOR = "coordinator"
     DONOR = "donor"
     ADMIN = "admin"
+    # Staff of a partner agency: file and follow their own organization's requests only.
+    REFERRER = "referrer"
 
     @property
     def label(self) -> str:
@@ -45,6 +48,12 @@ class User(UserMixin, Base):
         Enum(Role, name="user_role", values_callable=lambda e: [m.value for m in e])
     )
     active: Mapped[bool] = mapped_column(default=True)
+    # The organization the person works for: a partner agency for a referrer; the hotline
+    # or None for the hotline's own staff. Which requests a referrer sees follows from it
+    # (placement/requests/visibility.py).
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"),
+                                                        index=True)
+    organization: Mapped[Organization | None] = relationship()
     # Second factor: the TOTP secret (encrypted like notes) and the last time step used.
     totp_secret_encrypted: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)
@@ -91,6 +100,27 @@ class User(UserMixin, Base):
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles
+
+    @property
+    def organization_label(self) -> str:
+        """Who the person files for, as coordinators read it: their agency's name, or
+        "Hotline" for the hotline's own staff (of the hotline or of no organization)."""
+        organization = self.organization
+        if organization is None or organization.kind is OrganizationKind.HOTLINE:
+            return "Hotline"
+        return organization.name
+
+
+def role_misfit(role: Role, organization: Organization | None) -> str | None:
+    """Why `role` cannot go with `organization`, or None when it can. A partner agency's
+    staff are referrers and nothing else (a coordinator or admin of an agency would see
+    every case); a referrer belongs to an agency."""
+    agency = organization is not None and organization.kind is OrganizationKind.AGENCY
+    if role is Role.REFERRER and not agency:
+        return "A referrer belongs to a partner agency: choose the agency."
+    if agency and role is not Role.REFERRER:
+        return f"Staff of {organization.name} can only be referrers."
+    return None
 
 
 def dummy_password_check() -> None:

@@ -143,7 +143,7 @@ def placement_card(request: HousingRequest, compact: bool = False) -> Rendered:
 
 
 @bp.route("/requests/<int:request_id>/card")
-@roles(Role.ADVOCATE, Role.COORDINATOR)
+@roles(Role.ADVOCATE, Role.REFERRER, Role.COORDINATOR)
 @passive
 def poll(request_id: int):
     """The card as it is now, for the page to swap in when it changed. A poll reads no more

@@ -179,7 +179,7 @@ def place_by_hand(request_id: int):
 
 
 @bp.route("/requests/<int:request_id>/withdraw", methods=["POST"])
-@roles(Role.ADVOCATE, Role.COORDINATOR)
+@roles(Role.ADVOCATE, Role.REFERRER, Role.COORDINATOR)
 def withdraw_request(request_id: int):
     """No place is needed any more: the advocate withdraws the request, a coordinator
     closes it; its proposals and any stay it holds go with it (which is why this page lives
@@ -219,7 +219,7 @@ def set_moves(request_id: int):
 
 
 @bp.route("/requests/<int:request_id>/edit", methods=["GET", "POST"])
-@roles(Role.ADVOCATE, Role.COORDINATOR)
+@roles(Role.ADVOCATE, Role.REFERRER, Role.COORDINATOR)
 def edit_request(request_id: int):
     """Change a pending request's dates, nights, areas to avoid and needs without filing it
     again; its proposals go (which is why this page lives with the bookings)."""

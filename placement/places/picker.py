@@ -87,7 +87,7 @@ def chosen(session: Session, keys: list[str], *, active_only: bool = False
 
 
 @bp.route("/search")
-@roles(Role.ADVOCATE, Role.COORDINATOR)
+@roles(Role.ADVOCATE, Role.REFERRER, Role.COORDINATOR)
 def search_json():
     """`?q=text[&active=1]` → `[{"key": "shelter:12", "label": "…"}]`, at most 20."""
     results = search(db.session, request.args.get("q", ""),

@@ -57,6 +57,7 @@ from .service import (
     possible_duplicates,
     resolve_window,
 )
+from .visibility import visible_request
 
 bp = Blueprint("requests", __name__, url_prefix="/requests")
 # The party as people, in words ("woman 25+, boy 13-17"), wherever a request is shown.
@@ -174,7 +175,7 @@ def edit_needs_context(form: EditRequestForm, housing_request: HousingRequest) -
 
 
 @bp.route("/new", methods=["GET"])
-@roles(Role.ADVOCATE)
+@roles(Role.ADVOCATE, Role.REFERRER)
 def new():
     return render_form(request_form())
 
@@ -190,7 +191,7 @@ def with_another_row(form: RequestForm):
 # The form checks its own CSRF token so that an expired token re-shows the form with
 # everything typed so far instead of an error page (a crisis call can be long).
 @bp.route("/new", methods=["POST"])
-@roles(Role.ADVOCATE)
+@roles(Role.ADVOCATE, Role.REFERRER)
 @csrf.exempt
 def create():
     form = request_form()
@@ -259,15 +260,9 @@ def start_run_as(planner: hooks.Planner, actor: audit.Actor) -> None:
 
 @bp.route("/<int:request_id>")
 @writes  # every read of a request's details is on the record
-@roles(Role.ADVOCATE, Role.COORDINATOR)
+@roles(Role.ADVOCATE, Role.REFERRER, Role.COORDINATOR)
 def show(request_id: int):
-    housing_request = db.session.get(HousingRequest, request_id) or abort(404)
-    if current_user.role is Role.ADVOCATE and housing_request.created_by_id != current_user.id:
-        # Another advocate's case: not even its existence is confirmed, but it is logged.
-        current_app.logger.warning("record denied: user %s to request %s", current_user.id,
-                                   request_id)
-        abort(404)
-    return render_request(housing_request, EndRequestForm())
+    return render_request(own_request(request_id), EndRequestForm())
 
 
 def render_request(housing_request: HousingRequest, withdraw_form: EndRequestForm,
@@ -310,11 +305,9 @@ def rejected_places(housing_request: HousingRequest) -> list[tuple[PlaceRejectio
 
 
 def own_request(request_id: int) -> HousingRequest:
-    """The request, for a coordinator or for the advocate who filed it (404 otherwise)."""
-    housing_request = db.session.get(HousingRequest, request_id) or abort(404)
-    if current_user.role is Role.ADVOCATE and housing_request.created_by_id != current_user.id:
-        abort(404)
-    return housing_request
+    """The request, for whoever may see it (visibility.py: a coordinator, the advocate who
+    filed it, a referrer of the organization that filed it); 404 otherwise, logged."""
+    return visible_request(current_user, request_id)
 
 
 def posted_id(name: str) -> int:
