@@ -113,3 +113,8 @@ def test_an_admin_makes_referrers_of_agencies_only(app, world, make_org, make_us
     made = db.session.scalar(select(User).where(User.role == Role.REFERRER,
                                                 User.email.like("referrer.%")))
     assert made.organization_id == world["agency_a"].id
+    # Nor can an agency's referrer be made a coordinator later (they would see every case).
+    promoted = admin.post(f"/admin/users/{made.id}", data={"role": "coordinator"})
+    assert promoted.status_code == 400 and "can only be referrers" in promoted.text
+    db.session.refresh(made)
+    assert made.role is Role.REFERRER
