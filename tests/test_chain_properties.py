@@ -238,4 +238,4 @@ def test_chains_keep_their_promises(app, make_user):
     machine = chain_machine(app, advocate_id, coordinator_id, seen).TestCase
     run_machine(machine, seen, ("plan: a chain proposed", "plan with a chain checked",
                                 "approve: done", "approve a later stay", "decline a later stay"),
-                examples=(60, 6), steps=(40, 30))
+                examples=(60, 4), steps=(40, 25))

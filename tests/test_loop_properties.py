@@ -48,7 +48,9 @@ from placement.requests.service import RequestDetails, RequestError, file_reques
 
 LONG = os.environ.get("SB_PROPERTY_PROFILE") == "long"
 START = datetime(2026, 12, 1, 15, 0, tzinfo=UTC)  # 10:00 at the hotline
-KEEP = {"user", "alembic_version"}
+# Accounts and the organizations they belong to (a TRUNCATE ... CASCADE of organization
+# would empty user too).
+KEEP = {"user", "organization", "alembic_version"}
 REFUSED = (service.BookingConflict, TransitionNotAllowed, RequestError)
 
 
