@@ -3,7 +3,9 @@ hold for its whole stay is proposed as a chain (a hotel for 2 nights, then a she
 the night a bed frees up), stored as segments 1 and 2 of one placement; the advocate's no,
 the coordinators' choice and their default per priority decide whether it may move."""
 
+import importlib.util
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -127,3 +129,26 @@ def test_a_later_place_that_says_no_has_only_the_rest_planned_again(bridge, crea
     db.session.commit()
     assert [b.id for b in live_stays(db.session, request.id)] == [first.id, rest.id]
     assert (request.status, request.rest_from) == (RequestStatus.PLACED, None)
+
+
+def shared_checker():
+    """../shared/tools/check_plan.py, the spec's own checker (compared against only)."""
+    path = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "check_plan.py"
+    if not path.is_file():
+        pytest.skip("../shared is absent")
+    spec = importlib.util.spec_from_file_location("check_plan", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_stored_chain_plan_is_judged_alike_by_the_validator_and_the_checker(
+        bridge, create_request):
+    create_request(where="20002", nights=5, max_miles=30)
+    create_request(where="20002", nights=3, max_miles=30, may_move=False)
+    run = plan()
+    errors, cost = shared_checker().check(run.problem, run.plan)
+    verdict = validate(Problem.from_dict(run.problem), Plan.from_dict(run.plan))
+    assert (errors, verdict.errors) == ([], [])
+    assert cost == pytest.approx(verdict.cost, abs=1e-9) == pytest.approx(run.cost, abs=1e-3)
+    assert any(len(stays) > 1 for stays in Plan.from_dict(run.plan).chains.values())
