@@ -156,6 +156,7 @@ def label(value: int, hidden: bool) -> str:
 # not enough there (two hidden cycles joined by a single hidden cell, or two breakdowns
 # of one total, can pin a cell down), so every round ends with an exact check.
 
+INF = float("inf")
 Line = list[tuple[int, int]]  # (cell, coefficient): the coefficients times the values sum to 0
 
 
@@ -221,7 +222,7 @@ def _fixed_by_bounds(values: list[int], lines: list[Line], unknown: list[bool]) 
     """Hidden cells whose bounds meet: every count is at least 0, and a line's hidden cells
     add up to what its shown cells leave; bounds tighten line by line until they settle."""
     low = {cell: 0.0 for cell, flag in enumerate(unknown) if flag}
-    high = {cell: float("inf") for cell in low}
+    high = {cell: INF for cell in low}
     rows = []
     for line in lines:
         rest = -sum(a * values[cell] for cell, a in line if not unknown[cell])
@@ -232,10 +233,18 @@ def _fixed_by_bounds(values: list[int], lines: list[Line], unknown: list[bool]) 
     while changed and rounds < 50:
         changed, rounds = False, rounds + 1
         for terms, rest in rows:
-            for cell, a in terms:
-                # a * cell = rest - sum(others): bounds from the others' bounds.
-                others_low = sum(min(b * low[o], b * high[o]) for o, b in terms if o != cell)
-                others_high = sum(max(b * low[o], b * high[o]) for o, b in terms if o != cell)
+            # a * cell = rest - (the others' sum): the others' bounds are the line's bounds
+            # less the cell's own (an infinite bound is counted, not added).
+            least = [min(b * low[o], b * high[o]) for o, b in terms]
+            most = [max(b * low[o], b * high[o]) for o, b in terms]
+            least_sum = sum(v for v in least if v != -INF)
+            most_sum = sum(v for v in most if v != INF)
+            least_inf, most_inf = least.count(-INF), most.count(INF)
+            for (cell, a), own_least, own_most in zip(terms, least, most, strict=True):
+                others_low = (-INF if least_inf - (own_least == -INF) else
+                              least_sum - (own_least if own_least != -INF else 0))
+                others_high = (INF if most_inf - (own_most == INF) else
+                               most_sum - (own_most if own_most != INF else 0))
                 bounds = sorted(((rest - others_high) / a, (rest - others_low) / a))
                 if bounds[0] > low[cell] + 1e-9:
                     low[cell], changed = bounds[0], True
@@ -246,9 +255,9 @@ def _fixed_by_bounds(values: list[int], lines: list[Line], unknown: list[bool]) 
 
 def _fixed_linearly(lines: list[Line], unknown: list[bool]) -> set[int]:
     """Hidden cells the lines fix: the lines restricted to the hidden cells are a linear
-    system, and a cell is fixed exactly when every solution of its homogeneous system
-    leaves it at zero (its entry in every null-space vector is zero). Each group of hidden
-    cells tied together through lines is solved on its own (an SVD each)."""
+    system, and a cell is fixed exactly when its unit vector lies in the system's row
+    space (some sum of the lines is that cell alone). Each group of hidden cells tied
+    together through lines is solved on its own (a thin SVD each)."""
     import numpy as np  # only the exports need it: a donor's page does not load numpy
 
     parent = {cell: cell for cell, flag in enumerate(unknown) if flag}
@@ -282,9 +291,11 @@ def _fixed_linearly(lines: list[Line], unknown: list[bool]) -> set[int]:
         for r, row in enumerate(equations):
             for cell, a in row:
                 matrix[r, column[cell]] += a
-        _u, singular, vt = np.linalg.svd(matrix, full_matrices=True)
+        # The rows of vt with a non-zero singular value are an orthonormal basis of the
+        # row space: a cell's unit vector lies in it when its projection keeps length 1.
+        _u, singular, vt = np.linalg.svd(matrix, full_matrices=False)
         tolerance = max(matrix.shape) * np.finfo(float).eps * (singular.max(initial=0) or 1)
-        null = vt[int((singular > tolerance).sum()):]
-        free = np.abs(null).max(axis=0) if len(null) else np.zeros(len(cells))
+        basis = vt[:int((singular > tolerance).sum())]
+        free = 1 - (basis ** 2).sum(axis=0)
         fixed.update(cell for cell in cells if free[column[cell]] < 1e-7)
     return fixed

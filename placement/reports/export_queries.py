@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from partners.reports import months_between
 
 from ..bookings.models import Booking
-from ..requests.models import HousingRequest, Priority
+from ..requests.models import HousingRequest, Priority, TraffickingType
 from ..requests.outcomes import REASONS, OutcomeKind, RequestOutcome
 from . import figures
-from .disclosure import NO_STATE, UNPLACED_GROUPS, MonthCounts
+from .disclosure import NO_STATE, PARTITIONS, UNPLACED_GROUPS, MonthCounts
 from .exports import SETTLE_MONTHS, Times
 from .filters import BadFilter, Filters
 
@@ -100,20 +100,25 @@ def month_counts(session: Session, months: list[date], zone: str) -> dict[date, 
         else_="unplaced.other")
     in_months = and_(HousingRequest.filed_month >= literal(months[0], Date()),
                      HousingRequest.filed_month <= literal(months[-1], Date()))
+    # One row a month and state, a count for each category of each breakdown.
+    columns = [(partition, key) for partition, (_title, categories) in PARTITIONS.items()
+               for key, _label in categories]
+    condition = {
+        "outcome": lambda key: outcome == key,
+        "priority": lambda key: HousingRequest.priority == Priority(key),
+        "type": lambda key: (HousingRequest.trafficking_type.is_(None) if key == "none"
+                             else HousingRequest.trafficking_type == TraffickingType(key)),
+    }
     found: dict[date, dict] = {m: {} for m in months}
-    for month, state, priority, kind, outcome_key, n in session.execute(
+    for month, state, *counts in session.execute(
             select(HousingRequest.filed_month, HousingRequest.us_state,
-                   HousingRequest.priority, HousingRequest.trafficking_type, outcome,
-                   func.count())
+                   *[func.count().filter(condition[p](key)) for p, key in columns])
             .outerjoin(RequestOutcome, RequestOutcome.request_id == HousingRequest.id)
-            .where(in_months)
-            .group_by(HousingRequest.filed_month, HousingRequest.us_state,
-                      HousingRequest.priority, HousingRequest.trafficking_type, outcome)):
-        area = found[month].setdefault(state or NO_STATE,
-                                       {"outcome": {}, "priority": {}, "type": {}})
-        for partition, key in (("outcome", outcome_key), ("priority", Priority(priority).value),
-                               ("type", kind.value if kind else "none")):
-            area[partition][key] = area[partition].get(key, 0) + n
+            .where(in_months).group_by(HousingRequest.filed_month, HousingRequest.us_state)):
+        area = found[month][state or NO_STATE] = {p: {} for p in PARTITIONS}
+        for (partition, key), n in zip(columns, counts, strict=True):
+            if n:
+                area[partition][key] = n
     stays: dict[date, dict] = {m: {} for m in months}
     shelter = Booking.shelter_id.is_not(None)
     for month, state, is_shelter, n, nights in session.execute(

@@ -39,7 +39,7 @@ from partners.us_states import US_STATES
 from .disclosure import NATION, NIGHTS, NO_STATE, PARTITIONS, ProtectedMonth
 
 SETTLE_MONTHS = 1  # a month is exported once this many whole months have passed after it
-NOT_SHOWN = "not shown (fewer than 11 requests)"
+NOT_SHOWN = "not shown"  # a time made by fewer than 11 requests, or by none
 
 
 @dataclass(frozen=True)
@@ -179,7 +179,7 @@ class Times:
 
 def hours(minutes: float | None, count: int) -> Cell:
     if minutes is None or count < THRESHOLD:
-        return Cell(None, NOT_SHOWN if count else "–")
+        return Cell(None, NOT_SHOWN)  # none at all reads alike: no count shows through
     return Cell(round(minutes / 60, 1), f"{minutes / 60:,.1f} h")
 
 
