@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from partners.base import Base
-from placement.auth.access import EXEMPT_ENDPOINTS, PUBLIC
+from placement.auth.access import EXEMPT_ENDPOINTS, KEY, PUBLIC
 from placement.auth.models import Role
 from placement.extensions import db
 from tests.conftest import sign_in
@@ -43,6 +43,8 @@ def post_endpoints(app, ids):
             continue
         allowed = getattr(app.view_functions[rule.endpoint], "allowed_roles", None)
         if allowed is None or rule.endpoint in ("auth.logout",):
+            continue
+        if allowed is KEY:  # the integration API: tests/test_api_fuzz.py sends it the worst
             continue
         url = rule.build({name: ids[name] for name in rule.arguments})[1]
         role = None if allowed is PUBLIC else next(r for r in ROLE_FOR if r in allowed)
