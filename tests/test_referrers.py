@@ -118,3 +118,11 @@ def test_an_admin_makes_referrers_of_agencies_only(app, world, make_org, make_us
     assert promoted.status_code == 400 and "can only be referrers" in promoted.text
     db.session.refresh(made)
     assert made.role is Role.REFERRER
+
+
+def test_the_command_line_makes_no_referrer_of_no_agency(app):
+    refused = app.test_cli_runner().invoke(args=[
+        "users", "create", "someone@agency.example.org", "--role", "referrer",
+        "--generate-password"])
+    assert refused.exit_code != 0 and "Create referrers on the Accounts page" in refused.output
+    assert db.session.scalar(select(User).where(User.role == Role.REFERRER)) is None
