@@ -15,6 +15,7 @@ from .inbox import InboxMessage
 from .jobs.models import Alert, JobRun
 from .planning.models import PlanRun
 from .points.models import WhatIf, WhatIfBatch
+from .reports.models import PublishedMonth
 from .requests.models import DangerZone, Exclusion, HousingRequest
 from .requests.outcomes import RequestOutcome
 
@@ -23,5 +24,5 @@ __all__ = [
     "WebhookDelivery", "WebhookSubscription",
     "AuditEvent", "Booking", "InboxMessage", "JobRun", "LoginFailure", "PlanRun",
     "DangerZone", "Donor", "Exclusion", "Hotel", "HousingRequest", "LoyaltyProgram", "PointsLot",
-    "RequestOutcome", "Shelter", "User", "WhatIf", "WhatIfBatch", "data_version",
+    "PublishedMonth", "RequestOutcome", "Shelter", "User", "WhatIf", "WhatIfBatch", "data_version",
 ]

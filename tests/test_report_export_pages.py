@@ -17,11 +17,14 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+from sqlalchemy import select
 
 from placement.auth.models import Role
 from placement.bookings.states import BookingState
 from placement.extensions import db
+from placement.reports.disclosure import MonthCounts
 from placement.reports.export_queries import (
+    _publish,
     export_months,
     last_settled,
     month_counts,
@@ -29,7 +32,8 @@ from placement.reports.export_queries import (
     settled_until,
 )
 from placement.reports.filters import BadFilter, Filters
-from placement.requests.models import Priority, TraffickingType
+from placement.reports.models import PublishedMonth
+from placement.requests.models import HousingRequest, Priority, TraffickingType
 from placement.requests.outcomes import REASONS, OutcomeKind, RequestOutcome
 
 JAN, FEB, MAR = date(2026, 1, 1), date(2026, 2, 1), date(2026, 3, 1)
@@ -86,6 +90,28 @@ def test_each_months_counts_by_hand(history):
     assert counts[FEB].stays == {}
 
 
+def test_a_published_month_keeps_its_figures_whatever_is_edited_later(history, app):
+    first = month_counts(db.session, [JAN], ZONE)[JAN]
+    request = db.session.scalars(select(HousingRequest).where(
+        HousingRequest.filed_month == JAN, HousingRequest.us_state == "TX")).first()
+    request.trafficking_type, request.us_state = TraffickingType.SEX, "WY"
+    db.session.commit()
+    assert month_counts(db.session, [JAN], ZONE)[JAN] == first
+    assert db.session.scalar(select(PublishedMonth.counts))["requests"]["TX"]["type"] == {
+        "labor": 2}
+    # A month not yet settled is counted afresh each time, and not published.
+    app.config["SCHEDULER_CLOCK"] = lambda: datetime(2026, 3, 15, 12, tzinfo=UTC)
+    assert month_counts(db.session, [FEB], ZONE)[FEB].requests["CA"]["type"] == {"sex": 12}
+    assert db.session.scalars(select(PublishedMonth.month)).all() == [JAN]
+
+
+def test_two_first_exports_at_once_publish_one_set_of_counts(app):
+    mine = MonthCounts({"CA": {"outcome": {"on_time": 12}}}, {})
+    theirs = MonthCounts({"CA": {"outcome": {"on_time": 13}}}, {})
+    assert _publish(db.session, {JAN: mine}) == {JAN: mine}
+    assert _publish(db.session, {JAN: theirs}) == {JAN: mine}  # the first one stands
+
+
 def test_a_month_is_taken_as_it_stood_when_the_month_after_it_ended():
     assert settled_until(JAN, ZONE) == datetime(2026, 3, 1, 5, 0)  # midnight EST in UTC
     assert settled_until(date(2026, 5, 1), ZONE) == datetime(2026, 7, 1, 4, 0)  # EDT
@@ -127,6 +153,7 @@ def test_the_csv_hides_small_counts_and_totals_over_them(history, make_user, log
     assert response.headers["Content-Disposition"] == (
         "attachment; filename=shelter-bridge-CA-2026-01-to-2026-02.csv")
     rows = _csv(response)
+    assert db.session.scalars(select(PublishedMonth.month)).all() == [JAN, FEB]
     assert ["about", "area", "", "California"] in rows
     table = "Requests filed, and what became of them"
     found = {(row[1], row[2]): row[3] for row in rows if row[0] == table}

@@ -1,24 +1,36 @@
 """The counts a funder's export is made of, read in SQL: for each settled month, every
 state's requests by what became of them, priority and type of trafficking, and the
 nights of the stays that took them in, each as it stood when the month after it ended
-(exports.py says why). Two grouped queries for any number of months."""
+(exports.py says why). Two grouped queries for any number of months.
+
+A settled month is counted once: the first export of it publishes its counts
+(`PublishedMonth`), and every later export reads them, so a month's figures never move,
+whatever is edited afterwards, and a month is suppressed alike on every worker and host.
+Publishing is part of the export's transaction (INSERT ... ON CONFLICT DO NOTHING, then
+read back), so two first exports at once publish one set of counts and both show it."""
 
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, DateTime, and_, case, func, literal, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from partners.base import utcnow
 from partners.reports import months_between
 
 from ..bookings.models import Booking
+from ..clock import hotline_today
 from ..requests.models import HousingRequest, Priority, TraffickingType
 from ..requests.outcomes import REASONS, OutcomeKind, RequestOutcome
 from . import figures
 from .disclosure import NO_STATE, PARTITIONS, UNPLACED_GROUPS, MonthCounts
 from .exports import SETTLE_MONTHS, Times
 from .filters import BadFilter, Filters
+from .models import PublishedMonth
 
 # Why a request was not placed, in the exports' few groups (the reports show every code).
 _NO_FIT = {"distance", "excluded", "danger", "policy", "pets", "accessible", "needs",
@@ -85,7 +97,51 @@ def _at_freeze(months: list[date], zone: str):
 
 def month_counts(session: Session, months: list[date], zone: str) -> dict[date, MonthCounts]:
     """Every state's counts for each of `months` (whatever the export's state: a month is
-    suppressed as a whole)."""
+    suppressed as a whole): published ones as published, settled ones published now,
+    others (never exported) counted afresh."""
+    kept = {month: _from_json(counts) for month, counts in session.execute(
+        select(PublishedMonth.month, PublishedMonth.counts)
+        .where(PublishedMonth.month.in_(months)))}
+    missing = [m for m in months if m not in kept]
+    if missing:
+        counted = _counted(session, missing, zone)
+        settled = {m: c for m, c in counted.items() if m <= last_settled(hotline_today())}
+        kept |= counted | (_publish(session, settled) if settled else {})
+    return {m: kept[m] for m in months}
+
+
+def _to_json(counts: MonthCounts) -> dict:
+    return {"requests": counts.requests,
+            "stays": {area: {kind: list(pair) for kind, pair in kinds.items()}
+                      for area, kinds in counts.stays.items()}}
+
+
+def _from_json(counts: dict) -> MonthCounts:
+    return MonthCounts(counts["requests"], {
+        area: {kind: tuple(pair) for kind, pair in kinds.items()}
+        for area, kinds in counts["stays"].items()})
+
+
+def _publish(session: Session, counted: dict[date, MonthCounts]) -> dict[date, MonthCounts]:
+    """Publish the months no one has yet, and read back what is published (another
+    worker's counts, where it was first: PostgreSQL's INSERT waits for its commit). Part
+    of the request's transaction, in a savepoint: if SQLite's write lock is taken
+    (another writer), nothing is published and the months are counted again next time."""
+    table = PublishedMonth.__table__
+    insert = (postgresql_insert if session.get_bind().dialect.name == "postgresql"
+              else sqlite_insert)(table)
+    try:
+        with session.begin_nested():
+            session.execute(insert.on_conflict_do_nothing(index_elements=["month"]), [
+                {"month": m, "counts": _to_json(c), "published_at": utcnow()}
+                for m, c in counted.items()])
+    except OperationalError:
+        return counted
+    return {month: _from_json(counts) for month, counts in session.execute(
+        select(table.c.month, table.c.counts).where(table.c.month.in_(counted)))}
+
+
+def _counted(session: Session, months: list[date], zone: str) -> dict[date, MonthCounts]:
     freeze = _at_freeze(months, zone)
     decided = and_(RequestOutcome.id.is_not(None), RequestOutcome.decided_at < freeze)
     groups = {}

@@ -18,11 +18,12 @@ worked out, from one export or from any number of them taken together:
   cell. Shares are computed from shown cells only (hidden when one of them is hidden);
   nights are hidden where fewer than 11 stays make them; a median or 90th percentile is
   shown only where at least 11 requests make it.
-- *Settled months, as they stood.* An export shows a month once the month after it has
-  ended, with its figures as they stood then (outcomes decided later count as "not
-  decided by then"), so exports taken a month apart show the same cells and cannot be
-  differenced in time. What can still move a settled month: a request's type of
-  trafficking or priority edited while it is still pending after that, which is rare.
+- *Settled months, published once.* An export shows a month once the month after it has
+  ended, counted as it stood then (outcomes decided later count as "not decided by
+  then"), and the first export of a month publishes its counts (export_queries.py,
+  `PublishedMonth`): every later export of it, on any worker or host, shows those, so
+  exports taken at different times cannot be differenced either, even where a request
+  of that month is edited afterwards.
 
 tests/test_report_exports.py takes every export of a fixture (every range of months, every
 state and the nation), writes each published number as an equation over the true counts,

@@ -1,0 +1,23 @@
+"""The months the funders' exports have published: each settled month's counts, kept as
+they were first exported, so that every later export of that month shows the same figures
+whatever is edited afterwards (export_queries.month_counts writes and reads them)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON
+from sqlalchemy.orm import Mapped, mapped_column
+
+from partners.base import Base, utcnow
+
+
+class PublishedMonth(Base):
+    """`counts`: disclosure.MonthCounts as JSON ({"requests": {area: {partition:
+    {category: n}}}, "stays": {area: {kind: [stays, nights]}}}): aggregates only, kept as
+    long as the reports need them (retention leaves them, as it leaves the requests' month
+    and state)."""
+
+    __tablename__ = "published_month"
+
+    month: Mapped[date] = mapped_column(primary_key=True)
+    counts: Mapped[dict] = mapped_column(JSON)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
