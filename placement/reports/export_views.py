@@ -49,8 +49,8 @@ def _dropped(f: Filters) -> list[str]:
 def export_csv():
     try:
         _f, export = _filtered_export()
-    except BadFilter as error:
-        return Response(f"{error}\n", status=400, mimetype="text/plain")
+    except BadFilter as error:  # a person followed a wrong link: a page that says why
+        return render_template("reports/print.html", error=str(error)), 400
     writer = SafeCsvWriter()
     writer.writerows(csv_rows(export, hotline_today()))
     area = "all-states" if export.area == NATION else export.area
