@@ -126,3 +126,30 @@ def test_the_command_line_makes_no_referrer_of_no_agency(app):
         "--generate-password"])
     assert refused.exit_code != 0 and "Create referrers on the Accounts page" in refused.output
     assert db.session.scalar(select(User).where(User.role == Role.REFERRER)) is None
+
+
+def test_an_agency_s_case_system_and_its_referrers_follow_the_same_requests(
+        app, world, make_key, make_org):
+    """A request carries the organization that filed it, from its first row: a referrer's
+    agency (from the account), or the organization whose key filed it. The agency's
+    referrers follow what its CRM filed through a key; another agency's key's are not."""
+    from tests.api_support import bearer
+    from tests.test_api_requests import file
+
+    client = app.test_client()
+    _key, ours = make_key(world["agency_a"])
+    _key, theirs = make_key(make_org("Agency C"))
+    by_our_crm = file(client, ours, idempotency="ours").json["case_code"]
+    by_their_crm = file(client, theirs, idempotency="theirs").json["case_code"]
+    assert client.get(f"/api/v1/requests/{by_our_crm}/status",
+                      headers=bearer(ours)).status_code == 200
+    filed = {r.case_code: r for r in db.session.scalars(select(HousingRequest))}
+    assert filed[by_our_crm].organization_id == world["agency_a"].id
+    assert filed[world["requests"]["a"].case_code].organization_id == world["agency_a"].id
+    assert filed[world["requests"]["hotline"].case_code].organization_id is None
+
+    referrer = sign_in(app.test_client(), world["referrer_a"])
+    listed = referrer.get("/advocate").text
+    assert by_our_crm in listed and by_their_crm not in listed
+    assert referrer.get(f"/requests/{filed[by_our_crm].id}").status_code == 200
+    assert referrer.get(f"/requests/{filed[by_their_crm].id}").status_code == 404

@@ -108,7 +108,7 @@ def file_new():
     filing = claim(db.session, caller, digest, posted)
     if filing is None:  # a retry that came at the same instant filed it first
         return replay(earlier_filing(db.session, caller, digest), posted)
-    filed = file_request(db.session, None, details)
+    filed = file_request(db.session, None, details, organization_id=caller.organization_id)
     filing.request_id = filed.id
     db.session.flush()
     filing.response = answer = status_of(filed)

@@ -16,6 +16,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Table,
+    text,
     true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -159,6 +160,16 @@ def _state_filed(context) -> str | None:
     return state_of_label(context.get_current_parameters().get("location_label"))
 
 
+def _organization_filed(context) -> int | None:
+    """The filer's organization, whichever way the request is written (the form, the
+    demo, a test's factory): a referrer's request is their agency's from its first row."""
+    user_id = context.get_current_parameters().get("created_by_id")
+    if user_id is None:
+        return None
+    return context.connection.scalar(
+        text('SELECT organization_id FROM "user" WHERE id = :id'), {"id": user_id})
+
+
 def _deadline(context) -> date:
     return context.get_current_parameters()["latest"]
 
@@ -199,6 +210,12 @@ class HousingRequest(Base):
     # The advocate who filed it; None: filed through the integration API (api_filing says
     # which organization's key).
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
+    # The organization that filed it: a referrer's agency, the organization of the key
+    # that filed it, the hotline's (or none) for its advocates. Set once, at filing (from
+    # the filer's account by default; file_request names a key's): a referrer follows
+    # their organization's requests by it, the reports filter by it.
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id"), index=True, default=_organization_filed)
     adults: Mapped[int]
     children: Mapped[int] = mapped_column(default=0)
     gender: Mapped[Gender] = mapped_column(enum_column(Gender, "party_gender"))

@@ -159,10 +159,13 @@ def needs_named(session: Session, codes: set[str]) -> set[Need]:
     return set(session.scalars(select(Need).where(Need.code.in_(codes)))) if codes else set()
 
 
-def file_request(session: Session, advocate_id: int, details: RequestDetails,
-                 now: datetime | None = None) -> HousingRequest:
+def file_request(session: Session, advocate_id: int | None, details: RequestDetails,
+                 now: datetime | None = None,
+                 organization_id: int | None = None) -> HousingRequest:
     """File a request; its needs are those ticked and those that follow from its people
-    (unless said not needed). PartyError for people the planner cannot house."""
+    (unless said not needed). PartyError for people the planner cannot house. The request
+    belongs to the advocate's (or referrer's) organization; filed by no account (an
+    integration key), to `organization_id`."""
     earliest, latest = resolve_window(details, now)
     request = HousingRequest(
         created_by_id=advocate_id, priority=details.priority, pets=details.pets,
@@ -177,6 +180,8 @@ def file_request(session: Session, advocate_id: int, details: RequestDetails,
         no_move_reason=None if details.may_move else (details.no_move_reason
                                                       or NoMoveReason.OTHER).value,
     )
+    if advocate_id is None:  # filed by a key (the account's otherwise: the column's default)
+        request.organization_id = organization_id
     set_people(request, details.people)
     request.needs = needs_named(session, wanted_needs(
         details.needs, derived_needs(details.people), details.not_needed))

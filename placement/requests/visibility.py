@@ -4,9 +4,10 @@ withdrawal reads (through `visible_requests`), so that no view restates it.
 - A coordinator sees every request.
 - An advocate of the hotline sees the requests they filed (a survivor who calls twice
   reaches different advocates: only coordinators see across).
-- A referrer (a partner agency's staff) sees the requests filed by anyone of their own
-  organization: a colleague follows a case when the one who filed it is off shift, and
-  the agency, not one person, is the hotline's counterpart for its clients. A referrer of
+- A referrer (a partner agency's staff) sees the requests filed for their own
+  organization (by any of its staff, or by its integration keys from its case system):
+  a colleague follows a case when the one who filed it is off shift, and the agency, not
+  one person, is the hotline's counterpart for its clients. A referrer of
   no organization sees only their own.
 - Nobody else sees any (donors and admins have no request pages).
 
@@ -28,8 +29,7 @@ def visible_requests(user: User) -> Select:
     if user.role is Role.COORDINATOR:
         return query
     if user.role is Role.REFERRER and user.organization_id is not None:
-        colleagues = select(User.id).where(User.organization_id == user.organization_id)
-        return query.where(HousingRequest.created_by_id.in_(colleagues))
+        return query.where(HousingRequest.organization_id == user.organization_id)
     if user.role in (Role.ADVOCATE, Role.REFERRER):
         return query.where(HousingRequest.created_by_id == user.id)
     return query.where(false())
