@@ -43,86 +43,79 @@ def chain(places, create_request, create_booking):
     return make
 
 
-def test_a_chain_of_two_live_stays_commits_and_reads_back_in_order(chain):
+def test_a_whole_chain_commits_and_reads_back_in_order(chain):
     request, lead, later = chain()
     db.session.commit()
     assert [b.id for b in chain_of(db.session, later)] == [lead.id, later.id]
     assert (lead.lead_id, later.lead_id, later.is_move, lead.is_move) == (
         lead.id, lead.id, True, False)
-
-
-@pytest.mark.parametrize("gap, words", [(1, "begins on"), (-1, "begins on")])
-def test_a_gap_or_an_overlap_between_stays_is_refused_at_commit(chain, gap, words):
-    chain(gap=gap)
-    with pytest.raises(ChainBroken, match=words):
-        db.session.commit()
-    db.session.rollback()
-
-
-def test_a_chain_at_one_place_twice_is_refused(chain, places):
-    chain(second_place=places[0])
-    with pytest.raises(ChainBroken, match="one place twice"):
-        db.session.commit()
-    db.session.rollback()
-
-
-def test_a_later_stay_live_without_the_first_is_refused(chain):
-    chain(first=S.CANCELLED)
-    with pytest.raises(ChainBroken, match="segments \\[2\\]"):
-        db.session.commit()
-    db.session.rollback()
-
-
-def test_half_approved_is_refused(chain):
-    chain(second=S.PROPOSED)
-    with pytest.raises(ChainBroken, match="half approved"):
-        db.session.commit()
-    db.session.rollback()
-
-
-def test_a_proposal_for_the_rest_of_a_stay_may_wait_beside_its_live_first_stay(chain):
+    # A proposal for the rest of a stay may wait beside its live first stay.
     request, lead, later = chain(second=S.PROPOSED)
     request.rest_from, request.rest_nights = later.check_in, later.nights
     db.session.commit()
     check_chains(db.session, [request.id])
-
-
-def test_the_database_refuses_two_live_stays_of_one_segment(places, create_request,
-                                                            create_booking):
-    hotel, shelter = places
-    request = create_request()
-    create_booking(hotel, request, state=S.APPROVED)
-    with pytest.raises(IntegrityError):
-        create_booking(shelter, request, state=S.CONFIRMED)
-    db.session.rollback()
-
-
-def test_the_database_refuses_a_later_stay_that_names_no_first(places, create_request,
-                                                              create_booking):
-    with pytest.raises(IntegrityError):
-        create_booking(places[1], create_request(), segment=2)
-    db.session.rollback()
-
-
-def test_withdrawn_and_ended_stays_do_not_count(chain):
+    # Withdrawn and ended stays do not count.
     request, lead, later = chain(first=S.CANCELLED, second=S.CANCELLED)
     db.session.commit()
     check_chains(db.session, [request.id])
 
 
+# One world for every refusal (each chain is a request of its own, rolled back).
+BROKEN = [  # how the chain is made wrong, what the refusal says
+    ({"gap": 1}, "begins on"),  # a gap between the stays
+    ({"gap": -1}, "begins on"),  # an overlap
+    ({"second_place": 0}, "one place twice"),
+    ({"first": S.CANCELLED}, "segments \\[2\\]"),  # a later stay live without the first
+    ({"second": S.PROPOSED}, "half approved"),
+]
+
+
+def test_a_broken_chain_is_refused_by_the_commit_or_the_database(chain, places, create_request,
+                                                                 create_booking):
+    db.session.commit()  # the places stay across the rollbacks
+    for how, words in BROKEN:
+        if "second_place" in how:
+            how = {"second_place": places[how["second_place"]]}
+        chain(**how)
+        with pytest.raises(ChainBroken, match=words):
+            db.session.commit()
+        db.session.rollback()
+    hotel, shelter = places
+    # The database refuses two live stays of one segment ...
+    request = create_request()
+    create_booking(hotel, request, state=S.APPROVED)
+    with pytest.raises(IntegrityError):
+        create_booking(shelter, request, state=S.CONFIRMED)
+    db.session.rollback()
+    # ... and a later stay that names no first.
+    with pytest.raises(IntegrityError):
+        create_booking(shelter, create_request(), segment=2)
+    db.session.rollback()
+
+
 # -- a chain is approved, turned down and given back whole ----------------------------------
 
 @pytest.fixture
-def proposed(places, create_request, create_booking, make_lot, make_user):
-    """A proposed chain: the hotel for 2 nights (20,000 points of 100,000), then the shelter
-    for 3 nights from TODAY + 2; and a coordinator."""
-    hotel, shelter = places
+def propose(places, create_request, create_booking):
+    """Proposes a chain: the hotel for 2 nights (20,000 points), then the shelter for 3
+    nights from TODAY + 2."""
+    def make():
+        hotel, shelter = places
+        request = create_request(nights=5)
+        lead = create_booking(hotel, request, TODAY, 2, points_planned=20_000)
+        later = create_booking(shelter, request, TODAY + timedelta(days=2), 3, segment=2,
+                               chain_id=lead.id)
+        return request, lead, later
+
+    return make
+
+
+@pytest.fixture
+def proposed(propose, make_lot, make_user):
+    """A proposed chain whose hotel stay takes 20,000 points of 100,000; and a
+    coordinator."""
     make_lot(100_000, program="ihg")
-    request = create_request(nights=5)
-    lead = create_booking(hotel, request, TODAY, 2, points_planned=20_000)
-    later = create_booking(shelter, request, TODAY + timedelta(days=2), 3, segment=2,
-                           chain_id=lead.id)
-    return request, lead, later, make_user(Role.COORDINATOR).id
+    return *propose(), make_user(Role.COORDINATOR).id
 
 
 def held(booking) -> tuple[int, int]:
@@ -137,15 +130,16 @@ def points_free(hotel) -> int:
     return ledger.available_points(db.session, hotel.program_id, TODAY)
 
 
-@pytest.mark.parametrize("clicked", [0, 1])
-def test_approving_either_stay_approves_the_chain_each_holding_its_own(proposed, clicked):
-    request, lead, later, coordinator = proposed
-    service.approve(db.session, (lead, later)[clicked], coordinator, TODAY)
-    db.session.commit()
-    assert (lead.state, later.state, request.status) == (S.APPROVED, S.APPROVED,
-                                                         RequestStatus.PLACED)
-    assert (held(lead), held(later)) == ((2, 20_000), (3, 0))
-    assert points_free(lead.hotel) == 80_000
+def test_approving_either_stay_approves_the_chain_each_holding_its_own(proposed, propose):
+    coordinator = proposed[-1]
+    for clicked, free in ((0, 80_000), (1, 60_000)):  # a second chain: the hotel's 2nd room
+        request, lead, later = proposed[:3] if clicked == 0 else propose()
+        service.approve(db.session, (lead, later)[clicked], coordinator, TODAY)
+        db.session.commit()
+        assert (lead.state, later.state, request.status) == (S.APPROVED, S.APPROVED,
+                                                             RequestStatus.PLACED)
+        assert (held(lead), held(later)) == ((2, 20_000), (3, 0))
+        assert points_free(lead.hotel) == free
 
 
 def test_a_chain_that_no_longer_fits_is_not_approved_at_all(proposed, places):
@@ -165,23 +159,26 @@ def test_rejecting_one_stay_turns_down_the_chain(proposed):
     assert (lead.state, later.state) == (S.CANCELLED, S.REJECTED)
 
 
-@pytest.mark.parametrize("action", ["cancel", "expire_hold", "no_show_first", "decline_first"])
-def test_giving_back_any_stay_before_anyone_arrived_gives_back_the_whole_chain(proposed, action):
-    request, lead, later, coordinator = proposed
-    service.approve(db.session, lead, coordinator, TODAY)
-    if action == "cancel":
-        service.cancel(db.session, later, coordinator, "the person found family")
-    elif action == "expire_hold":
-        service.expire_hold(db.session, lead, None)
-    elif action == "no_show_first":
-        service.confirm(db.session, lead, coordinator, "H-1", None, TODAY)
-        service.no_show(db.session, lead, None)
-    else:
-        service.decline(db.session, lead, None, "no_bed")
-    db.session.commit()
-    assert {lead.state, later.state} <= {S.CANCELLED, S.HOLD_EXPIRED, S.NO_SHOW}
-    assert (held(lead), held(later), points_free(lead.hotel)) == ((0, 0), (0, 0), 100_000)
-    assert request.status is RequestStatus.PENDING and request.rest_from is None
+def test_giving_back_any_stay_before_anyone_arrived_gives_back_the_whole_chain(proposed,
+                                                                               propose):
+    coordinator = proposed[-1]
+    for action in ("cancel", "expire_hold", "no_show_first", "decline_first"):
+        request, lead, later = proposed[:3] if action == "cancel" else propose()
+        service.approve(db.session, lead, coordinator, TODAY)
+        if action == "cancel":
+            service.cancel(db.session, later, coordinator, "the person found family")
+        elif action == "expire_hold":
+            service.expire_hold(db.session, lead, None)
+        elif action == "no_show_first":
+            service.confirm(db.session, lead, coordinator, "H-1", None, TODAY)
+            service.no_show(db.session, lead, None)
+        else:
+            service.decline(db.session, lead, None, "no_bed")
+        db.session.commit()
+        assert {lead.state, later.state} <= {S.CANCELLED, S.HOLD_EXPIRED, S.NO_SHOW}, action
+        assert (held(lead), held(later), points_free(lead.hotel)) == (
+            (0, 0), (0, 0), 100_000), action
+        assert request.status is RequestStatus.PENDING and request.rest_from is None, action
 
 
 def test_a_later_place_that_says_no_is_planned_again_alone_when_the_first_can_go_on(proposed):

@@ -20,7 +20,7 @@ from placement.jobs.runner import run_job
 from placement.places.tokens import staff_token
 from placement.requests.models import HousingRequest
 from tests.request_factories import TODAY
-from tests.test_booking_chains import places, proposed  # noqa: F401 - fixtures
+from tests.test_booking_chains import places, propose, proposed  # noqa: F401 - fixtures
 
 ARRIVES = "arrives Thu Dec 3 from the Airport Holiday Lodge"
 
@@ -68,7 +68,8 @@ def test_a_coordinator_allows_moves_for_one_request_and_its_proposals_go(propose
     assert client.post(f"/requests/{request.id}/moves", data={"moves": "x"}).status_code == 400
 
 
-def test_the_card_shows_the_advocate_two_stays_and_the_move_day(approved, login):
+def test_the_card_shows_the_advocate_two_stays_and_the_move_day_and_the_staff_whence(
+        approved, login, client, places):  # noqa: F811
     request, lead, later, coordinator = approved
     client = login(db.session.get(User, request.created_by_id))
     html = client.get(f"/requests/{request.id}/card").json["html"]
@@ -77,9 +78,7 @@ def test_the_card_shows_the_advocate_two_stays_and_the_move_day(approved, login)
     assert "On Thursday December 3 you move to a bed at Harbor House" in html
     compact = client.get("/advocate").text
     assert "then <strong>Harbor House</strong> from Thu Dec 3" in compact
-
-
-def test_the_shelters_staff_see_where_the_person_comes_from(approved, client, places):  # noqa: F811
+    # The shelter's staff see where the person comes from.
     shelter = places[1]
     issue_staff_link(db.session, shelter, utcnow())
     db.session.commit()
@@ -119,8 +118,8 @@ def at_hotline(day, hour: int) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=ZoneInfo("America/New_York"))
 
 
-def test_the_move_day_is_reminded_once_the_day_before_to_the_approver(app, approved,
-                                                                       smtp_inbox):
+def test_the_move_day_is_reminded_once_the_day_before_then_a_task_until_arranged(
+        app, approved, smtp_inbox, login):
     request, lead, later, coordinator = approved  # the move: Thu Dec 3
     assert remind(app, at_hotline(TODAY, 10)) == {"reminded": 0, "to_arrange": 0}
     assert remind(app, at_hotline(TODAY + timedelta(days=1), 10)) == {
@@ -133,10 +132,7 @@ def test_the_move_day_is_reminded_once_the_day_before_to_the_approver(app, appro
                             "the transport.")
     [(recipients, body)] = smtp_inbox.messages
     assert "Harbor House" not in body and request.case_code in body  # a code and a link
-
-
-def test_the_queue_lists_the_move_as_a_task_until_transport_is_arranged(approved, login):
-    request, lead, later, coordinator = approved
+    # The queue lists the move as a task until transport is arranged.
     client = login(db.session.get(User, coordinator))
     queue = client.get("/coordinator").text
     assert "Moves to arrange" in queue and "Airport Holiday Lodge → Harbor House" in queue

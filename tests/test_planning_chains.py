@@ -68,6 +68,10 @@ def test_a_request_no_place_can_hold_is_proposed_as_a_hotel_then_a_shelter(bridg
     stored = Problem.from_dict(run.problem)
     assert stored.request_by_id[request_key(request.id)].max_moves == 1
     assert validate(stored, Plan.from_dict(run.plan)).errors == []
+    # A new run keeps a chain it repeats whole: the rows a coordinator may be reading stay.
+    plan()
+    assert [b.id for b in proposals(request.id)] == [first.id, second.id]
+    assert {b.plan_run_id for b in proposals(request.id)} == {run.id}
 
 
 def test_the_advocates_no_keeps_the_person_in_one_place(bridge, create_request):
@@ -78,30 +82,20 @@ def test_the_advocates_no_keeps_the_person_in_one_place(bridge, create_request):
     assert "bridge" not in (request.unplaced_reason or "")
 
 
-@pytest.mark.parametrize("priority, chosen, moves", [
+CHOICES = [  # priority, the coordinators' choice, the moves allowed
     (Priority.CRITICAL, None, 1), (Priority.HIGH, None, 1), (Priority.NORMAL, None, 0),
-    (Priority.NORMAL, True, 1), (Priority.CRITICAL, False, 0)])
-def test_the_coordinators_choose_per_request_or_by_priority(app, create_request, priority,
-                                                            chosen, moves):
-    request = create_request(priority=priority, moves_allowed=chosen)
+    (Priority.NORMAL, True, 1), (Priority.CRITICAL, False, 0)]
+
+
+def test_the_coordinators_choose_per_request_or_by_priority_a_setting(app, create_request):
+    requests = [create_request(priority=priority, moves_allowed=chosen)
+                for priority, chosen, _moves in CHOICES]
     problem = build_problem(db.session, TODAY).problem
-    assert problem.request_by_id[request_key(request.id)].max_moves == moves
-
-
-def test_the_default_per_priority_is_a_setting(app, create_request):
-    app.config["MOVES_NORMAL"] = 1
-    request = create_request(priority=Priority.NORMAL)
+    assert [problem.request_by_id[request_key(r.id)].max_moves for r in requests] == [
+        moves for _priority, _chosen, moves in CHOICES]
+    app.config["MOVES_NORMAL"] = 1  # the default per priority is a setting
     problem = build_problem(db.session, TODAY).problem
-    assert problem.request_by_id[request_key(request.id)].max_moves == 1
-
-
-def test_a_new_run_keeps_a_chain_it_repeats_whole(bridge, create_request):
-    request = create_request(where="20002", nights=5, max_miles=30)
-    first_run = plan()
-    before = [b.id for b in proposals(request.id)]
-    plan()  # the same chain: the rows a coordinator may be reading stay
-    assert [b.id for b in proposals(request.id)] == before
-    assert {b.plan_run_id for b in proposals(request.id)} == {first_run.id}
+    assert problem.request_by_id[request_key(requests[2].id)].max_moves == 1
 
 
 def test_a_later_place_that_says_no_has_only_the_rest_planned_again(bridge, create_request,
