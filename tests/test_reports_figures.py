@@ -201,3 +201,47 @@ def test_the_page_shows_the_figures_and_refuses_a_bad_filter(history, make_user,
     refused = client.get("/reports/?from=2026-03&to=2026-01")
     assert refused.status_code == 400
     assert "The first month is after the last one" in refused.text
+
+
+def test_the_organization_filter_counts_the_requests_each_organization_filed(
+        history, make_org, make_user, login):
+    """R3 and R4 filed by a partner agency; R5 by the hotline's own case system (an
+    organization of the hotline's kind); the rest by the hotline's advocates (none)."""
+    from sqlalchemy import select
+
+    from partners.organizations import OrganizationKind
+    from placement.requests.models import HousingRequest
+
+    def filed(month, state, priority):
+        return db.session.scalar(select(HousingRequest).where(
+            HousingRequest.filed_month == month, HousingRequest.us_state == state,
+            HousingRequest.priority == priority))
+
+    agency = make_org("Agency A")
+    crm = make_org("Hotline CRM", OrganizationKind.HOTLINE)
+    filed(JAN, "GA", Priority.HIGH).organization_id = agency.id
+    filed(FEB, "GA", Priority.NORMAL).organization_id = agency.id
+    filed(FEB, "DC", Priority.CRITICAL).organization_id = crm.id
+    db.session.flush()
+    months = figures.unmet_by_month
+    assert rows(months(db.session, Q1.with_(organization=str(agency.id)))) == {
+        "2026-01": (1, 0, 1, 0, 0), "2026-02": (1, 0, 0, 1, 0), "2026-03": (0, 0, 0, 0, 0)}
+    assert rows(months(db.session, Q1.with_(organization="hotline"))) == {
+        "2026-01": (3, 2, 0, 1, 0), "2026-02": (1, 0, 0, 1, 0), "2026-03": (2, 0, 0, 1, 1)}
+    # The stays follow their requests: R3's five shelter nights are the agency's.
+    assert rows(figures.stay_lengths(db.session, Q1.with_(organization=str(agency.id)))) \
+        .get("5") == (1, 0)
+
+    args = {"organization": str(agency.id)}
+    assert parse_filters(args, MAR, [], [str(agency.id)]).organization == str(agency.id)
+    with pytest.raises(BadFilter, match="organization"):
+        parse_filters({"organization": "999999"}, MAR, [], [str(agency.id)])
+    assert parse_filters({"organization": "999999"}, MAR, []).organization is None  # not here
+
+    client = login(make_user(Role.COORDINATOR))
+    page = client.get(f"/reports/?from=2026-01&to=2026-03&organization={agency.id}")
+    text = " ".join(page.text.split())
+    assert page.status_code == 200
+    assert "<strong>2</strong> requests filed from January 2026 to March 2026" in text
+    assert "filed by Agency A" in text
+    assert client.get("/reports/?organization=nobody").status_code == 400

@@ -14,6 +14,7 @@ the same figures as methods, and computes those that share their rows once):
     parse_filters(args, today, programs) -> Filters    # BadFilter (a 400) on a bad value
     default_filters(today) -> Filters
     program_choices(session) -> list[tuple[str, str]]  # (code, name), "shelter" first
+    organization_choices(session) -> list[tuple[str, str]]  # (value, name), the hotline first
 
     unmet_by_month(session, f) -> Table     # months: requests, on_time, late, unplaced, open
     unmet_by_reason(session, f) -> Table    # reason codes: unplaced, late
@@ -42,6 +43,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from partners.needs import Need
+from partners.organizations import Organization, OrganizationKind
 from partners.places import Hotel, Shelter
 from partners.points import LoyaltyProgram
 from partners.us_states import US_STATES
@@ -51,7 +53,14 @@ from ..bookings.states import BookingState
 from ..reasons import NO_BED
 from ..requests.models import HousingRequest, Priority
 from ..requests.outcomes import OutcomeKind, RequestOutcome, UnmetNeed, reason_label
-from .filters import SHELTER, BadFilter, Filters, default_filters, parse_filters
+from .filters import (
+    HOTLINE,
+    SHELTER,
+    BadFilter,
+    Filters,
+    default_filters,
+    parse_filters,
+)
 from .scope import requests_where, stays_where
 from .sql import minutes_between, percentiles
 from .stays import ARRIVED, LONG_STAY, StayFigures
@@ -76,6 +85,14 @@ def program_choices(session: Session) -> list[tuple[str, str]]:
     programs = session.execute(select(LoyaltyProgram.code, LoyaltyProgram.name)
                                .order_by(LoyaltyProgram.name)).all()
     return [(SHELTER, "Shelters")] + [(code, name) for code, name in programs]
+
+
+def organization_choices(session: Session) -> list[tuple[str, str]]:
+    """The organization filter's choices: the hotline, then each partner agency by name."""
+    agencies = session.execute(select(Organization.id, Organization.name)
+                               .where(Organization.kind == OrganizationKind.AGENCY)
+                               .order_by(Organization.name)).all()
+    return [(HOTLINE, "The hotline")] + [(str(ident), name) for ident, name in agencies]
 
 
 class Report(StayFigures):

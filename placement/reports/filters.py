@@ -1,5 +1,6 @@
 """What a report is about: whole months, a state or all, a program (or shelters) or all, a
-priority or all. Read from a query string; anything else is refused with a sentence a
+priority or all, the organization that filed the requests (the hotline, a partner agency) or
+all. Read from a query string; anything else is refused with a sentence a
 person can act on (BadFilter, answered 400), never guessed.
 
 Months are whole (a day given is snapped to its month) and states are whole states, so two
@@ -8,7 +9,7 @@ small counts, cannot be differenced into a hidden cell by moving a boundary by a
 """
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -19,6 +20,9 @@ from ..requests.models import Priority
 
 ALL = "all"
 SHELTER = "shelter"  # the program filter's value for shelter stays
+# The organization filter's value for the hotline's own requests (its advocates', and its
+# own systems' keys); a partner agency is chosen by its organization's id.
+HOTLINE = "hotline"
 # The longest range one report covers: ten years of months, one row each.
 MAX_MONTHS = 120
 DEFAULT_MONTHS = 12
@@ -33,13 +37,15 @@ class Filters:
     """Requests filed from the month of `first` to the month of `last` (both the first day
     of their month), in `state` (a USPS code of US_STATES; None: every state, and requests
     with none), with a stay at `program` (a loyalty program's code, SHELTER, or None: any
-    stay or none) and of `priority` (None: every priority)."""
+    stay or none), of `priority` (None: every priority) and filed by `organization` (HOTLINE,
+    a partner agency's id as text, or None: whoever filed them)."""
 
     first: date
     last: date
     state: str | None = None
     program: str | None = None
     priority: Priority | None = None
+    organization: str | None = None
 
     def __post_init__(self) -> None:
         if self.first != month_of(self.first) or self.last != month_of(self.last):
@@ -62,7 +68,8 @@ class Filters:
         """The query string that gives these filters back (links, the exports)."""
         return {"from": f"{self.first:%Y-%m}", "to": f"{self.last:%Y-%m}",
                 "state": self.state or ALL, "program": self.program or ALL,
-                "priority": self.priority.value if self.priority else ALL}
+                "priority": self.priority.value if self.priority else ALL,
+                "organization": self.organization or ALL}
 
     def with_(self, **changes) -> "Filters":
         return replace(self, **changes)
@@ -102,10 +109,12 @@ def _choice(args: Mapping[str, str], name: str) -> str | None:
     return None if value in ("", ALL) else value
 
 
-def parse_filters(args: Mapping[str, str], today: date, programs: list[str]) -> Filters:
-    """Filters from a query string (`from`, `to`, `state`, `program`, `priority`); what is
-    left out takes its default (the last DEFAULT_MONTHS months, all). `programs`: the
-    loyalty programs' codes."""
+def parse_filters(args: Mapping[str, str], today: date, programs: list[str],
+                  organizations: Collection[str] | None = None) -> Filters:
+    """Filters from a query string (`from`, `to`, `state`, `program`, `priority`,
+    `organization`); what is left out takes its default (the last DEFAULT_MONTHS months,
+    all). `programs`: the loyalty programs' codes; `organizations`: the partner agencies'
+    ids as text (None: the organization is not a filter here, and is ignored)."""
     default = default_filters(today)
     first = parse_month(args["from"], "first") if args.get("from") else default.first
     last = parse_month(args["to"], "last") if args.get("to") else default.last
@@ -122,4 +131,9 @@ def parse_filters(args: Mapping[str, str], today: date, programs: list[str]) -> 
     priority = _choice(args, "priority")
     if priority is not None and priority not in {p.value for p in Priority}:
         raise BadFilter("Choose a priority from the list (critical, high, normal), or all.")
-    return Filters(first, last, state, program, Priority(priority) if priority else None)
+    organization = _choice(args, "organization") if organizations is not None else None
+    if organization is not None and organization != HOTLINE and organization not in organizations:
+        raise BadFilter("Choose an organization from the list (the hotline or a partner "
+                        "agency), or all.")
+    return Filters(first, last, state, program, Priority(priority) if priority else None,
+                   organization)

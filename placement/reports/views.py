@@ -1,6 +1,7 @@
 """The reports page: exact figures for coordinators and admins, filtered by whole months,
-a state, a program and a priority (a GET form, so a report is a link), with charts where
-people would rather look than read, each beside its table."""
+a state, a program, a priority and the organization that filed the requests (a GET form,
+so a report is a link), with charts where people would rather look than read, each
+beside its table."""
 
 from datetime import datetime
 
@@ -15,7 +16,7 @@ from ..clock import hotline_today
 from ..extensions import db
 from ..requests.models import Priority
 from . import figures
-from .filters import SHELTER, BadFilter, Filters
+from .filters import HOTLINE, SHELTER, BadFilter, Filters
 from .usmap import choropleth
 
 bp = Blueprint("reports", __name__, url_prefix="/reports")
@@ -102,9 +103,10 @@ def _page(f: Filters) -> dict:
     }
 
 
-def _choices(programs: list[tuple[str, str]]) -> dict:
+def _choices(programs: list[tuple[str, str]], organizations: list[tuple[str, str]]) -> dict:
     return {"states": sorted(US_STATES.items(), key=lambda item: item[1]),
             "programs": programs, "priority_choices": list(Priority),
+            "organizations": organizations,
             "outcome_series": [(name, css) for _k, name, css in OUTCOME_SERIES],
             "place_series": [(name, css) for _k, name, css in PLACE_SERIES]}
 
@@ -113,12 +115,16 @@ def _choices(programs: list[tuple[str, str]]) -> dict:
 @roles(Role.COORDINATOR, Role.ADMIN)
 def index():
     programs = figures.program_choices(db.session)
+    organizations = figures.organization_choices(db.session)
     today = hotline_today()
     try:
         f = figures.parse_filters(request.args, today,
-                                  [code for code, _name in programs if code != SHELTER])
+                                  [code for code, _name in programs if code != SHELTER],
+                                  [value for value, _name in organizations if value != HOTLINE])
     except BadFilter as error:
         return render_template("reports/index.html", error=str(error),
-                               f=figures.default_filters(today), **_choices(programs)), 400
+                               f=figures.default_filters(today),
+                               **_choices(programs, organizations)), 400
     return render_template("reports/index.html", f=f, program_names=dict(programs),
-                           **_choices(programs), **_page(f))
+                           organization_names=dict(organizations),
+                           **_choices(programs, organizations), **_page(f))
