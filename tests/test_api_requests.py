@@ -201,6 +201,47 @@ def test_the_placement_card_is_what_the_advocate_sees(client, make_key, make_use
         "kind": "shelter", "name": "Harbor House", "city": shelter.city, "state": "DC",
         "address": None, "intake_contact": "555-0100", "intake_instructions": None}
     assert card["card"]["hold_ends"] and "555-0100" in card["card"]["script"]
+    assert card["card"]["stays"] == [{
+        "segment": 1, "state": "approved", "place": {
+            "kind": "shelter", "name": "Harbor House", "city": shelter.city, "state": "DC"},
+        "check_in": request.earliest.isoformat(),
+        "check_out": (request.earliest + timedelta(days=2)).isoformat(), "nights": 2,
+        "move_day": None}]
+
+
+def test_a_bridge_stays_card_lists_every_stay_and_the_move_day(client, make_key, make_user,
+                                                               create_shelter, create_hotel,
+                                                               make_lot):
+    _key, token = make_key()
+    code = file(client, token, {**BODY, "nights": 5}).json["case_code"]
+    request = db.session.scalar(select(HousingRequest))
+    day = request.earliest
+    make_lot(100_000, program="ihg")
+    hotel = create_hotel(name="Airport Holiday Lodge")  # Arlington, VA (22202)
+    shelter = create_shelter(capacity=5, policy=Policy.FAMILY)
+    lead = Booking(request=request, hotel_id=hotel.id, check_in=day, nights=2, persons=2,
+                   rooms=1, points_planned=40_000)
+    db.session.add(lead)
+    db.session.flush()
+    later = Booking(request=request, shelter_id=shelter.id, check_in=day + timedelta(days=2),
+                    nights=3, persons=2, segment=2, chain_id=lead.id)
+    db.session.add(later)
+    db.session.flush()
+    service.approve(db.session, lead, make_user(Role.COORDINATOR).id, day)
+    db.session.commit()
+    card = client.get(f"/api/v1/requests/{code}", headers=bearer(token)).json["card"]
+    assert card["place"]["name"] == "Airport Holiday Lodge" and card["nights"] == 2
+    assert card["stays"] == [
+        {"segment": 1, "state": "approved", "place": {
+            "kind": "hotel", "name": "Airport Holiday Lodge", "city": hotel.city,
+            "state": "VA"},
+         "check_in": day.isoformat(), "check_out": (day + timedelta(days=2)).isoformat(),
+         "nights": 2, "move_day": None},
+        {"segment": 2, "state": "approved", "place": {
+            "kind": "shelter", "name": "Harbor House", "city": shelter.city, "state": "DC"},
+         "check_in": (day + timedelta(days=2)).isoformat(),
+         "check_out": (day + timedelta(days=5)).isoformat(), "nights": 3,
+         "move_day": (day + timedelta(days=2)).isoformat()}]
 
 
 def test_each_key_sees_only_its_organizations_requests_at_every_endpoint(

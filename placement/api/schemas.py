@@ -74,15 +74,32 @@ class FilingHeaders(BaseModel):
                     "nothing and gets the first answer again.")
 
 
-class Place(BaseModel):
+class StayPlace(BaseModel):
     kind: Literal["shelter", "hotel"]
     name: str
     city: str
     state: str
+
+
+class Place(StayPlace):
     address: str | None = Field(description="None for a confidential shelter: staff say "
                                             "where to go when the person calls.")
     intake_contact: str | None
     intake_instructions: str | None
+
+
+class Stay(BaseModel):
+    """One stay of a placement, as the advocate's card lists it."""
+
+    segment: int = Field(description="1 for the first stay, 2 for the one moved to.")
+    state: str = Field(description="As the card's state.")
+    place: StayPlace
+    check_in: date
+    check_out: date
+    nights: int
+    move_day: date | None = Field(description="The day the person moves here from the stay "
+                                              "before (the hotline arranges the move); None "
+                                              "for the first stay.")
 
 
 class PlacementCard(BaseModel):
@@ -100,6 +117,11 @@ class PlacementCard(BaseModel):
                                                    "(UTC).")
     confirmation: str | None
     script: str | None = Field(description="What to tell the caller, in plain sentences.")
+    stays: list[Stay] = Field(description="Every stay of the placement, first to last: "
+                                          "one, or a bridge stay's several (the person "
+                                          "moves once, on a later stay's move_day). The "
+                                          "fields above tell of the stay under way or next.")
+
 
 
 class Status(BaseModel):

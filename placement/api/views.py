@@ -67,8 +67,7 @@ def card_of(housing_request: HousingRequest) -> dict | None:
     place = stay.place
     return {
         "live": card.live, "state": stay.state.value,
-        "place": {"kind": "hotel" if stay.is_hotel else "shelter", "name": place.name,
-                  "city": place.city, "state": place.state, "address": card.address,
+        "place": {**place_of(stay), "address": card.address,
                   "intake_contact": place.intake_contact,
                   "intake_instructions": place.intake_instructions},
         "check_in": stay.check_in.isoformat(), "check_out": stay.check_out.isoformat(),
@@ -79,7 +78,19 @@ def card_of(housing_request: HousingRequest) -> dict | None:
         else None,
         "script": card.script if card.live and stay.state in (B.APPROVED, B.CONFIRMED)
         else None,
+        "stays": [{"segment": each.segment, "state": each.state.value,
+                   "place": place_of(each), "check_in": each.check_in.isoformat(),
+                   "check_out": each.check_out.isoformat(), "nights": each.nights,
+                   "move_day": each.check_in.isoformat() if each.is_move else None}
+                  for each in card.stays or (stay,)],
     }
+
+
+def place_of(stay) -> dict:
+    """A stay's place as the card names it: its kind, name and city, never its address."""
+    place = stay.place
+    return {"kind": "hotel" if stay.is_hotel else "shelter", "name": place.name,
+            "city": place.city, "state": place.state}
 
 
 def own(session: Session, case_code: str) -> HousingRequest:
