@@ -22,12 +22,13 @@ from sqlalchemy import select
 from placement.auth.models import Role
 from placement.bookings.states import BookingState
 from placement.extensions import db
-from placement.reports.disclosure import MonthCounts
+from placement.reports.disclosure import protect
 from placement.reports.export_queries import (
     _publish,
     export_months,
     last_settled,
     month_counts,
+    protected_months,
     reason_group,
     settled_until,
 )
@@ -106,10 +107,22 @@ def test_a_published_month_keeps_its_figures_whatever_is_edited_later(history, a
 
 
 def test_two_first_exports_at_once_publish_one_set_of_counts(app):
-    mine = MonthCounts({"CA": {"outcome": {"on_time": 12}}}, {})
-    theirs = MonthCounts({"CA": {"outcome": {"on_time": 13}}}, {})
+    mine, theirs = {"requests": {"CA": {"outcome": {"on_time": 12}}}}, {"requests": {}}
     assert _publish(db.session, {JAN: mine}) == {JAN: mine}
     assert _publish(db.session, {JAN: theirs}) == {JAN: mine}  # the first one stands
+
+
+def test_a_published_month_reads_as_it_was_suppressed_then(history):
+    """The cells hidden are published with the counts: a later version that suppressed
+    otherwise would still show the month as first published."""
+    first = protected_months(db.session, [JAN], ZONE)[JAN]
+    assert first == protect(month_counts(db.session, [JAN], ZONE)[JAN])
+    published = db.session.get(PublishedMonth, JAN)
+    figures = published.counts["figures"]
+    figures["total"]["CA"] = [19, True, "hidden"]  # as if suppressed otherwise back then
+    published.counts = dict(published.counts, figures=figures)
+    db.session.flush()
+    assert protected_months(db.session, [JAN], ZONE)[JAN].total["CA"].text == "hidden"
 
 
 def test_a_month_is_taken_as_it_stood_when_the_month_after_it_ended():

@@ -88,6 +88,24 @@ class ProtectedMonth:
     total: dict[str, Figure]
     nights: dict[str, dict[str, Figure]]
 
+    def to_json(self) -> dict:
+        """As published_month keeps it: each figure as [value, hidden, text]."""
+        def flat(figure: Figure) -> list:
+            return [figure.value, figure.hidden, figure.text]
+        return {"cells": {a: {c: flat(f) for c, f in cells.items()}
+                          for a, cells in self.cells.items()},
+                "total": {a: flat(f) for a, f in self.total.items()},
+                "nights": {a: {k: flat(f) for k, f in kinds.items()}
+                           for a, kinds in self.nights.items()}}
+
+    @classmethod
+    def from_json(cls, kept: dict) -> "ProtectedMonth":
+        return cls(cells={a: {c: Figure(*f) for c, f in cells.items()}
+                          for a, cells in kept["cells"].items()},
+                   total={a: Figure(*f) for a, f in kept["total"].items()},
+                   nights={a: {k: Figure(*f) for k, f in kinds.items()}
+                           for a, kinds in kept["nights"].items()})
+
 
 def _figure(value: int, hidden: bool, small: bool) -> Figure:
     if not hidden:

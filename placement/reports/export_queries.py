@@ -27,7 +27,7 @@ from ..clock import hotline_today
 from ..requests.models import HousingRequest, Priority, TraffickingType
 from ..requests.outcomes import REASONS, OutcomeKind, RequestOutcome
 from . import figures
-from .disclosure import NO_STATE, PARTITIONS, UNPLACED_GROUPS, MonthCounts
+from .disclosure import NO_STATE, PARTITIONS, UNPLACED_GROUPS, MonthCounts, ProtectedMonth, protect
 from .exports import SETTLE_MONTHS, Times
 from .filters import BadFilter, Filters
 from .models import PublishedMonth
@@ -99,12 +99,24 @@ def month_counts(session: Session, months: list[date], zone: str) -> dict[date, 
     """Every state's counts for each of `months` (whatever the export's state: a month is
     suppressed as a whole): published ones as published, settled ones published now,
     others (never exported) counted afresh."""
-    kept = {month: _from_json(counts) for month, counts in session.execute(
-        select(PublishedMonth.month, PublishedMonth.counts)
-        .where(PublishedMonth.month.in_(months)))}
+    return {m: _from_json(kept) for m, kept in _months(session, months, zone).items()}
+
+
+def protected_months(session: Session, months: list[date], zone: str
+                     ) -> dict[date, ProtectedMonth]:
+    """Each of `months` suppressed, as it was published: the cells hidden are kept with the
+    counts, so a month reads alike even if a later version suppresses otherwise."""
+    return {m: ProtectedMonth.from_json(kept["figures"])
+            for m, kept in _months(session, months, zone).items()}
+
+
+def _months(session: Session, months: list[date], zone: str) -> dict[date, dict]:
+    kept = dict(session.execute(select(PublishedMonth.month, PublishedMonth.counts)
+                                .where(PublishedMonth.month.in_(months))).all())
     missing = [m for m in months if m not in kept]
     if missing:
-        counted = _counted(session, missing, zone)
+        counted = {m: {**_to_json(c), "figures": protect(c).to_json()}
+                   for m, c in _counted(session, missing, zone).items()}
         settled = {m: c for m, c in counted.items() if m <= last_settled(hotline_today())}
         kept |= counted | (_publish(session, settled) if settled else {})
     return {m: kept[m] for m in months}
@@ -122,7 +134,7 @@ def _from_json(counts: dict) -> MonthCounts:
         for area, kinds in counts["stays"].items()})
 
 
-def _publish(session: Session, counted: dict[date, MonthCounts]) -> dict[date, MonthCounts]:
+def _publish(session: Session, counted: dict[date, dict]) -> dict[date, dict]:
     """Publish the months no one has yet, and read back what is published (another
     worker's counts, where it was first: PostgreSQL's INSERT waits for its commit). Part
     of the request's transaction, in a savepoint: if SQLite's write lock is taken
@@ -133,12 +145,12 @@ def _publish(session: Session, counted: dict[date, MonthCounts]) -> dict[date, M
     try:
         with session.begin_nested():
             session.execute(insert.on_conflict_do_nothing(index_elements=["month"]), [
-                {"month": m, "counts": _to_json(c), "published_at": utcnow()}
-                for m, c in counted.items()])
+                {"month": m, "counts": kept, "published_at": utcnow()}
+                for m, kept in counted.items()])
     except OperationalError:
         return counted
-    return {month: _from_json(counts) for month, counts in session.execute(
-        select(table.c.month, table.c.counts).where(table.c.month.in_(counted)))}
+    return dict(session.execute(
+        select(table.c.month, table.c.counts).where(table.c.month.in_(counted))).all())
 
 
 def _counted(session: Session, months: list[date], zone: str) -> dict[date, MonthCounts]:

@@ -12,8 +12,8 @@ from ..auth.models import Role
 from ..clock import hotline_today
 from ..extensions import db
 from . import figures
-from .disclosure import NATION, protect
-from .export_queries import export_months, month_counts, safety_times
+from .disclosure import NATION
+from .export_queries import export_months, protected_months, safety_times
 from .exports import Export, area_label, build_export, csv_rows, range_label
 from .filters import ALL, SHELTER, BadFilter, Filters
 from .usmap import choropleth
@@ -33,9 +33,8 @@ def _filtered_export() -> tuple[Filters, Export]:
 
 def _export(f: Filters) -> Export:
     months = export_months(f, hotline_today())
-    counts = month_counts(db.session, months, current_app.config["HOTLINE_TIMEZONE"])
-    return build_export(f.state or NATION, {m: protect(c) for m, c in counts.items()},
-                        safety_times(db.session, months, f.state))
+    protected = protected_months(db.session, months, current_app.config["HOTLINE_TIMEZONE"])
+    return build_export(f.state or NATION, protected, safety_times(db.session, months, f.state))
 
 
 def _dropped(f: Filters) -> list[str]:

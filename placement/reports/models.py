@@ -12,9 +12,10 @@ from partners.base import Base, utcnow
 
 class PublishedMonth(Base):
     """`counts`: disclosure.MonthCounts as JSON ({"requests": {area: {partition:
-    {category: n}}}, "stays": {area: {kind: [stays, nights]}}}): aggregates only, kept as
-    long as the reports need them (retention leaves them, as it leaves the requests' month
-    and state)."""
+    {category: n}}}, "stays": {area: {kind: [stays, nights]}}}) and, under "figures", the
+    month as suppressed then (ProtectedMonth.to_json): aggregates only, kept as long as
+    the reports need them (retention leaves them, as it leaves the requests' month and
+    state)."""
 
     __tablename__ = "published_month"
 
