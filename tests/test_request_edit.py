@@ -2,6 +2,7 @@
 Its proposals (made for what it was) go in the same transaction; the audit log names what
 changed, never the values."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -65,6 +66,41 @@ def test_areas_to_avoid_are_replaced_and_nothing_changed_keeps_the_proposal(pend
     zones = db.session.get(HousingRequest, request.id).danger_zones
     assert [(z.label, z.miles) for z in zones] == [("10001", 7)]
     assert db.session.get(Booking, proposal.id).state is BookingState.CANCELLED
+
+
+def checked(page: str) -> str:
+    """The moves answer the page shows chosen."""
+    [answer] = re.findall(r'<input [^>]*checked[^>]*name="moves"[^>]*value="(\w+)"', page)
+    return answer
+
+
+def test_the_advocate_says_the_person_must_not_be_moved_or_may_after_all(pending, login):
+    """Bridge stays (issue 21): the answer given at filing is changed like the rest; a form
+    without the question leaves it as it is, a wrong answer is refused."""
+    advocate, request, proposal = pending
+    client = login(advocate)
+    page = client.get(f"/requests/{request.id}/edit").text
+    assert checked(page) == "may" and "Must not be moved: a child&#39;s school" in page
+    response = client.post(f"/requests/{request.id}/edit", data=form(request, moves="school"))
+    assert response.status_code == 303
+    assert "changed the moving between places." in client.get(response.headers["Location"]).text
+    db.session.expire_all()
+    request = db.session.get(HousingRequest, request.id)
+    assert (request.may_move, request.no_move_reason) == (False, "school")
+    assert db.session.get(Booking, proposal.id).state is BookingState.CANCELLED
+    assert checked(client.get(f"/requests/{request.id}/edit").text) == "school"
+    client.post(f"/requests/{request.id}/edit", data=form(request))  # no question: kept
+    db.session.expire_all()
+    assert db.session.get(HousingRequest, request.id).may_move is False
+    assert client.post(f"/requests/{request.id}/edit",
+                       data=form(request, moves="never mind")).status_code == 400
+    client.post(f"/requests/{request.id}/edit", data=form(request, moves="may"))
+    db.session.expire_all()
+    request = db.session.get(HousingRequest, request.id)
+    assert (request.may_move, request.no_move_reason) == (True, None)
+    assert [e.detail for e in db.session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "edit").order_by(AuditEvent.id))] == [
+        "changed moving between places"] * 2
 
 
 @pytest.mark.parametrize(("changes", "error"), [

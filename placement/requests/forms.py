@@ -279,13 +279,15 @@ class RequestForm(NeedsForm):
 
 class EditRequestForm(NeedsForm):
     """What an advocate may change on a pending request without filing it again: when the
-    person can arrive, for how long, where they must stay away from, and what they need."""
+    person can arrive, for how long, whether they may move, where they must stay away from,
+    and what they need."""
 
     earliest = DateField("Arrive no earlier than", validators=[InputRequired()])
     latest = DateField("Arrive no later than", validators=[InputRequired()])
     nights = IntegerField("Nights", validators=[InputRequired(), NumberRange(min=1, max=30)])
     danger_zones = FieldList(FormField(DangerZoneForm), min_entries=MAX_DANGER_ZONES,
                              max_entries=MAX_DANGER_ZONES)
+    moves = moves_field()
     needs = needs_field()
     not_needed = not_needed_field()
     trafficking_type = trafficking_field()

@@ -211,6 +211,8 @@ class RequestEdit:
     needs: set[Need]
     trafficking_type: TraffickingType | None = None
     contact_channel: ContactChannel | None = None
+    # The advocate's (may move, why not); None: left as it is.
+    moves: tuple[bool, NoMoveReason | None] | None = None
 
 
 # What an edit may change that no plan depends on (its proposals stay).
@@ -236,6 +238,12 @@ def apply_edit(session: Session, request: HousingRequest, edit: RequestEdit,
             request.danger_zones.append(
                 DangerZone(label=where.label, lat=where.lat, lon=where.lon, miles=miles))
         changed.append("areas to avoid")
+    if edit.moves is not None:
+        may_move, why = edit.moves
+        reason = None if may_move else (why or NoMoveReason.OTHER).value
+        if (request.may_move, request.no_move_reason) != (may_move, reason):
+            request.may_move, request.no_move_reason = may_move, reason
+            changed.append("moving between places")
     if request.needs != edit.needs:
         request.needs = edit.needs
         changed.append("needs")

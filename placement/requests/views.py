@@ -27,10 +27,19 @@ from ..places.offers import grouped
 from ..web import parse_id
 from . import rejections
 from . import states as request_states
-from .forms import EditRequestForm, EndRequestForm, MovesForm, RequestForm, coded, moves_answer
+from .forms import (
+    MAY_MOVE,
+    EditRequestForm,
+    EndRequestForm,
+    MovesForm,
+    RequestForm,
+    coded,
+    moves_answer,
+)
 from .models import (
     ContactChannel,
     HousingRequest,
+    NoMoveReason,
     PlaceRejection,
     Priority,
     TraffickingType,
@@ -156,6 +165,8 @@ def edit_form(housing_request: HousingRequest) -> EditRequestForm:
         had = codes_of(housing_request)
         form.needs.data = sorted(had - DERIVED_RULES.keys())
         form.not_needed.data = sorted(follows_for(housing_request) - had)
+        form.moves.data = (MAY_MOVE if housing_request.may_move
+                           else housing_request.no_move_reason or NoMoveReason.OTHER.value)
     return form
 
 
@@ -167,7 +178,9 @@ def edit_of(form: EditRequestForm, housing_request: HousingRequest) -> RequestEd
         (z.where.location, z.miles.data or 25) for z in form.danger_zones
         if z.where.data and z.where.data.strip()], needs_named(db.session, needs),
         coded(form.trafficking_type, TraffickingType),
-        coded(form.contact_channel, ContactChannel))
+        coded(form.contact_channel, ContactChannel),
+        # A form sent without the question (an older page) leaves the answer as it is.
+        moves_answer(form.moves) if form.moves.raw_data else None)
 
 
 def edit_needs_context(form: EditRequestForm, housing_request: HousingRequest) -> dict:
