@@ -74,14 +74,6 @@ def test_a_request_no_place_can_hold_is_proposed_as_a_hotel_then_a_shelter(bridg
     assert {b.plan_run_id for b in proposals(request.id)} == {run.id}
 
 
-def test_the_advocates_no_keeps_the_person_in_one_place(bridge, create_request):
-    request = create_request(where="20002", nights=5, max_miles=30, may_move=False,
-                             no_move_reason="school")
-    plan()
-    assert proposals(request.id) == []
-    assert "bridge" not in (request.unplaced_reason or "")
-
-
 CHOICES = [  # priority, the coordinators' choice, the moves allowed
     (Priority.CRITICAL, None, 1), (Priority.HIGH, None, 1), (Priority.NORMAL, None, 0),
     (Priority.NORMAL, True, 1), (Priority.CRITICAL, False, 0)]
@@ -136,11 +128,16 @@ def shared_checker():
     return module
 
 
-def test_the_stored_chain_plan_is_judged_alike_by_the_validator_and_the_checker(
+def test_the_stored_chain_plan_is_judged_alike_by_the_validator_and_the_checker_no_move_kept(
         bridge, create_request):
     create_request(where="20002", nights=5, max_miles=30)
     create_request(where="20002", nights=3, max_miles=30, may_move=False)
+    school = create_request(where="20002", nights=5, max_miles=30, may_move=False,
+                            no_move_reason="school")
     run = plan()
+    # The advocate's no keeps the person in one place: no chain, and no word of one.
+    assert proposals(school.id) == []
+    assert "bridge" not in (school.unplaced_reason or "")
     errors, cost = shared_checker().check(run.problem, run.plan)
     verdict = validate(Problem.from_dict(run.problem), Plan.from_dict(run.plan))
     assert (errors, verdict.errors) == ([], [])
