@@ -106,13 +106,29 @@ def protected_months(session: Session, months: list[date], zone: str
                      ) -> dict[date, ProtectedMonth]:
     """Each of `months` suppressed, as it was published: the cells hidden are kept with the
     counts, so a month reads alike even if a later version suppresses otherwise."""
-    return {m: ProtectedMonth.from_json(kept["figures"])
+    read = _READ.get(str(session.get_bind().url), {})
+    return {m: read[m][1] if m in read and read[m][0] is kept else
+            ProtectedMonth.from_json(kept["figures"])
             for m, kept in _months(session, months, zone).items()}
 
 
+# What this process has read of each database's published_month: month -> (published_at,
+# the row's JSON, the month as suppressed). A published row never changes (deleting it
+# and exporting again publishes anew, at another moment), so it is read once.
+_READ: dict[str, dict[date, tuple[dict, ProtectedMonth, datetime]]] = {}
+
+
 def _months(session: Session, months: list[date], zone: str) -> dict[date, dict]:
-    kept = dict(session.execute(select(PublishedMonth.month, PublishedMonth.counts)
-                                .where(PublishedMonth.month.in_(months))).all())
+    read = _READ.setdefault(str(session.get_bind().url), {})
+    published = dict(session.execute(select(PublishedMonth.month, PublishedMonth.published_at)
+                                     .where(PublishedMonth.month.in_(months))).all())
+    unread = [m for m, at in published.items() if m not in read or read[m][2] != at]
+    if unread:
+        for month, at, kept in session.execute(
+                select(PublishedMonth.month, PublishedMonth.published_at, PublishedMonth.counts)
+                .where(PublishedMonth.month.in_(unread))):
+            read[month] = (kept, ProtectedMonth.from_json(kept["figures"]), at)
+    kept = {m: read[m][0] for m in published}
     missing = [m for m in months if m not in kept]
     if missing:
         counted = {m: {**_to_json(c), "figures": protect(c).to_json()}
