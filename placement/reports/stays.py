@@ -1,6 +1,6 @@
 """The stays figures of a report (figures.Report has them): the stays of its requests that
-took someone in, or were no-shows, read in one grouped query by month and program (and
-one more for their lengths), each table a sum over those groups."""
+took someone in, or were no-shows, read in one grouped query by month, program and length,
+each table a sum over those groups."""
 
 from functools import cached_property
 
@@ -34,15 +34,17 @@ class StayFigures:
 
     @cached_property
     def _stays(self) -> list[tuple]:
-        """(month, program code and name, or None for shelters, then STAY_SUMS)
-        over the stays that took someone in or were no-shows, by month and program."""
+        """(month, program code and name, or None for shelters, length (LONG_STAY and more
+        as LONG_STAY), then STAY_SUMS) over the stays that took someone in or were
+        no-shows, by month, program and length."""
         extend = (select(AuditEvent.subject_id.label("booking_id"),
                          func.count().label("times"),
                          func.sum(leading_int(AuditEvent.detail)).label("nights"))
                   .where(AuditEvent.subject == "booking", AuditEvent.action == "extend")
                   .group_by(AuditEvent.subject_id).subquery())
         arrived = Booking.state.in_(ARRIVED)
-        group = (HousingRequest.filed_month, LoyaltyProgram.code, LoyaltyProgram.name)
+        length = case((Booking.nights >= LONG_STAY, LONG_STAY), else_=Booking.nights)
+        group = (HousingRequest.filed_month, LoyaltyProgram.code, LoyaltyProgram.name, length)
         query = (select(*group, func.count().filter(arrived),
                         func.count().filter(Booking.state == BookingState.NO_SHOW),
                         func.sum(Booking.nights).filter(arrived),
@@ -59,11 +61,11 @@ class StayFigures:
                  .outerjoin(extend, extend.c.booking_id == Booking.id)
                  .where(Booking.state.in_((*ARRIVED, BookingState.NO_SHOW)), *stays_where(self.f))
                  .group_by(*group))
-        return [(*row[:3], *(int(v or 0) for v in row[3:])) for row in self.session.execute(query)]
+        return [(*row[:4], *(int(v or 0) for v in row[4:])) for row in self.session.execute(query)]
 
     def _sum_stays(self, key_of, values_of) -> dict:
         found: dict = {}
-        for month, code, name, *sums in self._stays:
+        for month, code, name, _length, *sums in self._stays:
             key = key_of(month, code, name)
             if key is not None:
                 add_into(found, key, values_of(code, dict(zip(STAY_SUMS, sums, strict=True))))
@@ -72,12 +74,9 @@ class StayFigures:
     def stay_lengths(self) -> Table:
         """Stays that took someone in, by length in nights (LONG_STAY and more
         together)."""
-        length = case((Booking.nights >= LONG_STAY, LONG_STAY), else_=Booking.nights)
-        found = {n: (shelter, hotel) for n, shelter, hotel in self.session.execute(
-            select(length, func.count().filter(Booking.shelter_id.is_not(None)),
-                   func.count().filter(Booking.hotel_id.is_not(None)))
-            .select_from(Booking).join(HousingRequest, HousingRequest.id == Booking.request_id)
-            .where(Booking.state.in_(ARRIVED), *stays_where(self.f)).group_by(length))}
+        found: dict = {}
+        for _month, code, _name, length, stays, *_sums in self._stays:
+            add_into(found, length, (0, stays) if code else (stays, 0))
         rows = [Row(str(n), f"{n}+ nights" if n == LONG_STAY else
                     f"{n} night{'s' if n > 1 else ''}", found.get(n, (0, 0)))
                 for n in range(1, LONG_STAY + 1)]
