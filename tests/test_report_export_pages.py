@@ -197,6 +197,8 @@ def test_the_print_page_of_the_nation_has_its_map_and_says_what_it_left_out(
     assert "the program and priority chosen on the reports page does not apply" in text
     assert 'role="img"' in text and "report-print.css" in text
     assert 'href="/reports/export.csv?' in text and "program=all" in text
+    states = text.split("export-states")[1]
+    assert states.index("Alabama") < states.index("Alaska") < states.index("Arizona")
 
 
 def test_a_bad_or_unsettled_filter_is_a_400_that_says_why(history, make_user, login, app):

@@ -65,14 +65,15 @@ def export_print():
         f, export = _filtered_export()
     except BadFilter as error:
         return render_template("reports/print.html", error=str(error)), 400
-    state_map = None
+    state_map, state_rows = None, []
     if export.by_state is not None:
         state_map = choropleth(export.by_state, "Requests filed, by state",
-                               missing_label="hidden (fewer than 11 in a month)",
+                               missing_label="hidden (in at least one of the months)",
                                ident="export-map")
+        state_rows = sorted(export.by_state.items(), key=lambda item: US_STATES[item[0]])
     args = f.as_args() | {"program": ALL, "priority": ALL}
     return render_template(
         "reports/print.html", export=export, area=area_label(export.area),
         period=range_label(export.months), made=hotline_today(), dropped=_dropped(f),
-        clipped=export.months[-1] < f.last, state_map=state_map, args=args,
-        state_names=US_STATES)
+        clipped=export.months[-1] < f.last, state_map=state_map, state_rows=state_rows,
+        args=args, state_names=US_STATES)
