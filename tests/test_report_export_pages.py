@@ -189,12 +189,13 @@ def test_the_print_page_of_the_nation_has_its_map_and_says_what_it_left_out(
         history, make_user, login):
     client = login(make_user(Role.COORDINATOR))
     page = client.get("/reports/print?from=2026-01&to=2026-02&state=all&program=shelter"
-                      "&priority=high")
+                      "&priority=high&organization=hotline")
     assert page.status_code == 200
     text = " ".join(page.text.split())
     assert "Housing requests: All states, DC and Puerto Rico" in text
     assert "Jan 2026 to Feb 2026" in text
-    assert "the program and priority chosen on the reports page does not apply" in text
+    assert ("the program, priority and organization chosen on the reports page do not "
+            "apply") in text
     assert 'role="img"' in text and "report-print.css" in text
     assert 'href="/reports/export.csv?' in text and "program=all" in text
     states = text.split("export-states")[1]

@@ -38,9 +38,12 @@ def _export(f: Filters) -> Export:
 
 
 def _dropped(f: Filters) -> list[str]:
-    """The filters an export does not apply, in words."""
+    """The filters an export does not apply, in words (the organization is not even read:
+    parse_filters leaves it out here)."""
+    organization = request.args.get("organization", ALL).strip() not in ("", ALL)
     return [words for given, words in (
-        (f.program, "program"), (f.priority, "priority")) if given]
+        (f.program, "program"), (f.priority, "priority"),
+        (organization, "organization")) if given]
 
 
 @bp.route("/export.csv")
@@ -71,7 +74,7 @@ def export_print():
                                missing_label="hidden (in at least one of the months)",
                                ident="export-map")
         state_rows = sorted(export.by_state.items(), key=lambda item: US_STATES[item[0]])
-    args = f.as_args() | {"program": ALL, "priority": ALL}
+    args = f.as_args() | {"program": ALL, "priority": ALL, "organization": ALL}
     return render_template(
         "reports/print.html", export=export, area=area_label(export.area),
         period=range_label(export.months), made=hotline_today(), dropped=_dropped(f),
