@@ -211,3 +211,30 @@ def test_a_bad_or_unsettled_filter_is_a_400_that_says_why(history, make_user, lo
     assert page.status_code == 400
     assert "the latest it can show now is January 2026" in page.text
 
+
+
+def test_the_api_s_reports_show_each_month_as_published_as_the_csv_does(
+        history, app, make_key):
+    """The integration API's reports are the funders' export itself: a month's hidden
+    cells as first published, never suppressed afresh (else the API and the CSV, suppressed
+    by two versions, could be differenced into a hidden cell)."""
+    from tests.api_support import bearer
+
+    app.config["SCHEDULER_CLOCK"] = lambda: datetime(2026, 3, 15, 12, tzinfo=UTC)
+    first = protected_months(db.session, [JAN], ZONE)[JAN]  # publishes January
+    published = db.session.get(PublishedMonth, JAN)
+    figures = copy.deepcopy(published.counts["figures"])
+    was = first.total["CA"]
+    figures["total"]["CA"] = [was.value, not was.hidden, "19" if was.hidden else "hidden"]
+    published.counts = dict(published.counts, figures=figures)
+    published.published_at = datetime(2026, 3, 2)
+    db.session.commit()
+    _key, token = make_key()
+    answer = app.test_client().get("/api/v1/reports?from=2026-01&to=2026-01&state=CA",
+                                   headers=bearer(token))
+    assert answer.status_code == 200, answer.text
+    requests = next(t for t in answer.json["tables"] if t["key"] == "requests")
+    (january,) = requests["rows"]
+    total = january["cells"][0]  # California's requests filed in January
+    # As published (the hidden flag flipped above), not as protect() would say today.
+    assert (total["value"] is None) == (not was.hidden), january

@@ -5,15 +5,13 @@ settled months, the nation or a state."""
 
 from dataclasses import asdict
 
-from flask import current_app, request
+from flask import request
 
 from ..auth.access import keyed
 from ..clock import hotline_today
-from ..extensions import db
 from ..problems import Problem, field_error
-from ..reports.disclosure import NATION, protect
-from ..reports.export_queries import export_months, month_counts, safety_times
-from ..reports.exports import build_export
+from ..reports.export_queries import export_months
+from ..reports.export_views import funders_export
 from ..reports.figures import parse_filters
 from ..reports.filters import BadFilter
 from . import bp
@@ -34,12 +32,10 @@ def report():
     today = hotline_today()
     try:
         f = parse_filters(args, today, [])
-        months = export_months(f, today)
+        export_months(f, today)  # a month not settled yet is refused here, with why
     except BadFilter as error:
         raise Problem(422, str(error), errors=[field_error("from", str(error))]) from None
-    counts = month_counts(db.session, months, current_app.config["HOTLINE_TIMEZONE"])
-    export = build_export(f.state or NATION, {m: protect(c) for m, c in counts.items()},
-                          safety_times(db.session, months, f.state))
+    export = funders_export(f)  # the CSV's own: each month's hidden cells as published
     return {"area": export.area, "months": [f"{m:%Y-%m}" for m in export.months],
             "tables": [{**asdict(t), "columns": [{"key": k, "label": v} for k, v in t.columns]}
                        for t in export.tables]}

@@ -28,10 +28,12 @@ def _filters() -> Filters:
 
 def _filtered_export() -> tuple[Filters, Export]:
     f = _filters()
-    return f, _export(f)
+    return f, funders_export(f)
 
 
-def _export(f: Filters) -> Export:
+def funders_export(f: Filters) -> Export:
+    """The funders' export under `f` (whole months and a state), each month as published:
+    the CSV, the print page and the integration API's reports all read this."""
     months = export_months(f, hotline_today())
     protected = protected_months(db.session, months, current_app.config["HOTLINE_TIMEZONE"])
     return build_export(f.state or NATION, protected, safety_times(db.session, months, f.state))
