@@ -118,15 +118,21 @@ def test_a_published_month_reads_as_it_was_suppressed_then(history):
     otherwise would still show the month as first published."""
     first = protected_months(db.session, [JAN], ZONE)[JAN]
     assert first == protect(month_counts(db.session, [JAN], ZONE)[JAN])
+    was = published_otherwise(first)
+    assert protected_months(db.session, [JAN], ZONE)[JAN].total["CA"].hidden != was.hidden
+
+
+def published_otherwise(first):
+    """January as if published otherwise back then (and so at another moment): its
+    California total's hidden flag flipped. What it was."""
     published = db.session.get(PublishedMonth, JAN)
     figures = copy.deepcopy(published.counts["figures"])
     was = first.total["CA"]
-    # As if published otherwise back then (and so at another moment).
     figures["total"]["CA"] = [was.value, not was.hidden, "19" if was.hidden else "hidden"]
     published.counts = dict(published.counts, figures=figures)
     published.published_at = datetime(2026, 3, 2)
     db.session.flush()
-    assert protected_months(db.session, [JAN], ZONE)[JAN].total["CA"].hidden != was.hidden
+    return was
 
 
 def test_a_month_is_taken_as_it_stood_when_the_month_after_it_ended():
@@ -220,14 +226,7 @@ def test_the_api_s_reports_show_each_month_as_published_as_the_csv_does(
     by two versions, could be differenced into a hidden cell)."""
     from tests.api_support import bearer
 
-    app.config["SCHEDULER_CLOCK"] = lambda: datetime(2026, 3, 15, 12, tzinfo=UTC)
-    first = protected_months(db.session, [JAN], ZONE)[JAN]  # publishes January
-    published = db.session.get(PublishedMonth, JAN)
-    figures = copy.deepcopy(published.counts["figures"])
-    was = first.total["CA"]
-    figures["total"]["CA"] = [was.value, not was.hidden, "19" if was.hidden else "hidden"]
-    published.counts = dict(published.counts, figures=figures)
-    published.published_at = datetime(2026, 3, 2)
+    was = published_otherwise(protected_months(db.session, [JAN], ZONE)[JAN])
     db.session.commit()
     _key, token = make_key()
     answer = app.test_client().get("/api/v1/reports?from=2026-01&to=2026-01&state=CA",
