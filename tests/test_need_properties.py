@@ -31,7 +31,9 @@ from placement.planning.runner import start_run
 from placement.requests.models import HousingRequest
 
 LONG = os.environ.get("SB_PROPERTY_PROFILE") == "long"
-KEEP = {"user", "alembic_version", "need"}
+# Accounts and the organizations they belong to (a TRUNCATE ... CASCADE of organization
+# would empty user too), and the need vocabulary.
+KEEP = {"user", "organization", "alembic_version", "need"}
 # Shelter-only (pregnant), hotel-only (hotel-age:18) and needs of both kinds.
 CODES = ["lang:es", "lang:vi", "no-id", "pregnant", "hotel-age:18", "trafficking-specialized"]
 REFUSED = (service.BookingConflict, TransitionNotAllowed)

@@ -9,6 +9,7 @@ from flask import request
 
 from ..auth.access import keyed
 from ..clock import hotline_today
+from ..database import writes
 from ..problems import Problem, field_error
 from ..reports.export_queries import export_months
 from ..reports.export_views import funders_export
@@ -21,6 +22,7 @@ from .spec import answers, spec
 
 
 @bp.get("/reports")
+@writes  # a settled month's first export publishes it (published_month)
 @keyed(Scope.REPORTS)
 @spec.validate(query=ReportQuery, resp=answers(HTTP_200=ReportOut), tags=["reports"],
                operation_id="report")

@@ -10,6 +10,7 @@ from partners.us_states import US_STATES
 from ..auth.access import roles
 from ..auth.models import Role
 from ..clock import hotline_today
+from ..database import writes
 from ..extensions import db
 from . import figures
 from .disclosure import NATION
@@ -49,6 +50,7 @@ def _dropped(f: Filters) -> list[str]:
 
 
 @bp.route("/export.csv")
+@writes  # a settled month's first export publishes it (published_month)
 @roles(Role.COORDINATOR, Role.ADMIN)
 def export_csv():
     try:
@@ -64,6 +66,7 @@ def export_csv():
 
 
 @bp.route("/print")
+@writes  # a settled month's first export publishes it (published_month)
 @roles(Role.COORDINATOR, Role.ADMIN)
 def export_print():
     try:
