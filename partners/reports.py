@@ -53,6 +53,12 @@ def month_of(day) -> date:
     return date(day.year, day.month, 1)
 
 
+def months_before(month: date, count: int) -> date:
+    """The first day of the month `count` months before `month`'s (after, if negative)."""
+    index = month.year * 12 + month.month - 1 - count
+    return date(index // 12, index % 12 + 1, 1)
+
+
 def months_between(first: date, last: date) -> list[date]:
     months, current = [], month_of(first)
     while current <= last:

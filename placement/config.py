@@ -179,6 +179,9 @@ def from_environment(instance_path: str, overrides: dict | None = None) -> dict:
         # What more points would do: the nightly batch, how often a queued one is looked
         # for, and the solver's seconds for a whole batch (all programs, all steps).
         "WHAT_IF_AT": os.environ.get("WHAT_IF_AT", "03:00"),
+        # The reports' settled months counted and kept for the scopes most asked for
+        # (placement/reports/upkeep.py), once a night.
+        "REPORT_MEMO_AT": os.environ.get("REPORT_MEMO_AT", "03:30"),
         "WHAT_IF_CHECK_EVERY_MINUTES": int(os.environ.get("WHAT_IF_CHECK_EVERY_MINUTES", "1")),
         "WHAT_IF_SECONDS": float(os.environ.get("WHAT_IF_SECONDS", "240")),
         # The integration API (placement/api): a figure of availability is shown over at

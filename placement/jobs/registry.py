@@ -4,7 +4,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from . import backups, escalation, integrations, jobs, moves, outcomes, what_if
+from . import backups, escalation, integrations, jobs, moves, outcomes, reports, what_if
 from .triggers import Daily, Every, parse_time
 
 Trigger = Every | Daily
@@ -64,6 +64,9 @@ JOBS: dict[str, Job] = {job.name: job for job in [
     Job("webhooks", "Deliver webhooks (retries with backoff)", integrations.deliver_webhooks,
         lambda c: Every(c["WEBHOOK_EVERY_MINUTES"]),
         ("WEBHOOK_EVERY_MINUTES", "WEBHOOK_MAX_ATTEMPTS", "WEBHOOK_TIMEOUT_SECONDS")),
+    Job("report_memo", "Count the reports' settled months before anyone asks",
+        reports.keep_settled_months, _daily("REPORT_MEMO_AT"),
+        ("REPORT_MEMO_AT", "HOTLINE_TIMEZONE")),
     Job("api_upkeep", "Forget idempotency keys and call counters past their time",
         integrations.forget, lambda _c: Every(60), ("IDEMPOTENCY_HOURS",)),
 ]}

@@ -37,6 +37,7 @@ Row keys are stable codes (a month "2026-03", a state "CA", a reason code, a pro
 "Unmet" is every request not placed on time: placed late, or not placed.
 """
 
+from datetime import date
 from functools import cached_property
 
 from sqlalchemy import func, or_, select
@@ -50,6 +51,7 @@ from partners.us_states import US_STATES
 
 from ..bookings.models import Booking
 from ..bookings.states import BookingState
+from ..clock import hotline_today
 from ..reasons import NO_BED
 from ..requests.models import HousingRequest, Priority
 from ..requests.outcomes import OutcomeKind, RequestOutcome, UnmetNeed, reason_label
@@ -61,6 +63,7 @@ from .filters import (
     default_filters,
     parse_filters,
 )
+from .memo import month_parts
 from .scope import requests_where, stays_where
 from .sql import minutes_between, percentiles
 from .stays import ARRIVED, LONG_STAY, StayFigures
@@ -78,6 +81,8 @@ STEPS = {"approved": "Approved", "confirmed": "Confirmed by the place",
 KIND_COLUMNS = (Column("requests", "Requests"), Column("on_time", "Placed on time"),
                 Column("late", "Placed late"), Column("unplaced", "Not placed"),
                 Column("open", "Not decided yet"))
+# The kinds of rows a month's parts hold (Report._count makes them, memo keeps them).
+PARTS = ("outcomes", "reasons", "said_no", "needs", "safety", "stays")
 
 
 def program_choices(session: Session) -> list[tuple[str, str]]:
@@ -96,36 +101,91 @@ def organization_choices(session: Session) -> list[tuple[str, str]]:
 
 
 class Report(StayFigures):
-    """Every figure of one report. The figures that read the same rows share one grouped
-    query, read once, when first asked for (requests by month and state, each outcome a
-    column; stays by month and program): a page showing them all makes six passes over
-    the requests instead of twelve. Sums over those groups (a few thousand rows at most,
-    never a row per request) make each table."""
+    """Every figure of one report, each a sum over its months' parts (memo.month_parts):
+    the settled months' read from `report_memo`, the others counted here, in one grouped
+    query per kind of part over all of them (requests by month and state, each outcome a
+    column; reasons; places that said no; needs; times to each step; stays by month,
+    program and length). Sums over those parts (a few thousand rows at most, never a row
+    per request) make each table."""
 
-    def __init__(self, session: Session, f: Filters) -> None:
+    def __init__(self, session: Session, f: Filters, today: date | None = None) -> None:
         self.session, self.f = session, f
+        self.parts = month_parts(session, f, today or hotline_today(), self._count,
+                                 lambda: {kind: [] for kind in PARTS})
 
-    @cached_property
-    def _outcomes(self) -> list[tuple]:
-        """(month, state, *KIND_COLUMNS' counts) for every month and state with requests."""
+    def _each(self, kind: str):
+        """(month, *row) for every row of that kind of part, month by month."""
+        for month in self.f.months:
+            for row in self.parts[month][kind]:
+                yield (month, *row)
+
+    # -- counting months ----------------------------------------------------------------
+
+    def _count(self, f: Filters) -> dict[date, dict[str, list]]:
+        """The parts of f's months (those with rows), counted from the rows."""
+        parts: dict[date, dict[str, list]] = {}
+
+        def add(kind: str, rows) -> None:
+            for month, *row in rows:
+                parts.setdefault(month, {k: [] for k in PARTS})[kind].append(row)
+
         kind = RequestOutcome.kind
-        return [(month, state, *counts) for month, state, *counts in self.session.execute(
+        add("outcomes", self.session.execute(
             select(HousingRequest.filed_month, HousingRequest.us_state, func.count(),
                    func.count().filter(kind == OutcomeKind.PLACED_ON_TIME),
                    func.count().filter(kind == OutcomeKind.PLACED_LATE),
                    func.count().filter(kind == OutcomeKind.UNPLACED),
                    func.count().filter(RequestOutcome.id.is_(None)))
             .outerjoin(RequestOutcome, RequestOutcome.request_id == HousingRequest.id)
-            .where(*requests_where(self.f))
-            .group_by(HousingRequest.filed_month, HousingRequest.us_state))]
+            .where(*requests_where(f))
+            .group_by(HousingRequest.filed_month, HousingRequest.us_state)))
+        add("reasons", self.session.execute(
+            select(HousingRequest.filed_month, RequestOutcome.reason,
+                   func.count().filter(kind == OutcomeKind.UNPLACED),
+                   func.count().filter(kind == OutcomeKind.PLACED_LATE))
+            .join(HousingRequest, HousingRequest.id == RequestOutcome.request_id)
+            .where(kind != OutcomeKind.PLACED_ON_TIME, *requests_where(f))
+            .group_by(HousingRequest.filed_month, RequestOutcome.reason)))
+        add("said_no", self.session.execute(
+            select(HousingRequest.filed_month, Booking.shelter_id, Booking.hotel_id,
+                   func.count())
+            .join(HousingRequest, HousingRequest.id == Booking.request_id)
+            .where(Booking.reason_code == NO_BED, Booking.state == BookingState.CANCELLED,
+                   *stays_where(f))
+            .group_by(HousingRequest.filed_month, Booking.shelter_id, Booking.hotel_id)))
+        where = [UnmetNeed.filed_month >= f.first, UnmetNeed.filed_month <= f.last]
+        if f.state:
+            where.append(UnmetNeed.us_state == f.state)
+        if f.priority:
+            where.append(UnmetNeed.priority == f.priority)
+        add("needs", self.session.execute(
+            select(UnmetNeed.filed_month, UnmetNeed.need_id, func.count()).where(*where)
+            .group_by(UnmetNeed.filed_month, UnmetNeed.need_id)))
+        found = percentiles(
+            self.session, [HousingRequest.filed_month, HousingRequest.priority],
+            {step: minutes_between(HousingRequest.created_at,
+                                   getattr(HousingRequest, f"{step}_at")) for step in STEPS},
+            # Requests that reached no step add nothing: leave them out of the sort.
+            select().select_from(HousingRequest).where(*requests_where(f), or_(*(
+                getattr(HousingRequest, f"{step}_at").is_not(None) for step in STEPS))))
+        add("safety", [(month, step, Priority(priority).value, count, p50, p90)
+                       for step in STEPS
+                       for (month, priority), (count, p50, p90) in found[step].items()])
+        add("stays", self.count_stays(f))
+        return parts
+
+    # -- unmet demand -------------------------------------------------------------------
+
+    @cached_property
+    def _outcomes(self) -> list[tuple]:
+        """(month, state, *KIND_COLUMNS' counts) for every month and state with requests."""
+        return list(self._each("outcomes"))
 
     def _kind_counts(self, key_of) -> dict:
         totals: dict = {}
         for month, state, *counts in self._outcomes:
             add_into(totals, key_of(month, state), counts)
         return totals
-
-    # -- unmet demand -------------------------------------------------------------------
 
     def unmet_by_month(self) -> Table:
         """Each month of the filters (none left out): requests filed, and what became of
@@ -154,16 +214,12 @@ class Report(StayFigures):
     def unmet_by_reason(self) -> Table:
         """Why requests were not placed, or placed late, by reason code, most frequent
         first."""
-        kind = RequestOutcome.kind
-        query = (select(RequestOutcome.reason,
-                        func.count().filter(kind == OutcomeKind.UNPLACED),
-                        func.count().filter(kind == OutcomeKind.PLACED_LATE))
-                 .join(HousingRequest, HousingRequest.id == RequestOutcome.request_id)
-                 .where(kind != OutcomeKind.PLACED_ON_TIME, *requests_where(self.f))
-                 .group_by(RequestOutcome.reason))
+        found: dict = {}
+        for _month, code, unplaced, late in self._each("reasons"):
+            add_into(found, code, (unplaced, late))
         rows = [Row(code or LATE_WITHOUT_REASON,
-                    reason_label(code) if code else "Only the arrival window moved",
-                    (unplaced, late)) for code, unplaced, late in self.session.execute(query)]
+                    reason_label(code) if code else "Only the arrival window moved", counts)
+                for code, counts in found.items()]
         rows.sort(key=lambda row: (-sum(row.values), row.key))
         return Table("Why requests were not placed on time, by reason", "Reason",
                      (Column("unplaced", "Not placed"), Column("late", "Placed late")), rows)
@@ -174,38 +230,42 @@ class Report(StayFigures):
         about a request and names no place, and past free-bed counts are not kept night
         by night, so a place's own "no bed" is the honest count of a place being full when
         it was needed."""
-        place = func.coalesce(Shelter.name, Hotel.name)
-        state = func.coalesce(Shelter.state, Hotel.state)
-        query = (select(Booking.shelter_id, Booking.hotel_id, place, state, func.count())
-                 .join(HousingRequest, HousingRequest.id == Booking.request_id)
-                 .outerjoin(Shelter, Shelter.id == Booking.shelter_id)
-                 .outerjoin(Hotel, Hotel.id == Booking.hotel_id)
-                 .where(Booking.reason_code == NO_BED,
-                        Booking.state == BookingState.CANCELLED, *stays_where(self.f))
-                 .group_by(Booking.shelter_id, Booking.hotel_id, place, state)
-                 .order_by(func.count().desc(), place).limit(limit))
-        rows = [Row(f"shelter-{shelter_id}" if shelter_id else f"hotel-{hotel_id}",
-                    f"{name} ({'shelter' if shelter_id else 'hotel'}, {where})", (times,))
-                for shelter_id, hotel_id, name, where, times in self.session.execute(query)]
-        return Table('Places that said "no bed after all" most often', "Place",
-                     (Column("said_no_bed", 'Times it said "no bed"'),), rows)
+        times: dict = {}
+        for _month, shelter_id, hotel_id, n in self._each("said_no"):
+            add_into(times, (shelter_id, hotel_id), (n,))
+        if not times:
+            return _said_no_table([])
+        # Every place as often as the limit-th: the ties are then ordered by name.
+        least = sorted((n for (n,) in times.values()), reverse=True)[:limit][-1]
+        places = {(shelter_id, None): (name, where) for shelter_id, name, where in
+                  self.session.execute(select(Shelter.id, Shelter.name, Shelter.state).where(
+                      Shelter.id.in_([s for (s, _h), (n,) in times.items()
+                                      if s and n >= least])))}
+        places |= {(None, hotel_id): (name, where) for hotel_id, name, where in
+                   self.session.execute(select(Hotel.id, Hotel.name, Hotel.state).where(
+                       Hotel.id.in_([h for (_s, h), (n,) in times.items()
+                                     if h and n >= least])))}
+        top = sorted(((n, places[key], key) for key, (n,) in times.items() if key in places),
+                     key=lambda item: (-item[0], item[1][0]))[:limit]
+        return _said_no_table([
+            Row(f"shelter-{shelter_id}" if shelter_id else f"hotel-{hotel_id}",
+                f"{name} ({'shelter' if shelter_id else 'hotel'}, {where})", (n,))
+            for n, (name, where), (shelter_id, hotel_id) in top])
 
     def needs_unmet(self) -> Table:
         """The needs of the requests left unplaced because no place within reach offered
         what their party needed (UnmetNeed: every need such a request had), most frequent
         first. Not by program: these requests had no stay anywhere."""
-        f = self.f
-        where = [UnmetNeed.filed_month >= f.first, UnmetNeed.filed_month <= f.last]
-        if f.state:
-            where.append(UnmetNeed.us_state == f.state)
-        if f.priority:
-            where.append(UnmetNeed.priority == f.priority)
-        query = (select(Need.code, Need.label, func.count()).select_from(UnmetNeed)
-                 .join(Need, Need.id == UnmetNeed.need_id).where(*where)
-                 .group_by(Need.code, Need.label).order_by(func.count().desc(), Need.label))
-        rows = [Row(code, label, (count,)) for code, label, count in self.session.execute(query)]
+        found: dict = {}
+        for _month, need_id, n in self._each("needs"):
+            add_into(found, need_id, (n,))
+        labels = {need_id: (code, label) for need_id, code, label in self.session.execute(
+            select(Need.id, Need.code, Need.label).where(Need.id.in_(found)))}
+        counted = sorted(((n, *labels[need_id]) for need_id, (n,) in found.items()),
+                         key=lambda item: (-item[0], item[2]))
         return Table("Needs no place within reach offered", "Need",
-                     (Column("requests", "Requests not placed"),), rows)
+                     (Column("requests", "Requests not placed"),),
+                     [Row(code, label, (n,)) for n, code, label in counted])
 
     # -- time to safety -----------------------------------------------------------------
 
@@ -219,24 +279,21 @@ class Report(StayFigures):
             Column(f"{p.value}_count", f"{p.value.capitalize()}: requests"),
             Column(f"{p.value}_median", f"{p.value.capitalize()}: median", "minutes"),
             Column(f"{p.value}_p90", f"{p.value.capitalize()}: 90th percentile", "minutes")))
-        found = percentiles(
-            self.session, [HousingRequest.filed_month, HousingRequest.priority],
-            {step: minutes_between(HousingRequest.created_at,
-                                   getattr(HousingRequest, f"{step}_at")) for step in STEPS},
-            # Requests that reached no step add nothing: leave them out of the sort.
-            select().select_from(HousingRequest).where(*requests_where(f), or_(*(
-                getattr(HousingRequest, f"{step}_at").is_not(None) for step in STEPS))))
+        found = {(step, month, Priority(priority)): (count, _minutes(p50), _minutes(p90))
+                 for month, step, priority, count, p50, p90 in self._each("safety")}
         tables = {}
         for step, words in STEPS.items():
-            by_group = {(month, Priority(priority)): (count, _minutes(p50), _minutes(p90))
-                        for (month, priority), (count, p50, p90) in found[step].items()}
             rows = [Row(month_key(m), month_label(m), tuple(
-                value for p in priorities for value in by_group.get((m, p), (0, None, None))))
-                for m in f.months]
+                value for p in priorities
+                for value in found.get((step, m, p), (0, None, None)))) for m in f.months]
             tables[step] = Table(f"From filing to {words.lower()}", "Month", columns, rows)
         return tables
 
-    # -- stays --------------------------------------------------------------------------
+
+def _said_no_table(rows: list[Row]) -> Table:
+    return Table('Places that said "no bed after all" most often', "Place",
+                 (Column("said_no_bed", 'Times it said "no bed"'),), rows)
+
 
 def _minutes(value: float | None) -> float | None:
     return None if value is None else round(float(value), 1)

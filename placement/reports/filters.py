@@ -13,7 +13,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 
-from partners.reports import month_of, months_between
+from partners.reports import month_of, months_before, months_between
 from partners.us_states import US_STATES
 
 from ..requests.models import Priority
@@ -82,10 +82,7 @@ def _next_month(month: date) -> date:
 def default_filters(today: date) -> Filters:
     """The last DEFAULT_MONTHS months, this one (so far) included."""
     last = month_of(today)
-    first = last
-    for _ in range(DEFAULT_MONTHS - 1):
-        first = date(first.year - (first.month == 1), (first.month - 2) % 12 + 1, 1)
-    return Filters(first, last)
+    return Filters(months_before(last, DEFAULT_MONTHS - 1), last)
 
 
 MONTH_RE = re.compile(r"(\d{4})-(\d{1,2})(?:-(\d{1,2}))?", re.ASCII)

@@ -4,7 +4,7 @@ whatever is edited afterwards (export_queries.month_counts writes and reads them
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON
+from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from partners.base import Base, utcnow
@@ -22,3 +22,17 @@ class PublishedMonth(Base):
     month: Mapped[date] = mapped_column(primary_key=True)
     counts: Mapped[dict] = mapped_column(JSON)
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ReportMemo(Base):
+    """One settled month's figures for one filter scope (reports/memo.py keeps and reads
+    them): `parts` as memo.MonthParts' JSON, aggregates only. The database deletes a
+    month's rows whenever a row the figures read of that month changes (the triggers of
+    migration a7d3e9c1f5b2), so a row here is always what counting afresh would give."""
+
+    __tablename__ = "report_memo"
+
+    month: Mapped[date] = mapped_column(primary_key=True)
+    scope: Mapped[str] = mapped_column(String(120), primary_key=True)
+    parts: Mapped[dict] = mapped_column(JSON)
+    made_at: Mapped[datetime] = mapped_column(default=utcnow)

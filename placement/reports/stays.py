@@ -2,6 +2,7 @@
 took someone in, or were no-shows, read in one grouped query by month, program and length,
 each table a sum over those groups."""
 
+from collections.abc import Callable, Iterator
 from functools import cached_property
 
 from sqlalchemy import case, func, select
@@ -31,12 +32,12 @@ class StayFigures:
 
     session: Session
     f: Filters
+    _each: Callable[[str], Iterator[tuple]]
 
-    @cached_property
-    def _stays(self) -> list[tuple]:
-        """(month, program code and name, or None for shelters, length (LONG_STAY and more
-        as LONG_STAY), then STAY_SUMS) over the stays that took someone in or were
-        no-shows, by month, program and length."""
+    def count_stays(self, f: Filters) -> list[tuple]:
+        """(month, hotel program id or None for shelters, length (LONG_STAY and more as
+        LONG_STAY), then STAY_SUMS) over the stays of f that took someone in or were
+        no-shows, by month, program and length: a report's "stays" parts."""
         extend = (select(AuditEvent.subject_id.label("booking_id"),
                          func.count().label("times"),
                          func.sum(leading_int(AuditEvent.detail)).label("nights"))
@@ -44,7 +45,7 @@ class StayFigures:
                   .group_by(AuditEvent.subject_id).subquery())
         arrived = Booking.state.in_(ARRIVED)
         length = case((Booking.nights >= LONG_STAY, LONG_STAY), else_=Booking.nights)
-        group = (HousingRequest.filed_month, LoyaltyProgram.code, LoyaltyProgram.name, length)
+        group = (HousingRequest.filed_month, Hotel.program_id, length)
         query = (select(*group, func.count().filter(arrived),
                         func.count().filter(Booking.state == BookingState.NO_SHOW),
                         func.sum(Booking.nights).filter(arrived),
@@ -57,11 +58,19 @@ class StayFigures:
                  .select_from(Booking)
                  .join(HousingRequest, HousingRequest.id == Booking.request_id)
                  .outerjoin(Hotel, Hotel.id == Booking.hotel_id)
-                 .outerjoin(LoyaltyProgram, LoyaltyProgram.id == Hotel.program_id)
                  .outerjoin(extend, extend.c.booking_id == Booking.id)
-                 .where(Booking.state.in_((*ARRIVED, BookingState.NO_SHOW)), *stays_where(self.f))
+                 .where(Booking.state.in_((*ARRIVED, BookingState.NO_SHOW)), *stays_where(f))
                  .group_by(*group))
-        return [(*row[:4], *(int(v or 0) for v in row[4:])) for row in self.session.execute(query)]
+        return [(*row[:3], *(int(v or 0) for v in row[3:])) for row in self.session.execute(query)]
+
+    @cached_property
+    def _stays(self) -> list[tuple]:
+        """(month, program code and name, or None for shelters, length, then STAY_SUMS),
+        from the months' parts."""
+        programs = {ident: (code, name) for ident, code, name in self.session.execute(
+            select(LoyaltyProgram.id, LoyaltyProgram.code, LoyaltyProgram.name))}
+        return [(month, *programs.get(program_id, (None, None)), *rest)
+                for month, program_id, *rest in self._each("stays")]
 
     def _sum_stays(self, key_of, values_of) -> dict:
         found: dict = {}

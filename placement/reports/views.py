@@ -13,6 +13,7 @@ from ..auth.access import roles
 from ..auth.models import Role
 from ..charts import stacked_bars, trend_chart
 from ..clock import hotline_today
+from ..database import writes
 from ..extensions import db
 from ..requests.models import Priority
 from . import figures
@@ -113,6 +114,7 @@ def _choices(programs: list[tuple[str, str]], organizations: list[tuple[str, str
 
 @bp.route("/")
 @roles(Role.COORDINATOR, Role.ADMIN)
+@writes  # it keeps the settled months it counted (memo.py)
 def index():
     programs = figures.program_choices(db.session)
     organizations = figures.organization_choices(db.session)
