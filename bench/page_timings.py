@@ -5,7 +5,10 @@ after `flask --app placement bench-data` (and optionally `bench-plan`) on that d
 Prints, per page, the first request's time, then the median, 95th percentile (nearest
 rank) and worst of `--runs` more (20 by default). `--only reports` times the pages whose
 address contains "reports"; `--cold` drops the exports' suppressed months before every
-request, so each export suppresses every month afresh (a worker's first export). For
+request, so each export suppresses every month afresh (a worker's first export);
+`--forget` deletes the reports' kept months (report_memo) before every request, so each
+report counts all its months (the worst case: a scope never asked for, or every month
+forgotten after a hotel changed program). For
 latency under load, see the README's performance section.
 """
 
@@ -15,7 +18,7 @@ import statistics
 import time
 
 import pyotp
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from partners.points import Donor
 from placement import create_app
@@ -24,6 +27,7 @@ from placement.auth.models import Role, User
 from placement.auth.totp import set_secret
 from placement.extensions import db
 from placement.reports import disclosure
+from placement.reports.models import ReportMemo
 
 PASSWORD = "violet kettle harbor"
 COORDINATOR, DONOR = "perf.coord@example.org", "perf.donor@example.org"
@@ -71,6 +75,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=20)
     parser.add_argument("--only", default="")
     parser.add_argument("--cold", action="store_true")
+    parser.add_argument("--forget", action="store_true")
     options = parser.parse_args()
     _, _, secret = coordinator_account()
     app = create_app({"TESTING": True, "WTF_CSRF_ENABLED": False})
@@ -93,6 +98,10 @@ def main() -> None:
         for _ in range(options.runs + 1):
             if options.cold:
                 disclosure._KEPT.clear()
+            if options.forget:
+                with app.app_context():
+                    db.session.execute(delete(ReportMemo))
+                    db.session.commit()
             started = time.perf_counter()
             response = client.get(url)
             times.append((time.perf_counter() - started) * 1000)
