@@ -36,7 +36,8 @@ def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: in
     CP-SAT's deterministic time), so the same problem gives the same plan. `progress`, if
     given, is called with {"cost", "bound", "elapsed"} on each improving solution. With
     `explain`, `plan.reasons` says why each unplaced request is unplaced, and
-    `plan.reason_kinds` the kind of each reason.
+    `plan.reason_kinds` the kind of each reason, `plan.reason_needs` the needs a reason
+    about needs names.
     """
     config = Config(time_limit=time_limit, workers=workers, seed=seed, hint=hint,
                     progress=progress)
@@ -45,6 +46,8 @@ def solve(problem: Problem, time_limit: float = 60.0, workers: int = 2, seed: in
         reasons = unplaced_reasons(problem, plan)
         plan.reasons = {rid: reason.text for rid, reason in reasons.items()}
         plan.reason_kinds = {rid: reason.kind for rid, reason in reasons.items()}
+        plan.reason_needs = {rid: reason.needs for rid, reason in reasons.items()
+                             if reason.needs}
     return plan
 
 

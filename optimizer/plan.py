@@ -33,6 +33,9 @@ class Plan:
     # The kind of each reason (explain.Reason.kind: "distance", "full_alone"...), for code
     # that keeps reasons as codes; in memory only, not part of the JSON format.
     reason_kinds: dict[str, str] = field(default_factory=dict, compare=False)
+    # The needs a "needs" reason names (explain.Reason.needs: those no place in reach
+    # offers), by request; in memory only, like reason_kinds.
+    reason_needs: dict[str, list[str]] = field(default_factory=dict, compare=False)
     cost: float | None = None  # in the spec's units (thousandths are exact)
     bound: float | None = None
     status: str | None = None  # "optimal" or "feasible"

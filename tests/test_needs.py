@@ -3,7 +3,7 @@ place that offers every one of its needs; a need that does not apply to a kind o
 met by every place of that kind; the rule check names a missing need; the migration and the
 demo leave every request placeable; retention deletes needs with the rest of the case."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 from flask_migrate import downgrade, upgrade
@@ -214,3 +214,28 @@ def test_a_stay_refused_for_a_missing_need_says_the_needs_label(
     answer = client.post(f"/bookings/{booking.id}/approve", follow_redirects=True)
     assert "the place does not offer “Staff speak Spanish”" in answer.text
     assert db.session.get(Booking, booking.id).state.value == "proposed"
+
+
+def test_a_request_waiting_for_needs_counts_only_the_needs_no_place_in_reach_offered(
+        app, needs, create_shelter, create_request):
+    """The reports' "needs no place nearby offered" (issue 18): a party needing Spanish and
+    a place without ID checks, with a Spanish-speaking shelter in reach, lacked only the
+    latter: the planner names it, the request keeps it, and the outcome counts only it."""
+    from placement.bookings.outcomes import record_outcome
+    from placement.requests.outcomes import UnmetNeed
+
+    app.config.update(PLANNER_SYNC=True, PLANNER_TIME_LIMIT=5, PLANNER_WORKERS=1)
+    create_shelter(name="Spanish", capacity=4, location="20019", offers={needs["lang:es"]})
+    today = date.today()
+    waiting = create_request(where="20002", earliest=today, max_miles=30,
+                             needs={needs["lang:es"], needs["no-id"]})
+    db.session.commit()
+    start_run(None, time_limit=5)
+    db.session.expire_all()
+    waiting = db.session.get(HousingRequest, waiting.id)
+    assert (waiting.wait_reason_code, waiting.wait_needs) == ("planner.needs", ["no-id"])
+    outcome = record_outcome(db.session, waiting, datetime.combine(
+        today + timedelta(days=30), datetime.min.time()))
+    assert outcome.reason == "planner.needs"
+    assert db.session.scalars(select(Need.code).join(
+        UnmetNeed, UnmetNeed.need_id == Need.id)).all() == ["no-id"]

@@ -161,3 +161,21 @@ def test_a_change_waits_for_the_report_keeping_its_month_then_forgets_it(committ
     writer.commit()
     assert kept(scope_of(Q1)) == {FEB, MAR}
     assert_kept_is_counted()
+
+
+def test_every_table_the_figures_read_has_its_triggers(app, backend):
+    """A later migration that rebuilds one of these tables (SQLite's batch mode copies a
+    table to alter it, and the copy has no triggers) must create them again."""
+    if backend == "postgresql":
+        names = db.session.scalars(text(
+            "SELECT tgname FROM pg_trigger WHERE tgname LIKE 'report_memo_%'")).all()
+    else:
+        names = db.session.scalars(text(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+            "AND name LIKE 'report_memo_%'")).all()
+    tables = ("housing_request", "unmet_need", "booking", "request_outcome", "audit_event")
+    expected = {f"report_memo_{t}_{e}" for t in tables for e in ("insert", "update", "delete")}
+    every = ("hotel", "loyalty_program", "organization")
+    expected |= ({f"report_memo_{t}_all" for t in every} if backend == "postgresql" else
+                 {f"report_memo_{t}_{e}" for t in every for e in ("update", "delete")})
+    assert set(names) == expected

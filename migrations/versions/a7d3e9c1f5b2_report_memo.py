@@ -12,6 +12,11 @@ touches (key REPORT_MEMO_LOCK, the month as yyyymm; 0: every month), which a rep
 exclusively, without waiting, before it counts a month it will keep (placement/reports/
 memo.py): a month counted while a change to it was in flight is never kept.
 
+A later migration must not rebuild one of these tables with SQLite's batch mode (it copies
+a table to alter it: the copy has no triggers, and the triggers naming the table stop the
+copy's rename); plain ALTER TABLE works on both. tests/test_report_memo.py checks that
+every trigger is there at the head.
+
 Revision ID: a7d3e9c1f5b2
 Revises: c6a1f0e2d9b4
 Create Date: 2026-12-03 08:00:00

@@ -96,9 +96,11 @@ def record_outcome(session: Session, request: HousingRequest,
                              if now.tzinfo else now)
     session.add(outcome)
     if kind is OutcomeKind.UNPLACED and reason == NEEDS_REASON:
-        # The needs outlive the request's (retention deletes them), without naming it.
+        # The needs outlive the request's (retention deletes them), without naming it:
+        # those the planner named as offered by no place in reach, else every one it had.
+        named = set(request.wait_needs or ())
         session.add_all(UnmetNeed(filed_month=request.filed_month, us_state=request.us_state,
                                   priority=request.priority, need_id=need.id)
-                        for need in request.needs)
+                        for need in request.needs if not named or need.code in named)
     session.flush()
     return outcome

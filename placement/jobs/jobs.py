@@ -220,7 +220,7 @@ def purge_expired_case_data(now: datetime) -> Counts:
         request.note_encrypted = None
         request.location_label = None
         request.lat = request.lon = None
-        request.unplaced_reason = None
+        request.unplaced_reason = request.wait_needs = None
         request.status_reason = None  # why it was closed or withdrawn: free text
         request.purged_at = stamp
     db.session.execute(delete(DangerZone).where(DangerZone.request_id.in_(ids)))

@@ -388,13 +388,14 @@ def proposals_from_plan(session: Session, snapshot: Snapshot, plan: Plan,
             segment += 1
             proposals.append(booking)
         request.unplaced_reason = None
-        request.wait_reason_code = PROPOSED
+        request.wait_reason_code, request.wait_needs = PROPOSED, None
     for key in plan.unplaced:
         request_id = snapshot.requests.get(key)
         if request_id is not None:
             request = session.get(HousingRequest, request_id)
             request.unplaced_reason = fit(plan.reasons.get(key) or "no fitting place was found")
             request.wait_reason_code = planner_reason(plan.reason_kinds.get(key))
+            request.wait_needs = plan.reason_needs.get(key) or None
     mark_skipped(session, snapshot)
     session.flush()
     return proposals

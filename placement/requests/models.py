@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app, has_app_context
 from sqlalchemy import (
+    JSON,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -270,6 +271,10 @@ class HousingRequest(Base):
     # Why it last had to wait for a place, as a code (requests/outcomes.py REASONS): the
     # planner's, a place's decline, a rejection... Kept once placed (why it was late).
     wait_reason_code: Mapped[str | None] = mapped_column(String(40))
+    # The need codes the planner named when it last had to wait for needs: those no place
+    # within reach offered (explain.Reason.needs). The reports' "needs no place nearby
+    # offered" counts these, not every need the party had. Deleted at retention.
+    wait_needs: Mapped[list[str] | None] = mapped_column(JSON)
 
     # -- bridge stays (issue 21): a hotel tonight, a shelter bed the night one opens ---------
     # The advocate's answer to "may move once if that gets them in sooner"; False for a
