@@ -12,14 +12,16 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import OperationalError
 from test_reports_figures import FEB, JAN, MAR, Q1, history  # noqa: F401 (a fixture)
 
+from partners.reports import months_between
 from placement.extensions import db
 from placement.reports import figures
 from placement.reports.memo import VERSION, scope_of, settled_before
-from placement.reports.models import ReportMemo
+from placement.reports.models import PublishedMonth, ReportMemo
 from placement.reports.upkeep import keep_settled_months
 from placement.requests.models import Priority
 
 TODAY = date(2026, 12, 3)
+ZONE = "America/New_York"
 BEFORE = date(2026, 1, 15)  # a today at which none of Q1 is settled: every month counted
 SCOPES = [Q1, Q1.with_(state="DC"), Q1.with_(program="ihg"), Q1.with_(program="shelter"),
           Q1.with_(priority=Priority.CRITICAL)]
@@ -105,14 +107,20 @@ def test_a_change_through_any_path_forgets_its_month(change):
 def test_the_nightly_job_keeps_the_nations_scopes_and_drops_old_versions():
     db.session.add(ReportMemo(month=JAN, scope=f"v{VERSION - 1}|*|*|*|*", parts={}))
     db.session.flush()
-    counts = keep_settled_months(db.session, TODAY)
-    # The nation, each priority, shelters and each program, the hotline: 120 months each.
+    counts = keep_settled_months(db.session, TODAY, ZONE)
+    # The nation, each priority, shelters and each program, the hotline: 120 months each;
+    # the exports' months published from the first with requests (December 2025) to the
+    # last an export shows (October 2026).
     programs = db.session.scalar(text("SELECT count(*) FROM loyalty_program"))
     scopes = 1 + 3 + 1 + programs + 1
-    assert counts == {"scopes": scopes, "months_kept": scopes * 120, "old_rows_deleted": 1}
+    assert counts == {"scopes": scopes, "months_kept": scopes * 120, "old_rows_deleted": 1,
+                      "months_published": 11}
     assert db.session.scalar(select(func.min(ReportMemo.month))) == date(2016, 11, 1)
     assert db.session.scalar(select(func.max(ReportMemo.month))) == date(2026, 10, 1)
-    assert keep_settled_months(db.session, TODAY)["months_kept"] == 0
+    assert set(db.session.scalars(select(PublishedMonth.month))) == set(
+        months_between(date(2025, 12, 1), date(2026, 10, 1)))
+    again = keep_settled_months(db.session, TODAY, ZONE)
+    assert (again["months_kept"], again["months_published"]) == (0, 0)
 
 
 @pytest.fixture
