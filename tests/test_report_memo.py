@@ -187,3 +187,15 @@ def test_every_table_the_figures_read_has_its_triggers(app, backend):
     expected |= ({f"report_memo_{t}_all" for t in every} if backend == "postgresql" else
                  {f"report_memo_{t}_{e}" for t in every for e in ("update", "delete")})
     assert set(names) == expected
+
+
+@pytest.mark.usefixtures("history")
+def test_one_figure_alone_counts_its_own_rows_and_keeps_nothing():
+    """The exports' times to safety count only those where a month is not kept, and keep
+    nothing (a kept month holds every kind of part); they read kept months all the same."""
+    alone = figures.time_to_safety(db.session, Q1)
+    assert kept() == set()
+    assert alone == figures.Report(db.session, Q1, BEFORE).time_to_safety()
+    figures.Report(db.session, Q1, TODAY)
+    assert kept(scope_of(Q1)) == {JAN, FEB, MAR}
+    assert figures.time_to_safety(db.session, Q1) == alone

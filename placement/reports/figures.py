@@ -108,10 +108,14 @@ class Report(StayFigures):
     program and length). Sums over those parts (a few thousand rows at most, never a row
     per request) make each table."""
 
-    def __init__(self, session: Session, f: Filters, today: date | None = None) -> None:
-        self.session, self.f = session, f
+    def __init__(self, session: Session, f: Filters, today: date | None = None,
+                 only: tuple[str, ...] = PARTS) -> None:
+        """`only`: the kinds of parts to count where a month is not kept (a caller that
+        needs one figure, as the exports' times to safety); the months then counted are
+        not kept, as they lack the other kinds."""
+        self.session, self.f, self.kinds = session, f, only
         self.parts = month_parts(session, f, today or hotline_today(), self._count,
-                                 lambda: {kind: [] for kind in PARTS})
+                                 lambda: {kind: [] for kind in PARTS}, keep=only == PARTS)
 
     def _each(self, kind: str):
         """(month, *row) for every row of that kind of part, month by month."""
@@ -122,15 +126,17 @@ class Report(StayFigures):
     # -- counting months ----------------------------------------------------------------
 
     def _count(self, f: Filters) -> dict[date, dict[str, list]]:
-        """The parts of f's months (those with rows), counted from the rows."""
+        """The parts of f's months (those with rows), counted from the rows: one grouped
+        query for each kind (those of `self.kinds`), each row (month, *the part's row)."""
         parts: dict[date, dict[str, list]] = {}
-
-        def add(kind: str, rows) -> None:
-            for month, *row in rows:
+        for kind in self.kinds:
+            for month, *row in getattr(self, f"_count_{kind}")(f):
                 parts.setdefault(month, {k: [] for k in PARTS})[kind].append(row)
+        return parts
 
+    def _count_outcomes(self, f: Filters):
         kind = RequestOutcome.kind
-        add("outcomes", self.session.execute(
+        return self.session.execute(
             select(HousingRequest.filed_month, HousingRequest.us_state, func.count(),
                    func.count().filter(kind == OutcomeKind.PLACED_ON_TIME),
                    func.count().filter(kind == OutcomeKind.PLACED_LATE),
@@ -138,29 +144,38 @@ class Report(StayFigures):
                    func.count().filter(RequestOutcome.id.is_(None)))
             .outerjoin(RequestOutcome, RequestOutcome.request_id == HousingRequest.id)
             .where(*requests_where(f))
-            .group_by(HousingRequest.filed_month, HousingRequest.us_state)))
-        add("reasons", self.session.execute(
+            .group_by(HousingRequest.filed_month, HousingRequest.us_state))
+
+    def _count_reasons(self, f: Filters):
+        kind = RequestOutcome.kind
+        return self.session.execute(
             select(HousingRequest.filed_month, RequestOutcome.reason,
                    func.count().filter(kind == OutcomeKind.UNPLACED),
                    func.count().filter(kind == OutcomeKind.PLACED_LATE))
             .join(HousingRequest, HousingRequest.id == RequestOutcome.request_id)
             .where(kind != OutcomeKind.PLACED_ON_TIME, *requests_where(f))
-            .group_by(HousingRequest.filed_month, RequestOutcome.reason)))
-        add("said_no", self.session.execute(
+            .group_by(HousingRequest.filed_month, RequestOutcome.reason))
+
+    def _count_said_no(self, f: Filters):
+        return self.session.execute(
             select(HousingRequest.filed_month, Booking.shelter_id, Booking.hotel_id,
                    func.count())
             .join(HousingRequest, HousingRequest.id == Booking.request_id)
             .where(Booking.reason_code == NO_BED, Booking.state == BookingState.CANCELLED,
                    *stays_where(f))
-            .group_by(HousingRequest.filed_month, Booking.shelter_id, Booking.hotel_id)))
+            .group_by(HousingRequest.filed_month, Booking.shelter_id, Booking.hotel_id))
+
+    def _count_needs(self, f: Filters):
         where = [UnmetNeed.filed_month >= f.first, UnmetNeed.filed_month <= f.last]
         if f.state:
             where.append(UnmetNeed.us_state == f.state)
         if f.priority:
             where.append(UnmetNeed.priority == f.priority)
-        add("needs", self.session.execute(
+        return self.session.execute(
             select(UnmetNeed.filed_month, UnmetNeed.need_id, func.count()).where(*where)
-            .group_by(UnmetNeed.filed_month, UnmetNeed.need_id)))
+            .group_by(UnmetNeed.filed_month, UnmetNeed.need_id))
+
+    def _count_safety(self, f: Filters):
         found = percentiles(
             self.session, [HousingRequest.filed_month, HousingRequest.priority],
             {step: minutes_between(HousingRequest.created_at,
@@ -168,11 +183,12 @@ class Report(StayFigures):
             # Requests that reached no step add nothing: leave them out of the sort.
             select().select_from(HousingRequest).where(*requests_where(f), or_(*(
                 getattr(HousingRequest, f"{step}_at").is_not(None) for step in STEPS))))
-        add("safety", [(month, step, Priority(priority).value, count, p50, p90)
-                       for step in STEPS
-                       for (month, priority), (count, p50, p90) in found[step].items()])
-        add("stays", self.count_stays(f))
-        return parts
+        return [(month, step, Priority(priority).value, count, p50, p90)
+                for step in STEPS
+                for (month, priority), (count, p50, p90) in found[step].items()]
+
+    def _count_stays(self, f: Filters):
+        return self.count_stays(f)
 
     # -- unmet demand -------------------------------------------------------------------
 
@@ -325,7 +341,7 @@ def needs_unmet(session: Session, f: Filters) -> Table:
 
 
 def time_to_safety(session: Session, f: Filters) -> dict[str, Table]:
-    return Report(session, f).time_to_safety()
+    return Report(session, f, only=("safety",)).time_to_safety()
 
 
 def stay_lengths(session: Session, f: Filters) -> Table:

@@ -59,11 +59,12 @@ def settled_before(today: date) -> date:
 
 
 def month_parts(session: Session, f: Filters, today: date, count: Count,
-                empty: Callable[[], Parts]) -> dict[date, Parts]:
+                empty: Callable[[], Parts], keep: bool = True) -> dict[date, Parts]:
     """Every month of `f` -> its parts: the settled months kept for f's scope read, the
     others counted by `count` (given f narrowed to the months to count; it returns the
     months that have rows, `empty()` stands for the others), and the settled ones among
-    them kept when their locks could be taken."""
+    them kept when their locks could be taken (never without `keep`: `count` counted
+    only some kinds of parts)."""
     scope, limit = scope_of(f), settled_before(today)
     settled = [m for m in f.months if m < limit]
     found: dict[date, Parts] = {}
@@ -74,13 +75,13 @@ def month_parts(session: Session, f: Filters, today: date, count: Count,
     missing = [m for m in f.months if m not in found]
     if not missing:
         return found
-    keep = _locked(session, [m for m in missing if m < limit])  # before counting them
+    locked = _locked(session, [m for m in missing if keep and m < limit])  # before counting
     counted = count(f.with_(first=missing[0], last=missing[-1]))
     parts = {m: counted.get(m) or empty() for m in missing}
-    if keep:
+    if locked:
         dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
         session.execute(dialect.insert(ReportMemo).on_conflict_do_nothing(), [
-            {"month": m, "scope": scope, "parts": parts[m]} for m in keep])
+            {"month": m, "scope": scope, "parts": parts[m]} for m in locked])
     return found | parts
 
 
