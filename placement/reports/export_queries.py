@@ -20,7 +20,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from partners.base import utcnow
-from partners.reports import months_between
+from partners.reports import month_of, months_before, months_between
 
 from ..bookings.models import Booking
 from ..clock import hotline_today
@@ -63,20 +63,16 @@ GROUP_OF = {code: reason_group(code) for code in REASONS}
 assert set(GROUP_OF.values()) <= {key for key, _label in UNPLACED_GROUPS}
 
 
-def _add_months(month: date, n: int) -> date:
-    index = month.year * 12 + month.month - 1 + n
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def last_settled(today: date) -> date:
     """The latest month an export shows: the month after it has ended."""
-    return _add_months(date(today.year, today.month, 1), -(SETTLE_MONTHS + 1))
+    return months_before(month_of(today), SETTLE_MONTHS + 1)
 
 
 def settled_until(month: date, zone: str) -> datetime:
     """The moment a month's figures are taken at (naive UTC, as the database keeps it):
     midnight at the hotline when SETTLE_MONTHS months after it have ended."""
-    local = datetime.combine(_add_months(month, SETTLE_MONTHS + 1), time(), ZoneInfo(zone))
+    local = datetime.combine(months_before(month, -(SETTLE_MONTHS + 1)), time(),
+                             ZoneInfo(zone))
     return local.astimezone(UTC).replace(tzinfo=None)
 
 

@@ -187,9 +187,6 @@ class Report(StayFigures):
                 for step in STEPS
                 for (month, priority), (count, p50, p90) in found[step].items()]
 
-    def _count_stays(self, f: Filters):
-        return self.count_stays(f)
-
     # -- unmet demand -------------------------------------------------------------------
 
     @cached_property
@@ -270,8 +267,9 @@ class Report(StayFigures):
 
     def needs_unmet(self) -> Table:
         """The needs of the requests left unplaced because no place within reach offered
-        what their party needed (UnmetNeed: every need such a request had), most frequent
-        first. Not by program: these requests had no stay anywhere."""
+        what their party needed (UnmetNeed: the needs the planner named, else every need
+        such a request had), most frequent first. Not by program: these requests had no
+        stay anywhere."""
         found: dict = {}
         for _month, need_id, n in self._each("needs"):
             add_into(found, need_id, (n,))

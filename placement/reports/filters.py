@@ -62,7 +62,7 @@ class Filters:
     @property
     def end(self) -> date:
         """The first day after the last month."""
-        return _next_month(self.last)
+        return months_before(self.last, -1)
 
     def as_args(self) -> dict[str, str]:
         """The query string that gives these filters back (links, the exports)."""
@@ -73,10 +73,6 @@ class Filters:
 
     def with_(self, **changes) -> "Filters":
         return replace(self, **changes)
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def default_filters(today: date) -> Filters:

@@ -22,7 +22,7 @@ the month without keeping it, a writer coming later waits for the report's commi
 then deletes what it kept. On SQLite one transaction writes at a time, and the reports
 page takes the write lock at its start (`writes`), so the delete alone is enough.
 
-    month_parts(session, f, today, count) -> {month: parts}   # every month of f
+    month_parts(session, f, today, count, empty, keep=True) -> {month: parts}  # every month
 """
 
 from collections.abc import Callable

@@ -26,9 +26,10 @@ class PublishedMonth(Base):
 
 class ReportMemo(Base):
     """One settled month's figures for one filter scope (reports/memo.py keeps and reads
-    them): `parts` as memo.MonthParts' JSON, aggregates only. The database deletes a
-    month's rows whenever a row the figures read of that month changes (the triggers of
-    migration a7d3e9c1f5b2), so a row here is always what counting afresh would give."""
+    them): `parts` as memo.Parts' JSON (the rows of each of figures.PARTS), aggregates
+    only. The database deletes a month's rows whenever a row the figures read of that
+    month changes (the triggers of migration a7d3e9c1f5b2), so a row here is always what
+    counting afresh would give."""
 
     __tablename__ = "report_memo"
 

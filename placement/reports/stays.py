@@ -34,7 +34,7 @@ class StayFigures:
     f: Filters
     _each: Callable[[str], Iterator[tuple]]
 
-    def count_stays(self, f: Filters) -> list[tuple]:
+    def _count_stays(self, f: Filters) -> list[tuple]:
         """(month, hotel program id or None for shelters, length (LONG_STAY and more as
         LONG_STAY), then STAY_SUMS) over the stays of f that took someone in or were
         no-shows, by month, program and length: a report's "stays" parts."""

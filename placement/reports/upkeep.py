@@ -15,7 +15,7 @@ from ..requests.models import HousingRequest, Priority
 from .export_queries import last_settled, protected_months
 from .figures import Report, program_choices
 from .filters import HOTLINE, MAX_MONTHS, Filters
-from .memo import VERSION, settled_before
+from .memo import VERSION
 from .models import PublishedMonth, ReportMemo
 
 
@@ -33,7 +33,7 @@ def keep_settled_months(session: Session, today: date, zone: str) -> dict[str, i
     publish the exports' months not published yet (from the first month with requests)."""
     old = session.execute(delete(ReportMemo).where(
         ReportMemo.scope.not_like(f"v{VERSION}|%"))).rowcount
-    last = months_before(settled_before(today), 1)
+    last = last_settled(today)
     first = months_before(last, MAX_MONTHS - 1)
     before = session.scalar(select(func.count()).select_from(ReportMemo))
     kept = scopes(session, first, last)
